@@ -12,6 +12,7 @@
 #   PG_BINDIR        bin dir of PostgreSQL 15 (initdb, pg_ctl, psql, ...)
 #   SYNCHDB_PGPORT   TCP port of the default PostgreSQL instance "pg" (55432)
 #   SYNCHDB_MYPORT   TCP port of the default MariaDB instance "mariadb" (33306)
+#   SYNCHDB_PYTHON   python3 with Debian's psycopg2/pymysql (/usr/bin/python3)
 #
 # Functions:
 #   as_pg CMD...                   run CMD as the postgres OS user when root
@@ -46,6 +47,17 @@ export PG_BINDIR
 
 export SYNCHDB_PGPORT="${SYNCHDB_PGPORT:-55432}"
 export SYNCHDB_MYPORT="${SYNCHDB_MYPORT:-33306}"
+
+# The Debian python3, which sees python3-psycopg2 and python3-pymysql (a
+# "python3" earlier in PATH, e.g. a pyenv shim, may not).
+if [[ -z "${SYNCHDB_PYTHON:-}" ]]; then
+    if [[ -x /usr/bin/python3 ]]; then
+        SYNCHDB_PYTHON=/usr/bin/python3
+    else
+        SYNCHDB_PYTHON=python3
+    fi
+fi
+export SYNCHDB_PYTHON
 
 # Run a command as the postgres OS user when we are root, else directly.
 # When the current directory is not accessible to postgres, the command runs

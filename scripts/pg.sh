@@ -175,6 +175,7 @@ wait_stale_pid_reaped() {
 }
 
 do_start() {
+    [[ ! -f "$portfile" ]] || resolve_port
     if is_running; then
         echo "pg.sh: instance '$inst' already running"
         return 0
