@@ -1,0 +1,69 @@
+/* synchdb--1.0.sql: objects of the synchdb extension (docs/sql-reference.md) */
+
+\echo Use "CREATE EXTENSION synchdb CASCADE" to load this file. \quit
+
+-- Connector definitions.  data holds hostname, port, user, pwd (encrypted
+-- with pgcrypto under the cluster's key), srcdb, dstdb, table, connector,
+-- rulefile.  isactive: the connector is relaunched when the server starts.
+CREATE TABLE synchdb_conninfo (
+    name     text PRIMARY KEY,
+    isactive bool NOT NULL DEFAULT false,
+    data     jsonb NOT NULL
+);
+REVOKE ALL ON synchdb_conninfo FROM PUBLIC;
+-- pg_dump carries connector definitions (passwords stay encrypted).
+SELECT pg_catalog.pg_extension_config_dump('synchdb_conninfo', '');
+
+CREATE FUNCTION synchdb_add_conninfo(
+    name text, hostname text, port integer, username text, password text,
+    srcdb text, dstdb text, "table" text, connector text, rulefile text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_add_conninfo'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_del_conninfo(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_del_conninfo'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_start_engine_bgw(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_start_engine_bgw'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_start_engine_bgw(name text, snapshot_mode text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_start_engine_bgw'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_stop_engine_bgw(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_stop_engine_bgw'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_get_state(
+    OUT id integer, OUT connector text, OUT conninfo_name text, OUT pid integer,
+    OUT state text, OUT err text, OUT last_dbz_offset text, OUT stage text, OUT dbname text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'synchdb_get_state'
+LANGUAGE C VOLATILE;
+
+CREATE VIEW synchdb_state_view AS
+    SELECT id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname
+    FROM synchdb_get_state();
+
+-- Exercises the C++/PostgreSQL error guards; used by the regression tests.
+CREATE FUNCTION synchdb_guard_selftest(kind text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'synchdb_guard_selftest'
+LANGUAGE C VOLATILE;
+
+-- Superuser only unless granted.
+REVOKE ALL ON FUNCTION synchdb_add_conninfo(text, text, integer, text, text, text, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_del_conninfo(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_stop_engine_bgw(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_get_state() FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_guard_selftest(text) FROM PUBLIC;
+REVOKE ALL ON synchdb_state_view FROM PUBLIC;

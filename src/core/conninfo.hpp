@@ -1,0 +1,110 @@
+/*
+ * conninfo.hpp
+ *     Connector definitions: what synchdb_add_conninfo() accepts and what
+ *     synchdb_conninfo.data holds.
+ *
+ * NOTES
+ *   All validation a user can fail lives here, in plain C++, so that it is
+ *   unit-tested without a server: connector names, ports, connector types,
+ *   table lists and snapshot modes.  Checks that need PostgreSQL (does the
+ *   destination database exist, is the rule file under $PGDATA) are made by
+ *   the PostgreSQL layer with the helpers below.
+ *
+ *   The JSON keys of synchdb_conninfo.data are the seed's: hostname, port,
+ *   user, pwd, srcdb, dstdb, table, connector, rulefile.  An empty table
+ *   list and an absent rule file are stored as the string "null", as the
+ *   quick-start shows.
+ */
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.hpp"
+
+namespace synchdb {
+
+enum class ConnectorType { MySQL, SqlServer, Oracle };
+
+/* Case-insensitive; "mysql", "sqlserver", "oracle".  Throws with the list of valid types. */
+ConnectorType ParseConnectorType(std::string_view text);
+const char *ConnectorTypeName(ConnectorType t);
+/* Human name for messages: "MySQL", "SQL Server", "Oracle". */
+const char *ConnectorTypeDisplayName(ConnectorType t);
+
+enum class SnapshotMode { Initial, InitialOnly, NoData, Never, Always };
+
+/* Case-insensitive; throws listing the valid modes. */
+SnapshotMode ParseSnapshotMode(std::string_view text);
+const char *SnapshotModeName(SnapshotMode m);
+
+/*
+ * Validate a connector name and return its canonical (lower-case) form.
+ * Identifier rules: a letter or underscore, then letters, digits or
+ * underscores, at most 63 bytes.
+ */
+std::string NormalizeConnectorName(std::string_view name);
+
+/* One entry of a table list: db.table (MySQL) or db.schema.table. */
+struct TableName {
+	std::string db;
+	std::string schema; /* empty for MySQL */
+	std::string table;
+
+	std::string ToString() const;
+	bool operator==(const TableName &) const = default;
+};
+
+/*
+ * Parse a comma-separated table list; "" and "null" mean all tables.
+ * Each entry must name the connector's source database: a filter that can
+ * never match is refused rather than replicating nothing silently.
+ */
+std::vector<TableName> ParseTableList(std::string_view list, ConnectorType type, std::string_view srcdb);
+
+/* True for "" and "null" (any case): the user gave no table list / rule file. */
+bool IsUnset(std::string_view s);
+
+/*
+ * Rule file argument: a path relative to $PGDATA, without "..", or an
+ * absolute path that lies below data_dir.  Returns the absolute path.
+ */
+std::string ResolveRuleFilePath(std::string_view rulefile, std::string_view data_dir);
+
+/* A connector definition as stored in synchdb_conninfo. */
+struct ConnInfo {
+	std::string name;
+	std::string hostname;
+	int port = 0;
+	std::string user;
+	std::string pwd; /* encrypted, as \x-hex bytea text */
+	std::string srcdb;
+	std::string dstdb;
+	std::string table;    /* raw list, "null" when empty */
+	std::string connector;
+	std::string rulefile; /* as given, "null" when none */
+
+	ConnectorType Type() const { return ParseConnectorType(connector); }
+	std::vector<TableName> Tables() const { return ParseTableList(table, Type(), srcdb); }
+	bool HasRuleFile() const { return !IsUnset(rulefile); }
+};
+
+/*
+ * Validate the user's arguments (everything but the password's encryption
+ * and the PostgreSQL-side checks) and build a ConnInfo with canonical forms.
+ * Argument order is synchdb_add_conninfo's.
+ */
+ConnInfo MakeConnInfo(std::string_view name, std::string_view hostname, int64_t port, std::string_view user,
+                      std::string_view srcdb, std::string_view dstdb, std::string_view table,
+                      std::string_view connector, std::string_view rulefile);
+
+json::Value ConnInfoToJson(const ConnInfo &ci);
+/* Read synchdb_conninfo.data back; a missing or mistyped key is an error naming the connector. */
+ConnInfo ConnInfoFromJson(std::string_view name, const json::Value &data);
+
+}  // namespace synchdb
+
+#include "core/cpp_only.hpp"

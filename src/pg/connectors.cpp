@@ -1,0 +1,330 @@
+/*
+ * connectors.cpp
+ *     Connector definitions and worker launch.
+ */
+#include "pg/connectors.hpp"
+
+#include <signal.h>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/rule_file.hpp"
+#include "pg/guard.hpp"
+#include "pg/shmem.hpp"
+#include "pg/spi.hpp"
+
+namespace synchdb::pg {
+
+namespace {
+
+Error UnknownConnector(const std::string &name)
+{
+	return Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist",
+	             "No row of synchdb_conninfo in this database has that name.",
+	             "Create it with synchdb_add_conninfo(); SELECT name FROM synchdb_conninfo lists the connectors.");
+}
+
+/* Sleep briefly on our latch, honouring interrupts (query cancel, terminate). */
+void NapAndCheckInterrupts(long ms)
+{
+	PgCall([&] {
+		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+			ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	});
+}
+
+/* Pick the slot for a connector: its own, a free one, or the least recently used stopped one. */
+int ChooseSlot(SharedState *sh, const char *name)
+{
+	int free_slot = -1, reuse = -1;
+	for (int i = 0; i < sh->nslots; i++) {
+		ConnectorSlot *s = &sh->slots[i];
+		if (s->in_use && s->dboid == MyDatabaseId && strcmp(s->name, name) == 0)
+			return i;
+		if (!s->in_use && free_slot < 0)
+			free_slot = i;
+		if (s->in_use && !SlotRunning(s) && (reuse < 0 || s->last_used < sh->slots[reuse].last_used))
+			reuse = i;
+	}
+	return free_slot >= 0 ? free_slot : reuse;
+}
+
+}  // namespace
+
+std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name)
+{
+	Spi spi;
+	spi.Exec("SELECT isactive, data::text FROM " + ExtensionSchema() + ".synchdb_conninfo WHERE name = $1", {name},
+	         true);
+	if (SPI_processed == 0)
+		return std::nullopt;
+	ConnInfoRow row;
+	row.isactive = spi.Value(0, 0).value_or("f") == "t";
+	row.data = spi.Value(0, 1).value_or("{}");
+	return row;
+}
+
+ConnInfo LoadConnInfo(const std::string &name)
+{
+	auto row = LoadConnInfoRow(name);
+	if (!row)
+		throw UnknownConnector(name);
+	return ConnInfoFromJson(name, json::Parse(row->data));
+}
+
+void InsertConnInfo(const ConnInfo &ci)
+{
+	if (LoadConnInfoRow(ci.name))
+		throw Error(sqlstate::kDuplicateObject, "connector " + Quoted(ci.name) + " already exists", {},
+		            "Choose another name, or delete the existing connector with synchdb_del_conninfo('" + ci.name +
+		                "') first.");
+	Spi spi;
+	spi.Exec("INSERT INTO " + ExtensionSchema() + ".synchdb_conninfo (name, isactive, data) VALUES ($1, false, $2::jsonb)",
+	         {ci.name, json::Write(ConnInfoToJson(ci))});
+}
+
+void DeleteConnInfo(const std::string &name)
+{
+	Spi spi;
+	if (spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_conninfo WHERE name = $1", {name}) == 0)
+		throw UnknownConnector(name);
+}
+
+void SetConnInfoActive(const std::string &name, bool active)
+{
+	Spi spi;
+	spi.Exec("UPDATE " + ExtensionSchema() + ".synchdb_conninfo SET isactive = $2::boolean WHERE name = $1",
+	         {name, std::string(active ? "true" : "false")});
+}
+
+std::vector<std::string> ActiveConnectorNames()
+{
+	Spi spi;
+	uint64_t n = spi.Exec("SELECT name FROM " + ExtensionSchema() + ".synchdb_conninfo WHERE isactive ORDER BY name",
+	                      {}, true);
+	std::vector<std::string> out;
+	for (uint64_t i = 0; i < n; i++)
+		out.push_back(spi.Value(i, 0).value_or(""));
+	return out;
+}
+
+void CheckConnInfoInPostgres(const ConnInfo &ci)
+{
+	const char *dstdb = ci.dstdb.c_str();
+	Oid db = PgCall([&] { return get_database_oid(dstdb, true); });
+	if (!OidIsValid(db))
+		throw Error(sqlstate::kUndefinedObject, "destination database " + Quoted(ci.dstdb) + " does not exist", {},
+		            "Create it first with CREATE DATABASE " + ci.dstdb + ", or name an existing database.");
+	if (ci.HasRuleFile())
+		LoadRuleFile(ResolveRuleFilePath(ci.rulefile, DataDir));
+}
+
+int StartConnector(const std::string &name, SnapshotMode mode)
+{
+	SharedState *sh = Shared();
+	auto row = LoadConnInfoRow(name);
+	if (!row)
+		throw UnknownConnector(name);
+	ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
+	if (ci.Type() != ConnectorType::MySQL)
+		throw Error(sqlstate::kFeatureNotSupported,
+		            std::string(ConnectorTypeDisplayName(ci.Type())) + " connectors are not available yet",
+		            "Connector " + Quoted(name) + " has type \"" + ci.connector +
+		                "\"; this version of synchdb runs MySQL and MariaDB sources (type \"mysql\") only.",
+		            "Keep the definition; it will start once synchdb supports " +
+		                std::string(ConnectorTypeDisplayName(ci.Type())) + ".");
+	CheckConnInfoInPostgres(ci);
+	if (row->data.size() >= static_cast<size_t>(kConnInfoLen))
+		throw Error(sqlstate::kProgramLimitExceeded,
+		            "definition of connector " + Quoted(name) + " is too large (" + std::to_string(row->data.size()) +
+		                " bytes, at most " + std::to_string(kConnInfoLen - 1) + ")",
+		            {}, "Shorten the table list: leave it empty to replicate every table of the source database.");
+
+	/* Bind a slot. */
+	int idx = -1;
+	uint64 generation = 0;
+	{
+		LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+		ConnectorSlot *mine = FindSlot(sh, MyDatabaseId, name.c_str());
+		if (mine && SlotRunning(mine)) {
+			pid_t pid = mine->pid;
+			LWLockRelease(sh->lock);
+			throw Error(sqlstate::kObjectNotInPrerequisiteState,
+			            "connector " + Quoted(name) + " is already running" +
+			                (pid ? " (pid " + std::to_string(pid) + ")" : std::string()),
+			            {}, "Stop it first with synchdb_stop_engine_bgw('" + name + "').");
+		}
+		idx = ChooseSlot(sh, name.c_str());
+		if (idx < 0) {
+			int n = sh->nslots;
+			LWLockRelease(sh->lock);
+			throw Error(sqlstate::kProgramLimitExceeded,
+			            "cannot start connector " + Quoted(name) + ": all " + std::to_string(n) +
+			                " connector slots are in use",
+			            std::to_string(n) + " connectors are running.",
+			            "Stop a connector with synchdb_stop_engine_bgw(), or raise synchdb.max_connector_workers "
+			            "(takes effect after a server restart).");
+		}
+		ConnectorSlot *s = &sh->slots[idx];
+		const bool same = s->in_use && s->dboid == MyDatabaseId && strcmp(s->name, name.c_str()) == 0;
+		s->in_use = true;
+		s->dboid = MyDatabaseId;
+		strlcpy(s->name, name.c_str(), sizeof(s->name));
+		strlcpy(s->dstdb, ci.dstdb.c_str(), sizeof(s->dstdb));
+		strlcpy(s->connector_type, ci.connector.c_str(), sizeof(s->connector_type));
+		strlcpy(s->snapshot_mode, SnapshotModeName(mode), sizeof(s->snapshot_mode));
+		strlcpy(s->conninfo, row->data.c_str(), sizeof(s->conninfo));
+		s->pid = 0;
+		s->launching = true;
+		s->state = ConnectorState::Initializing;
+		s->stage = ConnectorStage::None;
+		s->err[0] = '\0';
+		if (!same)
+			s->offset[0] = '\0';
+		s->generation = generation = sh->next_generation++;
+		s->last_used = GetCurrentTimestamp();
+		LWLockRelease(sh->lock);
+	}
+
+	auto fail_slot = [&](const char *err) {
+		LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+		ConnectorSlot *s = &sh->slots[idx];
+		if (s->generation == generation) {
+			s->launching = false;
+			s->state = ConnectorState::Stopped;
+			strlcpy(s->err, err, sizeof(s->err));
+		}
+		LWLockRelease(sh->lock);
+	};
+
+	/* Register the worker. */
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "synchdb", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "synchdb_connector_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "synchdb engine: %s@%s:%d -> %s", name.c_str(), ci.hostname.c_str(),
+	         ci.port, ci.dstdb.c_str());
+	snprintf(worker.bgw_type, BGW_MAXLEN, "synchdb connector");
+	worker.bgw_main_arg = Int32GetDatum(idx);
+	memcpy(worker.bgw_extra, &generation, sizeof(generation));
+	worker.bgw_notify_pid = MyProcPid;
+
+	BackgroundWorkerHandle *handle = nullptr;
+	BackgroundWorker *wp = &worker;
+	BackgroundWorkerHandle **hp = &handle;
+	bool registered = false;
+	try {
+		registered = PgCall([&] { return RegisterDynamicBackgroundWorker(wp, hp); });
+	} catch (...) {
+		fail_slot("could not register a background worker");
+		throw;
+	}
+	if (!registered) {
+		fail_slot("could not register a background worker: no free background worker slot");
+		throw Error(sqlstate::kProgramLimitExceeded,
+		            "could not start a background worker for connector " + Quoted(name),
+		            "All background worker slots are taken (max_worker_processes = " +
+		                std::to_string(max_worker_processes) + ").",
+		            "Raise max_worker_processes to at least synchdb.max_connector_workers + 2 plus what other "
+		            "extensions use, and restart the server.");
+	}
+
+	pid_t pid = 0;
+	BgwHandleStatus status = PgCall([&] { return WaitForBackgroundWorkerStartup(handle, &pid); });
+	if (status == BGWH_POSTMASTER_DIED)
+		throw Error(sqlstate::kConnectionFailure, "postmaster died while starting connector " + Quoted(name));
+
+	/* Wait until the worker has attached to its slot or exited. */
+	for (int waited = 0;; waited += 10) {
+		LWLockAcquire(sh->lock, LW_SHARED);
+		ConnectorSlot *s = &sh->slots[idx];
+		bool attached = s->generation != generation || !s->launching;
+		pid_t slot_pid = s->generation == generation ? s->pid : 0;
+		LWLockRelease(sh->lock);
+		if (attached) {
+			pid = slot_pid;
+			break;
+		}
+		pid_t p;
+		if (GetBackgroundWorkerPid(handle, &p) == BGWH_STOPPED || waited > 30000) {
+			fail_slot("the connector worker exited before it attached to its slot; see the server log");
+			pid = 0;
+			break;
+		}
+		NapAndCheckInterrupts(10);
+	}
+
+	SetConnInfoActive(name, true);
+	return pid;
+}
+
+bool StopConnectorWorker(const std::string &name, int timeout_ms)
+{
+	SharedState *sh = Shared();
+	LWLockAcquire(sh->lock, LW_SHARED);
+	ConnectorSlot *s = FindSlot(sh, MyDatabaseId, name.c_str());
+	if (!s || !SlotRunning(s)) {
+		LWLockRelease(sh->lock);
+		return false;
+	}
+	const int idx = static_cast<int>(s - sh->slots);
+	const uint64 generation = s->generation;
+	LWLockRelease(sh->lock);
+
+	bool signalled = false;
+	for (int waited = 0;; waited += 10) {
+		LWLockAcquire(sh->lock, LW_SHARED);
+		s = &sh->slots[idx];
+		const bool gone = s->generation != generation || !SlotRunning(s);
+		const pid_t pid = s->pid;
+		LWLockRelease(sh->lock);
+		if (gone)
+			return true;
+		if (pid != 0 && !signalled) {
+			kill(pid, SIGTERM);
+			signalled = true;
+		}
+		if (waited >= timeout_ms)
+			throw Error(sqlstate::kObjectNotInPrerequisiteState,
+			            "connector " + Quoted(name) + " did not stop within " + std::to_string(timeout_ms / 1000) +
+			                " seconds",
+			            pid ? "Its worker has pid " + std::to_string(pid) + "." : std::string(),
+			            "Try again; if it still runs, pg_terminate_backend() on its pid ends it.");
+		NapAndCheckInterrupts(10);
+	}
+}
+
+void ReleaseSlot(const std::string &name)
+{
+	SharedState *sh = SharedOrNull();
+	if (!sh)
+		return;
+	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	ConnectorSlot *s = FindSlot(sh, MyDatabaseId, name.c_str());
+	if (s && !SlotRunning(s))
+		memset(s, 0, sizeof(*s));
+	LWLockRelease(sh->lock);
+}
+
+std::vector<std::string> RunningConnectors()
+{
+	std::vector<std::string> out;
+	SharedState *sh = SharedOrNull();
+	if (!sh)
+		return out;
+	LWLockAcquire(sh->lock, LW_SHARED);
+	for (int i = 0; i < sh->nslots; i++) {
+		const ConnectorSlot *s = &sh->slots[i];
+		if (s->dboid == MyDatabaseId && SlotRunning(s))
+			out.emplace_back(s->name);
+	}
+	LWLockRelease(sh->lock);
+	return out;
+}
+
+}  // namespace synchdb::pg

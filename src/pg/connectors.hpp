@@ -1,0 +1,56 @@
+/*
+ * connectors.hpp
+ *     The control plane: connector definitions in synchdb_conninfo, and
+ *     starting and stopping their workers.
+ *
+ * NOTES
+ *   Called from the SQL functions and from the per-database launcher, in a
+ *   transaction of the database that holds the definitions.  Starting a
+ *   connector binds it to a shared-memory slot, hands the definition to the
+ *   slot, registers a dynamic background worker that connects to the
+ *   connector's destination database, waits until the worker has attached
+ *   to its slot (or exited), and marks the definition active so that it is
+ *   relaunched when the server restarts.
+ */
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/conninfo.hpp"
+
+namespace synchdb::pg {
+
+struct ConnInfoRow {
+	bool isactive = false;
+	std::string data; /* jsonb as text */
+};
+
+std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name);
+/* Load and parse; an unknown name is an error with a hint. */
+ConnInfo LoadConnInfo(const std::string &name);
+void InsertConnInfo(const ConnInfo &ci);
+void DeleteConnInfo(const std::string &name);
+void SetConnInfoActive(const std::string &name, bool active);
+std::vector<std::string> ActiveConnectorNames();
+
+/* Check what needs PostgreSQL: destination database exists, rule file parses. */
+void CheckConnInfoInPostgres(const ConnInfo &ci);
+
+/* Start the connector's worker; returns the worker's pid (0 if it already exited). */
+int StartConnector(const std::string &name, SnapshotMode mode);
+
+/*
+ * Stop the connector's worker in this database if one runs, waiting up to
+ * timeout_ms for it to exit.  Returns false if none was running.
+ */
+bool StopConnectorWorker(const std::string &name, int timeout_ms);
+
+/* Forget the connector's slot (after synchdb_del_conninfo). */
+void ReleaseSlot(const std::string &name);
+
+/* Names of the connectors of this database whose workers run. */
+std::vector<std::string> RunningConnectors();
+
+}  // namespace synchdb::pg

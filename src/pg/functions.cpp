@@ -1,0 +1,221 @@
+/*
+ * functions.cpp
+ *     The SQL-callable functions of synchdb (docs/sql-reference.md).
+ *
+ * NOTES
+ *   Each function is a thin C entry point whose body runs in InvokeCpp, so
+ *   that C++ exceptions become PostgreSQL errors with their SQLSTATE.  The
+ *   functions are not STRICT: a NULL argument is an error that names the
+ *   argument, never a silent NULL result.
+ */
+#include <malloc.h>
+
+#include <atomic>
+#include <new>
+#include <stdexcept>
+
+#include "core/conninfo.hpp"
+#include "core/error.hpp"
+#include "pg/connectors.hpp"
+#include "pg/crypto.hpp"
+#include "pg/guard.hpp"
+#include "pg/shmem.hpp"
+
+extern "C" {
+#include "utils/tuplestore.h"
+}
+
+namespace synchdb::pg {
+namespace {
+
+/* Text argument; NULL is an error naming the argument unless allowed. */
+std::string TextArg(FunctionCallInfo fcinfo, int n, const char *argname, bool allow_null = false)
+{
+	if (PG_ARGISNULL(n)) {
+		if (allow_null)
+			return "";
+		throw Error(sqlstate::kNullValueNotAllowed, std::string("argument \"") + argname + "\" must not be NULL");
+	}
+	text *t = PG_GETARG_TEXT_PP(n);
+	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/* Connector names are identifiers: canonical lower case. */
+std::string NameArg(FunctionCallInfo fcinfo, int n)
+{
+	return NormalizeConnectorName(TextArg(fcinfo, n, "name"));
+}
+
+constexpr int kStopTimeoutMs = 60000;
+
+/* Live objects of the guard self-test: proves that unwinding ran destructors. */
+std::atomic<long> selftest_live{0};
+struct Tracked {
+	std::string payload = std::string(256, 'x'); /* heap memory that must be freed */
+	Tracked() { selftest_live++; }
+	~Tracked() { selftest_live--; }
+};
+
+}  // namespace
+}  // namespace synchdb::pg
+
+using namespace synchdb;
+using namespace synchdb::pg;
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(synchdb_add_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_del_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_start_engine_bgw);
+PG_FUNCTION_INFO_V1(synchdb_stop_engine_bgw);
+PG_FUNCTION_INFO_V1(synchdb_get_state);
+PG_FUNCTION_INFO_V1(synchdb_guard_selftest);
+
+/*
+ * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
+ */
+Datum synchdb_add_conninfo(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		if (PG_ARGISNULL(2))
+			throw Error(sqlstate::kNullValueNotAllowed, "argument \"port\" must not be NULL");
+		std::string password = TextArg(fcinfo, 4, "password");
+		ConnInfo ci = MakeConnInfo(TextArg(fcinfo, 0, "name"), TextArg(fcinfo, 1, "hostname"), PG_GETARG_INT32(2),
+		                           TextArg(fcinfo, 3, "username"), TextArg(fcinfo, 5, "source database"),
+		                           TextArg(fcinfo, 6, "destination database"), TextArg(fcinfo, 7, "table", true),
+		                           TextArg(fcinfo, 8, "connector"), TextArg(fcinfo, 9, "rule file", true));
+		CheckConnInfoInPostgres(ci);
+		ci.pwd = EncryptPassword(password);
+		Scrub(password);
+		InsertConnInfo(ci);
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_del_conninfo(name): stops the worker first. */
+Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		if (!LoadConnInfoRow(name))
+			throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
+			            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
+		if (SharedOrNull())
+			StopConnectorWorker(name, kStopTimeoutMs);
+		DeleteConnInfo(name);
+		ReleaseSlot(name);
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_start_engine_bgw(name [, snapshot_mode]) */
+Datum synchdb_start_engine_bgw(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		SnapshotMode mode = SnapshotMode::Initial;
+		if (PG_NARGS() > 1)
+			mode = ParseSnapshotMode(TextArg(fcinfo, 1, "snapshot_mode"));
+		StartConnector(name, mode);
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_stop_engine_bgw(name): stop the worker, mark the connector inactive. */
+Datum synchdb_stop_engine_bgw(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		if (!LoadConnInfoRow(name))
+			throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
+			            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
+		SetConnInfoActive(name, false);
+		bool was_running = StopConnectorWorker(name, kStopTimeoutMs);
+		if (!was_running)
+			PgCall([&] {
+				ereport(NOTICE, (errmsg("connector \"%s\" was not running; it is now marked inactive", name.c_str())));
+			});
+		return Int32GetDatum(0);
+	});
+}
+
+/*
+ * synchdb_get_state(): one row per slot.
+ *   id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname
+ */
+Datum synchdb_get_state(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		SharedState *sh = Shared();
+		const int n = sh->nslots;
+		/* Copy under the lock, build tuples after releasing it. */
+		std::vector<ConnectorSlot> copy(static_cast<size_t>(n));
+		LWLockAcquire(sh->lock, LW_SHARED);
+		for (int i = 0; i < n; i++)
+			memcpy(&copy[i], &sh->slots[i], offsetof(ConnectorSlot, conninfo));
+		LWLockRelease(sh->lock);
+
+		PgCall([&] {
+			InitMaterializedSRF(fcinfo, 0);
+			ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+			for (int i = 0; i < n; i++) {
+				const ConnectorSlot &s = copy[i];
+				Datum values[9];
+				bool nulls[9] = {false};
+				const bool running = s.in_use && (s.pid != 0 || s.launching);
+				values[0] = Int32GetDatum(i);
+				values[1] = CStringGetTextDatum(s.in_use ? s.connector_type : "null");
+				values[2] = CStringGetTextDatum(s.in_use ? s.name : "");
+				values[3] = Int32GetDatum(s.pid != 0 ? s.pid : -1);
+				values[4] = CStringGetTextDatum(
+					ConnectorStateName(running ? s.state : ConnectorState::Stopped));
+				values[5] = CStringGetTextDatum(s.err[0] ? s.err : "no error");
+				values[6] = CStringGetTextDatum(s.offset[0] ? s.offset : "no offset");
+				values[7] = CStringGetTextDatum(ConnectorStageName(s.stage));
+				char *db = s.in_use ? get_database_name(s.dboid) : nullptr;
+				values[8] = CStringGetTextDatum(db ? db : "");
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			}
+		});
+		return (Datum) 0;
+	});
+}
+
+/*
+ * synchdb_guard_selftest(kind): exercises the error guards for the tests.
+ *   'cpp_error'     a synchdb::Error leaves a frame holding C++ objects
+ *   'pg_error'      ereport(ERROR) inside a C++ frame, through PgCall
+ *   'bad_alloc'     std::bad_alloc
+ *   'std_exception' another std::exception
+ *   'ok'            no error; returns 1
+ *   'live'          number of self-test objects alive now (0 after any error)
+ *   'heap_bytes'    bytes of C++ heap in use (malloc), to check for leaks
+ */
+Datum synchdb_guard_selftest(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string kind = TextArg(fcinfo, 0, "kind");
+		if (kind == "live")
+			return Int64GetDatum(selftest_live.load());
+		if (kind == "heap_bytes")
+			return Int64GetDatum(static_cast<int64>(mallinfo2().uordblks));
+		Tracked a;
+		std::vector<Tracked> many(4);
+		if (kind == "cpp_error")
+			throw Error(sqlstate::kInvalidParameterValue, "synchdb self-test: C++ exception crossing the SQL boundary",
+			            "detail survives", "hint survives");
+		if (kind == "pg_error") {
+			Tracked inner;
+			PgCall([] { return DirectFunctionCall1(int4in, CStringGetDatum("not a number")); });
+		}
+		if (kind == "bad_alloc")
+			throw std::bad_alloc();
+		if (kind == "std_exception")
+			throw std::runtime_error("synchdb self-test: plain std::exception");
+		if (kind == "ok")
+			return Int64GetDatum(1);
+		throw Error(sqlstate::kInvalidParameterValue, "unknown self-test " + Quoted(kind));
+	});
+}
+
+}  // extern "C"

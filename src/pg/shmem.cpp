@@ -1,0 +1,157 @@
+/*
+ * shmem.cpp
+ *     Connector slots in shared memory.
+ */
+#include "core/error.hpp"
+#include "pg/guc.hpp"
+#include "pg/shmem.hpp"
+
+namespace synchdb::pg {
+
+namespace {
+
+SharedState *shared = nullptr;
+shmem_request_hook_type prev_shmem_request_hook = nullptr;
+shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
+
+Size SharedSize()
+{
+	return add_size(offsetof(SharedState, slots), mul_size(sizeof(ConnectorSlot), guc::max_connector_workers));
+}
+
+void ShmemRequest()
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(SharedSize());
+	RequestNamedLWLockTranche("synchdb", 1);
+}
+
+void ShmemStartup()
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	bool found = false;
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared = static_cast<SharedState *>(ShmemInitStruct("synchdb", SharedSize(), &found));
+	if (!found) {
+		memset(shared, 0, SharedSize());
+		shared->lock = &(GetNamedLWLockTranche("synchdb"))->lock;
+		shared->nslots = guc::max_connector_workers;
+		shared->next_generation = 1;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+ConnectorSlot *CheckedSlot(int slot, uint64 generation)
+{
+	if (!shared || slot < 0 || slot >= shared->nslots)
+		return nullptr;
+	ConnectorSlot *s = &shared->slots[slot];
+	return s->generation == generation ? s : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+static void synchdb_shmem_request(void)
+{
+	ShmemRequest();
+}
+static void synchdb_shmem_startup(void)
+{
+	ShmemStartup();
+}
+}
+
+void InstallShmemHooks()
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = synchdb_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = synchdb_shmem_startup;
+}
+
+SharedState *SharedOrNull()
+{
+	return shared;
+}
+
+SharedState *Shared()
+{
+	if (!shared)
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            "synchdb is not loaded through shared_preload_libraries",
+		            "Connector workers need shared memory that synchdb reserves when the server starts.",
+		            "Add synchdb to shared_preload_libraries in postgresql.conf and restart the server.");
+	return shared;
+}
+
+ConnectorSlot *FindSlot(SharedState *s, Oid dboid, const char *name)
+{
+	for (int i = 0; i < s->nslots; i++) {
+		ConnectorSlot *slot = &s->slots[i];
+		if (slot->in_use && slot->dboid == dboid && strcmp(slot->name, name) == 0)
+			return slot;
+	}
+	return nullptr;
+}
+
+bool SlotRunning(const ConnectorSlot *slot)
+{
+	return slot->in_use && (slot->pid != 0 || slot->launching);
+}
+
+void SetSlotState(int slot, uint64 generation, ConnectorState state)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation))
+		s->state = state;
+	LWLockRelease(shared->lock);
+}
+
+void SetSlotStage(int slot, uint64 generation, ConnectorStage stage)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation))
+		s->stage = stage;
+	LWLockRelease(shared->lock);
+}
+
+void SetSlotError(int slot, uint64 generation, const char *err)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation))
+		strlcpy(s->err, err ? err : "", sizeof(s->err));
+	LWLockRelease(shared->lock);
+}
+
+const char *ConnectorStateName(ConnectorState s)
+{
+	switch (s) {
+	case ConnectorState::Stopped: return "stopped";
+	case ConnectorState::Initializing: return "initializing";
+	case ConnectorState::Paused: return "paused";
+	case ConnectorState::Syncing: return "syncing";
+	case ConnectorState::Parsing: return "parsing";
+	case ConnectorState::Converting: return "converting";
+	case ConnectorState::Executing: return "executing";
+	case ConnectorState::UpdatingOffset: return "updating offset";
+	case ConnectorState::Restarting: return "restarting";
+	case ConnectorState::Unknown: return "unknown";
+	}
+	return "unknown";
+}
+
+const char *ConnectorStageName(ConnectorStage s)
+{
+	switch (s) {
+	case ConnectorStage::None: return "";
+	case ConnectorStage::InitialSnapshot: return "initial snapshot";
+	case ConnectorStage::ChangeDataCapture: return "change data capture";
+	case ConnectorStage::SchemaSync: return "schema sync";
+	}
+	return "";
+}
+
+}  // namespace synchdb::pg

@@ -1,0 +1,91 @@
+/*
+ * shmem.hpp
+ *     Shared memory: one slot per connector worker.
+ *
+ * NOTES
+ *   synchdb.max_connector_workers slots are requested at postmaster start
+ *   (shmem_request_hook), so synchdb must be in shared_preload_libraries for
+ *   workers to run.  A slot is bound to a connector (database OID + name)
+ *   when the connector is started and stays bound after its worker exits, so
+ *   that the state view keeps showing the last error and offset; a stopped
+ *   slot is reused by the same connector, or by another connector when no
+ *   free slot is left.
+ *
+ *   All fields are protected by the synchdb LWLock except the worker's own
+ *   progress fields (state, stage, err, offset), which only the worker
+ *   writes, also under the lock, and readers copy under the lock.
+ *
+ *   The conninfo buffer carries the connector's definition (as stored in
+ *   synchdb_conninfo, password still encrypted) from the starting backend to
+ *   the worker, which may run in another database.
+ */
+#pragma once
+
+#include "pg/postgres_headers.hpp"
+
+namespace synchdb::pg {
+
+enum class ConnectorState : uint8 {
+	Stopped = 0,
+	Initializing,
+	Paused,
+	Syncing,
+	Parsing,
+	Converting,
+	Executing,
+	UpdatingOffset,
+	Restarting,
+	Unknown,
+};
+const char *ConnectorStateName(ConnectorState s);
+
+enum class ConnectorStage : uint8 { None = 0, InitialSnapshot, ChangeDataCapture, SchemaSync };
+const char *ConnectorStageName(ConnectorStage s);
+
+constexpr int kErrLen = 1024;
+constexpr int kOffsetLen = 1024;
+constexpr int kConnInfoLen = 16384;
+
+struct ConnectorSlot {
+	bool in_use;               /* bound to a connector */
+	Oid dboid;                 /* database holding the definition */
+	char name[NAMEDATALEN];
+	char dstdb[NAMEDATALEN];
+	char connector_type[16];
+	char snapshot_mode[16];
+	pid_t pid;                 /* worker pid, 0 when no worker runs */
+	bool launching;            /* registered, worker not attached yet */
+	ConnectorState state;
+	ConnectorStage stage;
+	uint64 generation;         /* bumped at each launch */
+	TimestampTz last_used;     /* for reusing stopped slots */
+	char err[kErrLen];         /* "" = no error */
+	char offset[kOffsetLen];   /* "" = no offset */
+	char conninfo[kConnInfoLen];
+};
+
+struct SharedState {
+	LWLock *lock;
+	int nslots;
+	uint64 next_generation;
+	ConnectorSlot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+/* Hooks installation, from _PG_init when preloaded. */
+void InstallShmemHooks();
+
+/* The shared state; throws a clear error if synchdb was not preloaded. */
+SharedState *Shared();
+/* nullptr when not preloaded (no throw). */
+SharedState *SharedOrNull();
+
+/* Slot lookup under the lock (caller holds it). */
+ConnectorSlot *FindSlot(SharedState *s, Oid dboid, const char *name);
+bool SlotRunning(const ConnectorSlot *slot);
+
+/* Set the worker-owned fields of a slot (takes the lock). */
+void SetSlotState(int slot, uint64 generation, ConnectorState state);
+void SetSlotStage(int slot, uint64 generation, ConnectorStage stage);
+void SetSlotError(int slot, uint64 generation, const char *err);
+
+}  // namespace synchdb::pg
