@@ -64,6 +64,7 @@ export SYNCHDB_PYTHON
 # from / instead (initdb and pg_ctl complain about an unreadable cwd).
 as_pg() {
     if [[ $EUID -eq 0 ]]; then
+        # shellcheck disable=SC2016  # $1, $@ are the inner shell's
         runuser -u postgres -- /bin/sh -c \
             'cd "$1" 2>/dev/null || cd /; shift; exec "$@"' sh "$PWD" "$@"
     else

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # synchdb: manage a private MariaDB server under $SYNCHDB_RUN.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 usage() {
@@ -110,7 +111,8 @@ do_init() {
     fi
     [[ ! -e "$data" ]] || die "$data exists but is not a MariaDB data directory"
     mkdir -p "$SYNCHDB_RUN" "$dir"
-    chmod 755 "$SYNCHDB_RUN" "$dir"
+    chmod 755 "$SYNCHDB_RUN" 2>/dev/null || true   # may be someone else's
+    chmod 755 "$dir"
     if [[ $EUID -eq 0 ]]; then
         chown "$owner": "$dir"
         runuser -u mysql -- test -w "$dir" ||
@@ -157,8 +159,9 @@ do_start() {
         opts+=(--log-bin=mysql-bin --binlog-format=ROW --binlog-row-image=FULL
                --binlog-checksum=CRC32 --expire-logs-days=0)
     fi
-    # shellcheck disable=SC2206  # word splitting is the point
-    [[ -z "${SYNCHDB_MY_EXTRA_OPTS:-}" ]] || opts+=(${SYNCHDB_MY_EXTRA_OPTS})
+    local extra=()
+    read -r -a extra <<<"${SYNCHDB_MY_EXTRA_OPTS:-}"   # split on whitespace, no globbing
+    opts+=("${extra[@]}")
 
     touch "$errlog"
     [[ $EUID -ne 0 ]] || chown "$owner": "$errlog"

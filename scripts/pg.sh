@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # synchdb: manage a private PostgreSQL 15 cluster under $SYNCHDB_RUN.
 set -euo pipefail
+# shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 usage() {
@@ -102,7 +103,8 @@ resolve_port() {
 
 make_run_dirs() {
     mkdir -p "$SYNCHDB_RUN" "$dir"
-    chmod 755 "$SYNCHDB_RUN" "$dir"
+    chmod 755 "$SYNCHDB_RUN" 2>/dev/null || true   # may be someone else's
+    chmod 755 "$dir"
     if [[ $EUID -eq 0 ]]; then
         chown "$owner": "$dir"
         as_pg test -w "$dir" ||
@@ -194,7 +196,7 @@ do_start() {
     local start_ts=$SECONDS out off
     off="$(stat -c %s "$log")"
     if ! out="$(pgctl start -w -t "$timeout" -l "$log" 2>&1)"; then
-        echo "pg.sh: instance '$inst' failed to start: $(echo $out)" >&2
+        echo "pg.sh: instance '$inst' failed to start: ${out//$'\n'/ }" >&2
         echo "pg.sh: what it logged to $log:" >&2
         tail -c +"$((off + 1))" "$log" | tail -n 30 | sed 's/^/    /' >&2
         if tail -c +"$((off + 1))" "$log" | grep -q 'could not access file "synchdb"'; then
