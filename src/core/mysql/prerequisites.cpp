@@ -46,17 +46,27 @@ std::vector<std::string> PrivilegesFromGrant(const std::string &grant_line, cons
 	if (on == std::string::npos)
 		return out;
 	std::string list = grant_line.substr(6, on - 6);
-	size_t start = 0;
-	for (;;) {
-		size_t comma = list.find(',', start);
-		std::string p = Trim(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-		/* Column-level grants look like SELECT (`a`, `b`): ignore them. */
+	/* Split at commas outside parentheses: SELECT (`a`, `b`) is one item. */
+	std::string item;
+	int depth = 0;
+	auto flush = [&] {
+		std::string p = Trim(item);
+		/* Column-level grants such as SELECT (`a`) do not cover whole tables: ignore them. */
 		if (!p.empty() && p.find('(') == std::string::npos)
 			out.push_back(Upper(p));
-		if (comma == std::string::npos)
-			break;
-		start = comma + 1;
+		item.clear();
+	};
+	for (char c : list) {
+		if (c == '(')
+			depth++;
+		else if (c == ')')
+			depth--;
+		if (c == ',' && depth == 0)
+			flush();
+		else
+			item += c;
 	}
+	flush();
 	return out;
 }
 
