@@ -18,7 +18,7 @@ PG_SRCS   = $(sort $(wildcard src/pg/*.cpp src/worker/*.cpp))
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 REGRESS      = $(patsubst test/regress/sql/%.sql,%,$(sort $(wildcard test/regress/sql/*.sql)))
-REGRESS_OPTS = --inputdir=test/regress --outputdir=test/regress/results --load-extension=pgcrypto
+REGRESS_OPTS = --inputdir=test/regress --outputdir=test/regress --load-extension=pgcrypto
 
 MARIADB_CFLAGS := $(shell pkg-config --cflags libmariadb 2>/dev/null)
 MARIADB_LIBS   := $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lmariadb)

@@ -219,7 +219,7 @@ std::string ResolveRuleFilePath(std::string_view rulefile, std::string_view data
 	if (!f.empty() && f[0] == '/') {
 		if (f.compare(0, dir.size() + 1, dir + "/") != 0)
 			throw Error(sqlstate::kInvalidParameterValue,
-			            "rule file " + Quoted(f) + " is not under the data directory " + Quoted(dir), {}, hint);
+			            "rule file " + Quoted(f) + " is not under the data directory", {}, hint);
 		return f;
 	}
 	return dir + "/" + f;

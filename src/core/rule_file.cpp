@@ -155,21 +155,22 @@ RuleFile ParseRuleFile(std::string_view text, std::string_view file_label)
 	return rf;
 }
 
-RuleFile LoadRuleFile(const std::string &path)
+RuleFile LoadRuleFile(const std::string &path, std::string_view label)
 {
+	const std::string name = label.empty() ? path : std::string(label);
 	std::ifstream in(path, std::ios::binary);
 	if (!in) {
 		int err = errno;
 		throw Error(err == ENOENT ? sqlstate::kUndefinedFile : sqlstate::kConfigFileError,
-		            "could not open rule file " + Quoted(path) + ": " + std::strerror(err), {},
+		            "could not open rule file " + Quoted(name) + ": " + std::strerror(err), {},
 		            "Rule files are read from the PostgreSQL data directory; check the name and that the server's "
 		            "operating system user can read it.");
 	}
 	std::ostringstream ss;
 	ss << in.rdbuf();
 	if (in.bad())
-		throw Error(sqlstate::kConfigFileError, "could not read rule file " + Quoted(path));
-	return ParseRuleFile(ss.str(), path);
+		throw Error(sqlstate::kConfigFileError, "could not read rule file " + Quoted(name));
+	return ParseRuleFile(ss.str(), name);
 }
 
 }  // namespace synchdb

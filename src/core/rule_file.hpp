@@ -54,8 +54,11 @@ struct RuleFile {
 /* Parse rule file text; file_label (the path) is used in messages. */
 RuleFile ParseRuleFile(std::string_view text, std::string_view file_label);
 
-/* Read and parse a file; a missing or unreadable file is a clear error. */
-RuleFile LoadRuleFile(const std::string &path);
+/*
+ * Read and parse a file; a missing or unreadable file is a clear error.
+ * Messages name the file as label (the name the user gave), or as path.
+ */
+RuleFile LoadRuleFile(const std::string &path, std::string_view label = {});
 
 }  // namespace synchdb
 

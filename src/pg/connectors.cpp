@@ -118,7 +118,7 @@ void CheckConnInfoInPostgres(const ConnInfo &ci)
 		throw Error(sqlstate::kUndefinedObject, "destination database " + Quoted(ci.dstdb) + " does not exist", {},
 		            "Create it first with CREATE DATABASE " + ci.dstdb + ", or name an existing database.");
 	if (ci.HasRuleFile())
-		LoadRuleFile(ResolveRuleFilePath(ci.rulefile, DataDir));
+		LoadRuleFile(ResolveRuleFilePath(ci.rulefile, DataDir), ci.rulefile);
 }
 
 int StartConnector(const std::string &name, SnapshotMode mode)

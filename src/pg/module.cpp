@@ -57,6 +57,21 @@ void RefuseDropWhileRunning()
 		                errhint("Stop them first with synchdb_stop_engine_bgw().")));
 }
 
+/* After DROP EXTENSION: the database's stopped connectors no longer exist. */
+void ForgetStoppedSlots()
+{
+	SharedState *sh = SharedOrNull();
+	if (!sh)
+		return;
+	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < sh->nslots; i++) {
+		ConnectorSlot *s = &sh->slots[i];
+		if (s->in_use && s->dboid == MyDatabaseId && !SlotRunning(s))
+			memset(s, 0, sizeof(*s));
+	}
+	LWLockRelease(sh->lock);
+}
+
 }  // namespace
 }  // namespace synchdb::pg
 
@@ -68,12 +83,15 @@ static void synchdb_process_utility(PlannedStmt *pstmt, const char *queryString,
                                     ProcessUtilityContext context, ParamListInfo params,
                                     QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
-	if (DropsSynchdb(pstmt->utilityStmt))
+	bool drops = DropsSynchdb(pstmt->utilityStmt);
+	if (drops)
 		RefuseDropWhileRunning();
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	if (drops)
+		ForgetStoppedSlots();
 }
 
 void _PG_init(void)
