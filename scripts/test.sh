@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# synchdb: set up and run every test.
+#
+#   bash scripts/test.sh            install dependencies, build, install, start private
+#                                   servers, run unit + SQL + end-to-end tests, stop servers
+#   bash scripts/test.sh unit       only the core unit tests (no servers)
+#
+# Servers live under $SYNCHDB_TEST_RUN (default /tmp/synchdb-test) on their own
+# ports, so the demo's servers (scripts/demo.sh) are left alone.  Ends with one
+# line "N passed, N failed"; exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export SYNCHDB_RUN="${SYNCHDB_TEST_RUN:-/tmp/synchdb-test}"
+export SYNCHDB_PGPORT="${SYNCHDB_TEST_PGPORT:-55442}"
+export SYNCHDB_MYPORT="${SYNCHDB_TEST_MYPORT:-33316}"
+export SYNCHDB_MY2PORT="${SYNCHDB_TEST_MY2PORT:-33317}"
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+
+only="${1:-all}"
+passed=0
+failed=0
+log_dir="$SYNCHDB_RUN/logs"
+
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+section() { printf '\n=== %s\n' "$*"; }
+
+stop_servers() {
+    bash scripts/pg.sh stop pg >/dev/null 2>&1 || true
+    bash scripts/mariadb.sh stop mariadb >/dev/null 2>&1 || true
+    bash scripts/mariadb.sh stop my2 >/dev/null 2>&1 || true
+}
+
+# ------------------------------------------------------------ set-up
+if [[ "${SYNCHDB_SKIP_DEPS:-0}" != 1 ]]; then
+    section "dependencies"
+    bash scripts/deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+section "build"
+if ! make -j2 PG_CONFIG="$PG_CONFIG" >/tmp/synchdb-build.log 2>&1; then
+    tail -40 /tmp/synchdb-build.log
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+echo "built synchdb.so"
+
+# ------------------------------------------------------------ unit tests
+section "core unit tests"
+unit_out="$(make -j2 unittest PG_CONFIG="$PG_CONFIG" 2>&1)"
+unit_rc=$?
+printf '%s\n' "$unit_out" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]|Failure' | tail -30
+up=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?.*/\1/p' | tail -1)
+uf=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' | tail -1)
+up=${up:-0}; uf=${uf:-0}
+if [[ $unit_rc -ne 0 && $uf -eq 0 ]]; then
+    printf '%s\n' "$unit_out" | tail -20
+    uf=1
+fi
+echo "unit: $up passed, $uf failed"
+count "$up" "$uf"
+
+if [[ "$only" == unit ]]; then
+    echo "$passed passed, $failed failed"
+    [[ $failed -eq 0 ]]
+    exit
+fi
+
+# ------------------------------------------------------------ servers
+section "install and start servers"
+if ! make install PG_CONFIG="$PG_CONFIG" >/tmp/synchdb-install.log 2>&1; then
+    tail -20 /tmp/synchdb-install.log
+    echo "$passed passed, $((failed + 1)) failed"
+    exit 1
+fi
+stop_servers
+rm -rf "$SYNCHDB_RUN"
+mkdir -p "$log_dir"
+trap stop_servers EXIT
+started=1
+bash scripts/pg.sh start pg || started=0
+bash scripts/mariadb.sh start mariadb || started=0
+PORT="$SYNCHDB_MY2PORT" SYNCHDB_MY_LOGBIN=0 bash scripts/mariadb.sh start my2 || started=0
+if [[ $started -eq 1 ]]; then
+    my_client mariadb < scripts/sample/inventory.sql || started=0
+    my_client my2 < scripts/sample/inventory.sql || started=0
+fi
+if [[ $started -ne 1 ]]; then
+    echo "could not start the test servers"
+    echo "$passed passed, $((failed + 1)) failed"
+    exit 1
+fi
+
+# ------------------------------------------------------------ SQL tests
+section "SQL regression tests (make installcheck)"
+reg_out="$(PGHOST=127.0.0.1 PGPORT="$SYNCHDB_PGPORT" PGUSER=postgres make installcheck PG_CONFIG="$PG_CONFIG" 2>&1)"
+printf '%s\n' "$reg_out" | grep -E '^(test| ok|not ok)|tests (passed|failed)' || true
+rp=$(printf '%s\n' "$reg_out" | grep -cE '^test .* \.\.\. ok')
+rf=$(printf '%s\n' "$reg_out" | grep -cE '^test .* \.\.\. FAILED')
+if [[ $rp -eq 0 && $rf -eq 0 ]]; then
+    printf '%s\n' "$reg_out" | tail -20
+    rf=1
+fi
+[[ $rf -gt 0 && -f test/regress/regression.diffs ]] && head -100 test/regress/regression.diffs
+echo "sql: $rp passed, $rf failed"
+count "$rp" "$rf"
+
+# ------------------------------------------------------------ end-to-end tests
+for t in test/e2e/test_*.py; do
+    section "end-to-end: $t"
+    e2e_out="$(cd test/e2e && "$SYNCHDB_PYTHON" "$(basename "$t")" 2>&1)"
+    printf '%s\n' "$e2e_out"
+    ep=$(printf '%s\n' "$e2e_out" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    ef=$(printf '%s\n' "$e2e_out" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    if [[ -z "$ep" ]]; then ep=0; ef=1; fi
+    count "$ep" "$ef"
+done
+
+if [[ $failed -gt 0 ]]; then
+    section "server log tail"
+    tail -30 "$SYNCHDB_RUN/pg/server.log" 2>/dev/null
+fi
+section "summary"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

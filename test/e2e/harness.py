@@ -1,0 +1,143 @@
+"""Small end-to-end test harness for synchdb (real PostgreSQL and MariaDB).
+
+Tests are plain functions named test_*; each gets a fresh Env.  Output is
+one line per test ("ok", "FAIL", with the reason) and a final line
+"e2e: N passed, N failed" that scripts/test.sh adds to the totals.
+
+The servers are started by scripts/test.sh; their ports and the scripts'
+location come from the environment (scripts/env.sh).
+"""
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+import psycopg2
+import pymysql
+
+ROOT = os.environ.get("SYNCHDB_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+PGPORT = int(os.environ.get("SYNCHDB_PGPORT", "55432"))
+MYPORT = int(os.environ.get("SYNCHDB_MYPORT", "33306"))
+MY2PORT = int(os.environ.get("SYNCHDB_MY2PORT", "33307"))
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise TestFailure(message)
+
+
+def wait_for(fn, timeout=30.0, interval=0.2, what="condition"):
+    """Poll fn() until it returns a truthy value; return it, or fail."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise TestFailure(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+
+
+def script(*args, env=None):
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    r = subprocess.run([os.path.join(ROOT, "scripts", args[0])] + list(args[1:]), env=e,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise TestFailure(f"scripts/{' '.join(args)} failed:\n{r.stdout}")
+    return r.stdout
+
+
+class Pg:
+    """An autocommit connection to the test PostgreSQL."""
+
+    def __init__(self, dbname="postgres"):
+        self.dbname = dbname
+        self.conn = psycopg2.connect(host="127.0.0.1", port=PGPORT, user="postgres", dbname=dbname)
+        self.conn.autocommit = True
+
+    def rows(self, sql, args=None):
+        with self.conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall() if cur.description else []
+
+    def one(self, sql, args=None):
+        r = self.rows(sql, args)
+        return r[0][0] if r else None
+
+    def error(self, sql, args=None):
+        """Run sql, expecting an error; return 'SQLSTATE: message'."""
+        try:
+            self.rows(sql, args)
+        except psycopg2.Error as e:
+            return f"{e.pgcode}: {e.pgerror.strip()}"
+        raise TestFailure(f"expected an error from: {sql}")
+
+    def state(self, name):
+        r = self.rows("SELECT pid, state, err, stage FROM synchdb_state_view WHERE conninfo_name = %s", (name,))
+        return {"pid": r[0][0], "state": r[0][1], "err": r[0][2], "stage": r[0][3]} if r else None
+
+    def close(self):
+        self.conn.close()
+
+
+class My:
+    """A root connection to a test MariaDB over TCP (root has no password over the socket only)."""
+
+    def __init__(self, instance="mariadb"):
+        sock = os.path.join(os.environ.get("SYNCHDB_RUN", "/tmp/synchdb-run"), instance, "mysqld.sock")
+        self.conn = pymysql.connect(unix_socket=sock, user="root", autocommit=True, charset="utf8mb4")
+
+    def run(self, sql, args=None):
+        with self.conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+
+    def close(self):
+        self.conn.close()
+
+
+def add_conninfo(pg, name, port=MYPORT, user="mysqluser", pwd="mysqlpwd", srcdb="inventory", dstdb="postgres",
+                 table="", connector="mysql", rulefile=""):
+    return pg.one("SELECT synchdb_add_conninfo(%s, '127.0.0.1', %s, %s, %s, %s, %s, %s, %s, %s)",
+                  (name, port, user, pwd, srcdb, dstdb, table, connector, rulefile))
+
+
+def wait_state(pg, name, states, timeout=30.0):
+    if isinstance(states, str):
+        states = (states,)
+    return wait_for(lambda: (lambda s: s if s and s["state"] in states else None)(pg.state(name)), timeout,
+                    what=f"connector {name} in state {states} (now {pg.state(name)})")
+
+
+def wait_stopped_with_error(pg, name, timeout=30.0):
+    return wait_for(lambda: (lambda s: s if s and s["state"] == "stopped" and s["err"] != "no error" else None)(
+        pg.state(name)), timeout, what=f"connector {name} stopped with an error (now {pg.state(name)})")
+
+
+def run_tests(module_globals):
+    only = set(sys.argv[1:])
+    tests = [(n, f) for n, f in module_globals.items() if n.startswith("test_") and callable(f)]
+    tests.sort(key=lambda t: t[1].__code__.co_firstlineno)
+    passed = failed = 0
+    for name, fn in tests:
+        if only and name not in only:
+            continue
+        t0 = time.time()
+        try:
+            fn()
+            passed += 1
+            print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - a test harness reports everything
+            failed += 1
+            print(f"FAIL {name} ({time.time() - t0:.1f}s): {e}", flush=True)
+            if not isinstance(e, TestFailure):
+                traceback.print_exc()
+    print(f"e2e: {passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 else 1
