@@ -398,10 +398,11 @@ static void ParseOptionalMetadata(ByteReader &r, TableMap &tm)
 				uint64_t count = f.Packed();
 				/* Each label takes at least one byte: bound the count by the input. */
 				f.CheckedSize(count);
-				col.enum_set_values.clear();
-				col.enum_set_values.reserve(count);
+				auto labels = std::make_shared<std::vector<std::string>>();
+				labels->reserve(count);
 				for (uint64_t k = 0; k < count; k++)
-					col.enum_set_values.emplace_back(AsText(f.PackedBytes()));
+					labels->emplace_back(AsText(f.PackedBytes()));
+				col.enum_set_values = std::move(labels);
 			}
 			break;
 		}

@@ -94,7 +94,8 @@ struct ColumnDef {
 	uint32_t vector_dimensions = 0;
 
 	std::string name;						/* empty when the table map has no names */
-	std::vector<std::string> enum_set_values; /* ENUM or SET labels, empty if unknown */
+	/* ENUM or SET labels, null if unknown; shared with the Values that use them. */
+	std::shared_ptr<const std::vector<std::string>> enum_set_values;
 };
 
 struct TableMap {

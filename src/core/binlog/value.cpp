@@ -483,14 +483,14 @@ void DecodeValue(const ColumnDef &col, Bytes data, const ValueContext &ctx, Valu
 		need(col.fixed_size);
 		out.kind = ValueKind::kEnum;
 		out.uint_value = LoadLE(p, col.fixed_size);
-		out.labels = col.enum_set_values.empty() ? nullptr : &col.enum_set_values;
+		out.labels = col.enum_set_values;
 		return;
 	case ColumnType::kSet:
 		/* 1-8 bytes little-endian bitmask. */
 		need(col.fixed_size);
 		out.kind = ValueKind::kSet;
 		out.uint_value = LoadLE(p, col.fixed_size);
-		out.labels = col.enum_set_values.empty() ? nullptr : &col.enum_set_values;
+		out.labels = col.enum_set_values;
 		return;
 	case ColumnType::kString:
 	case ColumnType::kVarchar:

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,8 +68,12 @@ struct Value {
 	uint64_t uint_value = 0;
 	double double_value = 0;
 
-	/* kEnum/kSet: labels from the table map (nullptr if the map has none). */
-	const std::vector<std::string> *labels = nullptr;
+	/*
+	 * kEnum/kSet: labels from the table map (null if the map has none).
+	 * Shared, so a Value stays usable after its event is gone; only ENUM
+	 * and SET values pay for the reference count.
+	 */
+	std::shared_ptr<const std::vector<std::string>> labels;
 
 	bool IsNull() const { return kind == ValueKind::kNull; }
 
