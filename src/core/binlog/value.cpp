@@ -271,10 +271,12 @@ static uint32_t FractionMicros(const uint8_t *p, uint8_t fsp)
  * TIME2 (MySQL 5.6.4+): 3 bytes big-endian integer part with an offset of
  * 0x800000, then the fraction.  The integer part packs
  *   sign(1) unused(1) hour(10) minute(6) second(6)
- * Negative values are stored as the two's complement of the whole packed
- * value (integer part << 24 | fraction), so for fsp 1-4 a negative value
- * with a non-zero fraction borrows one from the integer part
- * (my_time_packed_from_binary in mysys/my_time.cc).
+ * For fsp 1-4, a negative value with a non-zero fraction stores the
+ * integer part rounded down and the fraction as 0x100 (or 0x10000) minus
+ * its absolute value, so that the bytes sort like the values; reading
+ * borrows one back into the integer part (my_time_packed_from_binary in
+ * mysys/my_time.cc, whose comment tabulates -00:00:00.01 as 7FFFFF.FF).
+ * For fsp 5-6 the 6 bytes are the whole packed value plus 0x800000000000.
  */
 static void DecodeTime2(const uint8_t *p, uint8_t fsp, Value &out)
 {
@@ -283,7 +285,7 @@ static void DecodeTime2(const uint8_t *p, uint8_t fsp, Value &out)
 	switch (fsp) {
 	case 1:
 	case 2: {
-		int64_t frac = static_cast<int8_t>(p[3]);
+		int64_t frac = p[3];
 		if (intpart < 0 && frac != 0) {
 			intpart++;
 			frac -= 0x100;
@@ -293,7 +295,7 @@ static void DecodeTime2(const uint8_t *p, uint8_t fsp, Value &out)
 	}
 	case 3:
 	case 4: {
-		int64_t frac = static_cast<int16_t>(LoadBE(p + 3, 2));
+		int64_t frac = static_cast<int64_t>(LoadBE(p + 3, 2));
 		if (intpart < 0 && frac != 0) {
 			intpart++;
 			frac -= 0x10000;
