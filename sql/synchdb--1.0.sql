@@ -43,13 +43,15 @@ LANGUAGE C VOLATILE;
 
 CREATE FUNCTION synchdb_get_state(
     OUT id integer, OUT connector text, OUT conninfo_name text, OUT pid integer,
-    OUT state text, OUT err text, OUT last_dbz_offset text, OUT stage text, OUT dbname text)
+    OUT state text, OUT err text, OUT last_dbz_offset text, OUT stage text, OUT dbname text,
+    OUT snapshot_tables_done integer, OUT snapshot_tables_total integer, OUT snapshot_rows bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'synchdb_get_state'
 LANGUAGE C VOLATILE;
 
 CREATE VIEW synchdb_state_view AS
-    SELECT id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname
+    SELECT id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname,
+           snapshot_tables_done, snapshot_tables_total, snapshot_rows
     FROM synchdb_get_state();
 
 -- Exercises the C++/PostgreSQL error guards; used by the regression tests.

@@ -142,6 +142,12 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		                " bytes, at most " + std::to_string(kConnInfoLen - 1) + ")",
 		            {}, "Shorten the table list: leave it empty to replicate every table of the source database.");
 
+	char defdb[NAMEDATALEN];
+	PgCall([&] {
+		char *n = get_database_name(MyDatabaseId);
+		strlcpy(defdb, n ? n : "", sizeof(defdb));
+	});
+
 	/* Bind a slot. */
 	int idx = -1;
 	uint64 generation = 0;
@@ -173,6 +179,9 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		s->dboid = MyDatabaseId;
 		strlcpy(s->name, name.c_str(), sizeof(s->name));
 		strlcpy(s->dstdb, ci.dstdb.c_str(), sizeof(s->dstdb));
+		strlcpy(s->defdb, defdb, sizeof(s->defdb));
+		s->tables_total = s->tables_done = 0;
+		s->rows_copied = 0;
 		strlcpy(s->connector_type, ci.connector.c_str(), sizeof(s->connector_type));
 		strlcpy(s->snapshot_mode, SnapshotModeName(mode), sizeof(s->snapshot_mode));
 		strlcpy(s->conninfo, row->data.c_str(), sizeof(s->conninfo));

@@ -141,7 +141,8 @@ Datum synchdb_stop_engine_bgw(PG_FUNCTION_ARGS)
 
 /*
  * synchdb_get_state(): one row per slot.
- *   id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname
+ *   id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname,
+ *   snapshot_tables_done, snapshot_tables_total, snapshot_rows
  */
 Datum synchdb_get_state(PG_FUNCTION_ARGS)
 {
@@ -160,8 +161,8 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 			ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 			for (int i = 0; i < n; i++) {
 				const ConnectorSlot &s = copy[i];
-				Datum values[9];
-				bool nulls[9] = {false};
+				Datum values[12];
+				bool nulls[12] = {false};
 				const bool running = s.in_use && (s.pid != 0 || s.launching);
 				values[0] = Int32GetDatum(i);
 				values[1] = CStringGetTextDatum(s.in_use ? s.connector_type : "null");
@@ -172,8 +173,11 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 				values[5] = CStringGetTextDatum(s.err[0] ? s.err : "no error");
 				values[6] = CStringGetTextDatum(s.offset[0] ? s.offset : "no offset");
 				values[7] = CStringGetTextDatum(ConnectorStageName(s.stage));
-				char *db = s.in_use ? get_database_name(s.dboid) : nullptr;
+				const char *db = s.in_use ? s.defdb : nullptr;
 				values[8] = CStringGetTextDatum(db ? db : "");
+				values[9] = Int32GetDatum(s.tables_done);
+				values[10] = Int32GetDatum(s.tables_total);
+				values[11] = Int64GetDatum(static_cast<int64>(s.rows_copied));
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		});

@@ -126,6 +126,25 @@ void SetSlotError(int slot, uint64 generation, const char *err)
 	LWLockRelease(shared->lock);
 }
 
+void SetSlotOffset(int slot, uint64 generation, const char *offset)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation))
+		strlcpy(s->offset, offset ? offset : "", sizeof(s->offset));
+	LWLockRelease(shared->lock);
+}
+
+void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int tables_total, uint64 rows)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation)) {
+		s->tables_done = tables_done;
+		s->tables_total = tables_total;
+		s->rows_copied = rows;
+	}
+	LWLockRelease(shared->lock);
+}
+
 const char *ConnectorStateName(ConnectorState s)
 {
 	switch (s) {

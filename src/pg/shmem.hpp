@@ -51,6 +51,7 @@ struct ConnectorSlot {
 	Oid dboid;                 /* database holding the definition */
 	char name[NAMEDATALEN];
 	char dstdb[NAMEDATALEN];
+	char defdb[NAMEDATALEN];   /* name of the database holding the definition */
 	char connector_type[16];
 	char snapshot_mode[16];
 	pid_t pid;                 /* worker pid, 0 when no worker runs */
@@ -59,6 +60,9 @@ struct ConnectorSlot {
 	ConnectorStage stage;
 	uint64 generation;         /* bumped at each launch */
 	TimestampTz last_used;     /* for reusing stopped slots */
+	int tables_total;          /* initial snapshot progress */
+	int tables_done;
+	uint64 rows_copied;
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
 	char conninfo[kConnInfoLen];
@@ -87,5 +91,7 @@ bool SlotRunning(const ConnectorSlot *slot);
 void SetSlotState(int slot, uint64 generation, ConnectorState state);
 void SetSlotStage(int slot, uint64 generation, ConnectorStage stage);
 void SetSlotError(int slot, uint64 generation, const char *err);
+void SetSlotOffset(int slot, uint64 generation, const char *offset);
+void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int tables_total, uint64 rows);
 
 }  // namespace synchdb::pg

@@ -21,15 +21,23 @@
  *   CHECK_FOR_INTERRUPTS() points; the main loop also tests ProcDiePending
  *   to leave cleanly (closing the source connection) without raising FATAL.
  */
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/mysql/connection.hpp"
 #include "core/mysql/prerequisites.hpp"
+#include "core/mysql/source_reader.hpp"
+#include "core/queue.hpp"
+#include "pg/apply.hpp"
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
@@ -94,10 +102,73 @@ bool Nap(long ms)
 	return !ProcDiePending;
 }
 
+/* The message cursor over the reader's queue; also the COPY feed's source. */
+class Cursor : public MsgSource {
+public:
+	explicit Cursor(BoundedQueue<Batch> &q) : q_(q) {}
+
+	const Msg *Next(std::chrono::milliseconds wait) override
+	{
+		if (idx_ < batch_.size())
+			return &batch_[idx_++];
+		auto b = q_.Pop(wait);
+		if (!b)
+			return nullptr;
+		batch_ = std::move(*b);
+		idx_ = 0;
+		return idx_ < batch_.size() ? &batch_[idx_++] : nullptr;
+	}
+	/* Un-read the message Next() returned last. */
+	void PutBack()
+	{
+		if (idx_ > 0)
+			idx_--;
+	}
+	/* Nothing more is waiting right now. */
+	bool Drained() const { return idx_ >= batch_.size() && q_.Empty(); }
+
+private:
+	BoundedQueue<Batch> &q_;
+	Batch batch_;
+	size_t idx_ = 0;
+};
+
+/* The reader thread, started with every signal blocked, stopped and joined on destruction. */
+class ReaderThread {
+public:
+	ReaderThread(mysql::ReaderConfig config, BoundedQueue<Batch> &q) : q_(q), reader_(std::move(config), q)
+	{
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		try {
+			thread_ = std::thread([this] { reader_.Run(); });
+		} catch (...) {
+			pthread_sigmask(SIG_SETMASK, &old, nullptr);
+			throw;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	}
+	~ReaderThread()
+	{
+		reader_.Stop();
+		q_.Close();
+		if (thread_.joinable())
+			thread_.join();
+	}
+
+private:
+	BoundedQueue<Batch> &q_;
+	mysql::SourceReader reader_;
+	std::thread thread_;
+};
+
+enum class PumpResult { Stop, Finished, SourceLost };
+
 class ConnectorWorker {
 public:
-	ConnectorWorker(int slot, uint64 generation, std::string conninfo_json)
-		: slot_(slot), generation_(generation), json_(std::move(conninfo_json))
+	ConnectorWorker(int slot, uint64 generation, std::string conninfo_json, std::string defdb, SnapshotMode mode)
+		: slot_(slot), generation_(generation), json_(std::move(conninfo_json)), defdb_(std::move(defdb)), mode_(mode)
 	{
 	}
 
@@ -116,46 +187,94 @@ public:
 		ep.port = ci.port;
 		ep.user = ci.user;
 		ep.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
-		PgCall([] {
-			StartTransactionCommand();
-		});
+		PgCall([] { StartTransactionCommand(); });
 		ep.password = DecryptPassword(ci.pwd, ci.name);
 		PgCall([] { CommitTransactionCommand(); });
 
-		auto conn = std::make_unique<mysql::Connection>(ep);
-		CheckPrerequisites(*conn, ci);
-		PgCall([&] {
-			ereport(LOG, (errmsg("synchdb connector \"%s\" connected to %s (%s); source is ready for replication",
-			                     ci.name.c_str(), ep.Where().c_str(), conn->ServerVersion().c_str())));
-		});
+		{
+			mysql::Connection conn(ep);
+			CheckPrerequisites(conn, ci);
+			std::string version = conn.ServerVersion();
+			PgCall([&] {
+				ereport(LOG, (errmsg("synchdb connector \"%s\" connected to %s (%s); source is ready for replication",
+				                     ci.name.c_str(), ep.Where().c_str(), version.c_str())));
+			});
+		}
 
-		SetSlotState(slot_, generation_, ConnectorState::Syncing);
-		SetSlotStage(slot_, generation_, ConnectorStage::ChangeDataCapture);
+		/* The definition's encrypted password changes whenever the connector is re-created. */
+		char incarnation[32];
+		snprintf(incarnation, sizeof(incarnation), "%016zx", std::hash<std::string>{}(ci.pwd));
+		Applier ap(defdb_, ci.name, incarnation);
+		ap.Prepare();
 
-		/*
-		 * Keep the source connection alive until told to stop.  Streaming the
-		 * binlog into the destination replaces this loop.
-		 */
 		long backoff_ms = 1000;
-		while (Nap(5000)) {
-			if (conn && conn->Ping()) {
-				backoff_ms = 1000;
-				continue;
+		for (;;) {
+			StoredOffset off = ap.LoadOffset();
+			mysql::ReaderConfig rc;
+			rc.endpoint = ep;
+			rc.srcdb = ci.srcdb;
+			rc.filter = ci.Tables();
+			rc.replica_server_id = mysql::ReplicaServerId(ci.name, ci.dstdb);
+			snapshotting_ = false;
+			truncate_ = false;
+			switch (mode_) {
+			case SnapshotMode::Initial:
+			case SnapshotMode::InitialOnly:
+				if (!off.snapshot_done) {
+					rc.snapshot_with_data = true;
+					snapshotting_ = true;
+				}
+				rc.stop_after_snapshot = mode_ == SnapshotMode::InitialOnly;
+				if (mode_ == SnapshotMode::InitialOnly && off.snapshot_done) {
+					SetSlotStage(slot_, generation_, ConnectorStage::InitialSnapshot);
+					PgCall([&] {
+						ereport(LOG, (errmsg("synchdb connector \"%s\": the initial snapshot was already taken; "
+						                     "snapshot mode initial_only has nothing to do",
+						                     ci.name.c_str())));
+					});
+					return;
+				}
+				break;
+			case SnapshotMode::NoData:
+			case SnapshotMode::Never:
+				if (!off.snapshot_done)
+					rc.snapshot_with_data = false;
+				break;
+			case SnapshotMode::Always:
+				if (!always_done_) {
+					rc.snapshot_with_data = true;
+					snapshotting_ = true;
+					truncate_ = true;
+				}
+				break;
 			}
-			conn.reset();
+			if (off.snapshot_done && !rc.snapshot_with_data)
+				rc.start = off.pos;
+			if (off.exists)
+				PublishOffset(off.pos);
+
+			BoundedQueue<Batch> queue(64);
+			PumpResult result;
+			std::string lost;
+			{
+				ReaderThread reader(rc, queue);
+				Cursor cursor(queue);
+				try {
+					result = Pump(ap, cursor, lost);
+				} catch (...) {
+					ap.Abort();
+					throw;
+				}
+			}
+			ap.Abort();
+			if (result == PumpResult::Stop || result == PumpResult::Finished)
+				break;
 			SetSlotError(slot_, generation_,
-			             ("lost the connection to source server " + ep.Where() + "; reconnecting").c_str());
-			try {
-				conn = std::make_unique<mysql::Connection>(ep);
-				SetSlotError(slot_, generation_, "");
-			} catch (const Error &e) {
-				SetSlotError(slot_, generation_, (std::string(e.what()) + "; retrying in " +
-				                                  std::to_string(backoff_ms / 1000) + " s")
-				                                     .c_str());
-				if (!Nap(backoff_ms))
-					break;
-				backoff_ms = std::min(backoff_ms * 2, 60000L);
-			}
+			             (lost + "; reconnecting in " + std::to_string(backoff_ms / 1000) + " s").c_str());
+			SetSlotState(slot_, generation_, ConnectorState::Restarting);
+			if (!Nap(backoff_ms))
+				break;
+			backoff_ms = std::min(backoff_ms * 2, 60000L);
 		}
 		Scrub(ep.password);
 	}
@@ -171,13 +290,118 @@ private:
 		            "connector " + Quoted(ci.name) + ": " + mysql::DescribeProblems(settings, problems));
 	}
 
+	void PublishOffset(const SourcePosition &pos) { SetSlotOffset(slot_, generation_, pos.ToOffsetJson().c_str()); }
+
+	void CommitAt(Applier &ap, const SourcePosition &pos, bool snapshot_done)
+	{
+		ap.Commit(pos, snapshot_done);
+		PublishOffset(pos);
+	}
+
+	/* Apply messages until told to stop, the reader finishes, or the source is lost. */
+	PumpResult Pump(Applier &ap, Cursor &cursor, std::string &lost)
+	{
+		SourcePosition pending;
+		bool have_pending = false;
+		bool cleared_error = false;
+		ConnectorState shown = ConnectorState::Initializing;
+		auto show = [&](ConnectorState s) {
+			if (s != shown) {
+				SetSlotState(slot_, generation_, s);
+				shown = s;
+			}
+		};
+		auto flush = [&] {
+			if (have_pending) {
+				CommitAt(ap, pending, false);
+				have_pending = false;
+			}
+		};
+
+		for (;;) {
+			if (ProcDiePending || !PostmasterIsAlive())
+				return PumpResult::Stop;
+			if (ConfigReloadPending) {
+				ConfigReloadPending = false;
+				PgCall([] { ProcessConfigFile(PGC_SIGHUP); });
+			}
+			const Msg *m = cursor.Next(std::chrono::milliseconds(50));
+			if (!m) {
+				flush();
+				show(ConnectorState::Syncing);
+				continue;
+			}
+			if (!cleared_error) {
+				SetSlotError(slot_, generation_, "");
+				cleared_error = true;
+			}
+			switch (m->type) {
+			case MsgType::Tables:
+				ap.DefineTables(m->tables, truncate_);
+				if (!snapshotting_ && m->tables) {
+					/* Streaming only: make the tables now; positions come with the first commit. */
+					PgCall([] { CommitTransactionCommand(); });
+				}
+				SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m->tables->size()), 0);
+				break;
+			case MsgType::CopyData:
+				SetSlotStage(slot_, generation_, ConnectorStage::InitialSnapshot);
+				show(ConnectorState::Executing);
+				cursor.PutBack();
+				ap.CopyTable(m->table, cursor);
+				break;
+			case MsgType::CopyEnd:
+				SetSnapshotProgress(slot_, generation_, m->table + 1, static_cast<int>(ap.Tables()->size()),
+				                    ap.Stats().snapshot_rows);
+				break;
+			case MsgType::SnapshotDone:
+				CommitAt(ap, m->pos, true);
+				always_done_ = true;
+				snapshotting_ = false;
+				SetSlotStage(slot_, generation_, ConnectorStage::ChangeDataCapture);
+				break;
+			case MsgType::Change:
+				show(ConnectorState::Executing);
+				SetSlotStage(slot_, generation_, ConnectorStage::ChangeDataCapture);
+				ap.Apply(*m);
+				break;
+			case MsgType::Commit:
+				pending = m->pos;
+				have_pending = true;
+				if (ap.ChangesInTxn() >= 10000 || cursor.Drained())
+					flush();
+				break;
+			case MsgType::Notice: {
+				const char *text = m->text.c_str();
+				const char *name = json_.c_str();
+				(void) name;
+				PgCall([&] { ereport(LOG, (errmsg("synchdb: %s", text))); });
+				break;
+			}
+			case MsgType::Finished:
+				flush();
+				return PumpResult::Finished;
+			case MsgType::SourceLost:
+				lost = m->text;
+				return PumpResult::SourceLost;
+			case MsgType::Error:
+				throw Error(m->sqlstate.empty() ? sqlstate::kInternalError : m->sqlstate, m->text, m->detail, m->hint);
+			}
+		}
+	}
+
 	int slot_;
 	uint64 generation_;
 	std::string json_;
+	std::string defdb_;
+	SnapshotMode mode_;
+	bool snapshotting_ = false;
+	bool truncate_ = false;
+	bool always_done_ = false;
 };
 
 /* Attach to the slot; false if this launch is stale. Plain C. */
-bool AttachSlot(int slot, uint64 generation, char *conninfo, char *dstdb)
+bool AttachSlot(int slot, uint64 generation, char *conninfo, char *dstdb, char *defdb, char *mode)
 {
 	SharedState *sh = SharedOrNull();
 	if (!sh || slot < 0 || slot >= sh->nslots)
@@ -191,6 +415,8 @@ bool AttachSlot(int slot, uint64 generation, char *conninfo, char *dstdb)
 		s->state = ConnectorState::Initializing;
 		strlcpy(conninfo, s->conninfo, kConnInfoLen);
 		strlcpy(dstdb, s->dstdb, NAMEDATALEN);
+		strlcpy(defdb, s->defdb, NAMEDATALEN);
+		strlcpy(mode, s->snapshot_mode, 16);
 	}
 	LWLockRelease(sh->lock);
 	return ok;
@@ -216,7 +442,9 @@ void synchdb_connector_main(Datum arg)
 
 	static char conninfo[kConnInfoLen];
 	char dstdb[NAMEDATALEN];
-	if (!AttachSlot(slot, generation, conninfo, dstdb))
+	char defdb[NAMEDATALEN];
+	char mode[16];
+	if (!AttachSlot(slot, generation, conninfo, dstdb, defdb, mode))
 		return; /* stale launch: the slot was reassigned */
 	my_slot = slot;
 	my_generation = generation;
@@ -233,7 +461,7 @@ void synchdb_connector_main(Datum arg)
 		BackgroundWorkerInitializeConnection(dstdb, NULL, 0);
 		SetSlotError(slot, generation, "");
 		InvokeCpp([&] {
-			ConnectorWorker worker(slot, generation, conninfo);
+			ConnectorWorker worker(slot, generation, conninfo, defdb, ParseSnapshotMode(mode));
 			worker.Run();
 		});
 	}

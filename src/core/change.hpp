@@ -1,0 +1,121 @@
+/*
+ * change.hpp
+ *     The event model handed from a connector's reader thread to its main
+ *     thread: table definitions, snapshot data, row changes, commits.
+ *
+ * NOTES
+ *   Values travel as PostgreSQL input text (core/pgtext.hpp), already
+ *   converted on the reader thread; the main thread only runs the target
+ *   types' input functions and the executor.  A row is one buffer plus one
+ *   (offset, length) pair per column, length -1 for NULL.
+ *
+ *   Ordering: Tables first; then, if a snapshot runs, CopyData/CopyEnd per
+ *   table and SnapshotDone carrying the binlog position the snapshot
+ *   corresponds to; then, per source transaction, Change messages and a
+ *   Commit carrying the position just after it.  The main thread commits
+ *   PostgreSQL transactions only at Commit (or SnapshotDone) messages,
+ *   together with their position.
+ */
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/mysql/schema.hpp"
+#include "core/pgtext.hpp"
+#include "core/typemap.hpp"
+
+namespace synchdb {
+
+/* Where a source transaction ends, in binlog terms. */
+struct SourcePosition {
+	std::string file;
+	uint64_t pos = 0;       /* start of the next event to read */
+	std::string gtid;       /* last GTID (MariaDB domain-server-seq), may be empty */
+	uint32_t server_id = 0; /* source server that wrote the event */
+	uint32_t ts_sec = 0;    /* source commit time (seconds since the epoch) */
+
+	bool Valid() const { return !file.empty(); }
+	/* Debezium's MySQL offset shape, as synchdb_state_view shows it. */
+	std::string ToOffsetJson() const;
+};
+
+/* A replicated table: source definition, PostgreSQL types, conversions. */
+struct TableInfo {
+	mysql::SourceTable source;
+	std::string pg_schema;            /* destination schema (unquoted) */
+	std::string pg_table;             /* destination table (unquoted) */
+	std::vector<std::string> pg_columns; /* destination column names (unquoted) */
+	std::vector<PgColumnType> pg_types;
+	std::vector<ColumnConversion> conversions;
+
+	std::string QualifiedPgName() const; /* "schema"."table", quoted */
+	std::string SourceName() const { return source.db + "." + source.name; }
+};
+
+using TableSet = std::vector<TableInfo>;
+
+/* Build the destination definitions of source tables with the default mapping. */
+std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tables);
+
+/* One row image as PostgreSQL input text. */
+struct RowData {
+	struct Field {
+		uint32_t offset;
+		int32_t length; /* -1: NULL */
+	};
+	std::string buf;
+	std::vector<Field> fields;
+
+	void Clear()
+	{
+		buf.clear();
+		fields.clear();
+	}
+	void AddNull() { fields.push_back({0, -1}); }
+	/* Append a non-null value: returns the string to fill, then call EndValue(). */
+	void AddValue(std::string_view v)
+	{
+		fields.push_back({static_cast<uint32_t>(buf.size()), static_cast<int32_t>(v.size())});
+		buf.append(v);
+	}
+	bool IsNull(size_t i) const { return fields[i].length < 0; }
+	std::string_view Get(size_t i) const { return std::string_view(buf).substr(fields[i].offset, fields[i].length); }
+};
+
+enum class ChangeKind : uint8_t { Insert, Update, Delete, Truncate };
+
+enum class MsgType : uint8_t {
+	Tables,       /* tables: the replicated tables */
+	CopyData,     /* table, text: COPY text-format rows */
+	CopyEnd,      /* table, rows: the table's snapshot is complete */
+	SnapshotDone, /* pos: snapshot (or schema only) complete; stream from pos */
+	Change,       /* table, kind, before, after */
+	Commit,       /* pos: source transaction complete */
+	Notice,       /* text: something to log and count (e.g. DDL not replicated) */
+	Finished,     /* the reader has nothing more to do (snapshot mode initial_only) */
+	SourceLost,   /* text: connection lost; the main thread restarts the reader */
+	Error,        /* text, sqlstate, detail, hint: stop the connector */
+};
+
+struct Msg {
+	MsgType type;
+	ChangeKind kind = ChangeKind::Insert;
+	int table = -1;
+	uint64_t rows = 0;
+	RowData before;
+	RowData after;
+	std::string text;
+	std::string sqlstate, detail, hint;
+	SourcePosition pos;
+	std::shared_ptr<const TableSet> tables;
+};
+
+using Batch = std::vector<Msg>;
+
+}  // namespace synchdb
+
+#include "core/cpp_only.hpp"

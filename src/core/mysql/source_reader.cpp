@@ -1,0 +1,553 @@
+/*
+ * source_reader.cpp
+ *     Snapshot and binlog streaming on the reader thread.
+ */
+#include "core/mysql/source_reader.hpp"
+
+#include <mysql.h>
+#include <mariadb_rpl.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+#include "core/binlog/event.hpp"
+#include "core/binlog/rows.hpp"
+#include "core/error.hpp"
+#include "core/mysql/schema.hpp"
+#include "core/pgtext.hpp"
+
+namespace synchdb::mysql {
+
+namespace {
+
+/* Thrown inside the reader to unwind when Stop() was called. */
+struct StopRequested {};
+
+std::string BacktickQuote(const std::string &name)
+{
+	std::string out = "`";
+	for (char c : name) {
+		if (c == '`')
+			out += '`';
+		out += c;
+	}
+	return out + "`";
+}
+
+std::string Lower(std::string s)
+{
+	std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+	return s;
+}
+
+/* Strip comments and whitespace at the start of a statement. */
+std::string_view SkipLeading(std::string_view q)
+{
+	for (;;) {
+		while (!q.empty() && std::isspace(static_cast<unsigned char>(q.front())))
+			q.remove_prefix(1);
+		if (q.substr(0, 2) == "/*") {
+			size_t end = q.find("*/");
+			if (end == std::string_view::npos)
+				return {};
+			q.remove_prefix(end + 2);
+			continue;
+		}
+		return q;
+	}
+}
+
+/* Parse `TRUNCATE [TABLE] name`; returns (db, table) with db empty when unqualified. */
+bool ParseTruncate(std::string_view q, std::string &db, std::string &table)
+{
+	q = SkipLeading(q);
+	auto word = [&](std::string_view w) {
+		if (q.size() >= w.size() && Lower(std::string(q.substr(0, w.size()))) == w &&
+		    (q.size() == w.size() || std::isspace(static_cast<unsigned char>(q[w.size()])))) {
+			q.remove_prefix(w.size());
+			q = SkipLeading(q);
+			return true;
+		}
+		return false;
+	};
+	if (!word("truncate"))
+		return false;
+	word("table");
+	auto ident = [&](std::string &out) {
+		out.clear();
+		if (!q.empty() && q.front() == '`') {
+			q.remove_prefix(1);
+			while (!q.empty()) {
+				if (q.front() == '`') {
+					if (q.size() > 1 && q[1] == '`') {
+						out += '`';
+						q.remove_prefix(2);
+						continue;
+					}
+					q.remove_prefix(1);
+					return true;
+				}
+				out += q.front();
+				q.remove_prefix(1);
+			}
+			return false;
+		}
+		while (!q.empty() && (std::isalnum(static_cast<unsigned char>(q.front())) || q.front() == '_' || q.front() == '$' ||
+		                      static_cast<unsigned char>(q.front()) >= 0x80)) {
+			out += q.front();
+			q.remove_prefix(1);
+		}
+		return !out.empty();
+	};
+	std::string first;
+	if (!ident(first))
+		return false;
+	if (!q.empty() && q.front() == '.') {
+		q.remove_prefix(1);
+		db = first;
+		return ident(table);
+	}
+	db.clear();
+	table = first;
+	return true;
+}
+
+}  // namespace
+
+uint32_t ReplicaServerId(const std::string &connector, const std::string &dstdb)
+{
+	uint32_t h = static_cast<uint32_t>(std::hash<std::string>{}(connector + "@" + dstdb));
+	return 1 + h % 0xFFFFFFFEu;
+}
+
+SourceReader::SourceReader(ReaderConfig config, BoundedQueue<Batch> &queue)
+	: config_(std::move(config)), queue_(queue)
+{
+}
+
+void SourceReader::Add(Msg m)
+{
+	pending_.push_back(std::move(m));
+	if (pending_.size() >= config_.batch_rows)
+		Flush();
+}
+
+void SourceReader::Flush()
+{
+	if (pending_.empty())
+		return;
+	Batch b;
+	b.swap(pending_);
+	if (!queue_.Push(std::move(b)))
+		throw StopRequested{};
+	pending_.reserve(config_.batch_rows);
+}
+
+int SourceReader::FindTable(const std::string &db, const std::string &table) const
+{
+	for (size_t i = 0; i < tables_->size(); i++)
+		if ((*tables_)[i].source.db == db && (*tables_)[i].source.name == table)
+			return static_cast<int>(i);
+	return -1;
+}
+
+void SourceReader::Run() noexcept
+{
+	try {
+		try {
+			RunOrThrow();
+		} catch (StopRequested &) {
+			return;
+		} catch (const Error &e) {
+			pending_.clear();
+			Msg m{};
+			const bool lost = e.sqlstate() == sqlstate::kConnectionFailure || e.sqlstate() == sqlstate::kUnableToConnect;
+			m.type = lost ? MsgType::SourceLost : MsgType::Error;
+			m.text = e.what();
+			m.sqlstate = e.sqlstate();
+			m.detail = e.detail();
+			m.hint = e.hint();
+			Add(std::move(m));
+			Flush();
+		} catch (const std::exception &e) {
+			pending_.clear();
+			Msg m{};
+			m.type = MsgType::Error;
+			m.text = std::string("synchdb reader thread failed: ") + e.what();
+			m.sqlstate = sqlstate::kInternalError;
+			Add(std::move(m));
+			Flush();
+		}
+	} catch (...) {
+		/* The queue was closed while reporting: the main thread is gone. */
+	}
+}
+
+void SourceReader::RunOrThrow()
+{
+	Connection conn(config_.endpoint);
+	tables_ = ReadTables(conn);
+	Msg m{};
+	m.type = MsgType::Tables;
+	m.tables = tables_;
+	Add(std::move(m));
+	Flush();
+
+	std::optional<SourcePosition> start = config_.start;
+	if (config_.snapshot_with_data.has_value()) {
+		Snapshot(*config_.snapshot_with_data);
+		if (config_.stop_after_snapshot) {
+			Msg f{};
+			f.type = MsgType::Finished;
+			Add(std::move(f));
+			Flush();
+			return;
+		}
+		return; /* Snapshot() streamed on */
+	}
+	if (!start || !start->Valid())
+		start = CurrentPosition(conn);
+	Stream(*start);
+}
+
+std::shared_ptr<const TableSet> SourceReader::ReadTables(Connection &conn)
+{
+	auto tables = ReadSourceTables(conn, config_.srcdb, config_.filter);
+	return MakeTableSet(std::move(tables));
+}
+
+SourcePosition SourceReader::CurrentPosition(Connection &conn)
+{
+	auto rows = conn.Query("SHOW MASTER STATUS");
+	if (rows.empty() || rows[0].size() < 2 || !rows[0][0] || !rows[0][1])
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            "connector " + Quoted(config_.endpoint.connector) + ": source server " +
+		                config_.endpoint.Where() + " reports no binary log position",
+		            "SHOW MASTER STATUS returned no row.", "Enable binary logging (log_bin) on the source server.");
+	SourcePosition p;
+	p.file = *rows[0][0];
+	p.pos = std::stoull(*rows[0][1]);
+	return p;
+}
+
+void SourceReader::Snapshot(bool with_data)
+{
+	Connection snap(config_.endpoint);
+	snap.Query("SET SESSION time_zone = '+00:00'");
+	snap.Query("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+	SourcePosition pos;
+	if (snap.IsMariaDB()) {
+		/* MariaDB gives the binlog position of the read view without any lock. */
+		snap.Query("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+		for (const Row &r : snap.Query("SHOW STATUS LIKE 'binlog_snapshot_%'")) {
+			if (r.size() < 2 || !r[0] || !r[1])
+				continue;
+			if (*r[0] == "Binlog_snapshot_file")
+				pos.file = *r[1];
+			else if (*r[0] == "Binlog_snapshot_position")
+				pos.pos = std::stoull(*r[1]);
+		}
+		if (!pos.Valid())
+			pos = CurrentPosition(snap);
+	} else {
+		/* MySQL: the shortest global read lock that pins the position to the read view. */
+		snap.Query("FLUSH TABLES WITH READ LOCK");
+		snap.Query("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+		pos = CurrentPosition(snap);
+		snap.Query("UNLOCK TABLES");
+	}
+	if (with_data)
+		for (size_t i = 0; i < tables_->size(); i++)
+			CopyTable(snap, static_cast<int>(i));
+	snap.Query("COMMIT");
+
+	Msg m{};
+	m.type = MsgType::SnapshotDone;
+	m.pos = pos;
+	Add(std::move(m));
+	Flush();
+	if (!config_.stop_after_snapshot)
+		Stream(pos);
+}
+
+void SourceReader::CopyTable(Connection &conn, int index)
+{
+	const TableInfo &t = (*tables_)[index];
+	std::string sql = "SELECT ";
+	for (size_t c = 0; c < t.source.columns.size(); c++) {
+		if (c)
+			sql += ", ";
+		sql += SnapshotSelectExpr(t.source.columns[c]);
+	}
+	sql += " FROM " + BacktickQuote(t.source.db) + "." + BacktickQuote(t.source.name);
+
+	MYSQL *my = conn.raw();
+	if (mysql_real_query(my, sql.data(), sql.size()) != 0)
+		conn.Query(sql); /* raises the classified error */
+	MYSQL_RES *res = mysql_use_result(my);
+	if (!res)
+		conn.Query(sql);
+	const size_t ncols = t.source.columns.size();
+	std::string chunk;
+	chunk.reserve(config_.copy_chunk_bytes + 8192);
+	std::string value;
+	uint64_t rows = 0;
+	try {
+		while (MYSQL_ROW row = mysql_fetch_row(res)) {
+			unsigned long *len = mysql_fetch_lengths(res);
+			for (size_t c = 0; c < ncols; c++) {
+				if (c)
+					chunk += '\t';
+				if (!row[c] || !SnapshotValueToPgText(row[c], len[c], t.conversions[c], value))
+					AppendCopyNull(chunk);
+				else
+					AppendCopyField(chunk, value);
+			}
+			chunk += '\n';
+			rows++;
+			if (chunk.size() >= config_.copy_chunk_bytes) {
+				Msg m{};
+				m.type = MsgType::CopyData;
+				m.table = index;
+				m.text.swap(chunk);
+				Add(std::move(m));
+				Flush();
+				chunk.clear();
+				chunk.reserve(config_.copy_chunk_bytes + 8192);
+				if (stop_)
+					throw StopRequested{};
+			}
+		}
+	} catch (...) {
+		mysql_free_result(res);
+		throw;
+	}
+	unsigned int err = mysql_errno(my);
+	std::string errmsg = mysql_error(my);
+	mysql_free_result(res);
+	if (err != 0)
+		throw Error(err == CR_SERVER_LOST || err == CR_SERVER_GONE_ERROR ? sqlstate::kConnectionFailure
+		                                                                  : sqlstate::kDataException,
+		            "connector " + Quoted(config_.endpoint.connector) + ": reading table " + Quoted(t.SourceName()) +
+		                " for the snapshot failed: " + errmsg);
+	if (!chunk.empty()) {
+		Msg m{};
+		m.type = MsgType::CopyData;
+		m.table = index;
+		m.text.swap(chunk);
+		Add(std::move(m));
+	}
+	Msg end{};
+	end.type = MsgType::CopyEnd;
+	end.table = index;
+	end.rows = rows;
+	Add(std::move(end));
+	Flush();
+}
+
+namespace {
+
+/* Fill a RowData from a decoded image, converting every value to PostgreSQL text. */
+void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value &scratch, std::string &text,
+                  RowData &out)
+{
+	const size_t n = t.conversions.size();
+	out.fields.reserve(n);
+	for (size_t i = 0; i < n; i++) {
+		if (!img.IsPresent(i))
+			throw Error(sqlstate::kObjectNotInPrerequisiteState,
+			            "row image of table " + Quoted(t.SourceName()) + " lacks column " +
+			                Quoted(t.source.columns[i].name),
+			            "The source writes partial row images (binlog_row_image is not FULL).",
+			            "Set binlog_row_image=FULL on the source server.");
+		if (img.IsNull(i)) {
+			out.AddNull();
+			continue;
+		}
+		img.Get(i, scratch);
+		if (BinlogValueToPgText(scratch, t.conversions[i], text))
+			out.AddValue(text);
+		else
+			out.AddNull();
+	}
+}
+
+}  // namespace
+
+void SourceReader::Stream(SourcePosition pos)
+{
+	Endpoint ep = config_.endpoint;
+	ep.read_timeout_s = 30; /* heartbeats arrive every second */
+	Connection rc(ep);
+	const std::string who = "connector " + Quoted(ep.connector) + ": ";
+	rc.Query("SET @master_binlog_checksum = @@global.binlog_checksum");
+	rc.Query("SET @mariadb_slave_capability = 4");
+	rc.Query("SET @master_heartbeat_period = 1000000000");
+
+	MARIADB_RPL *rpl = mariadb_rpl_init(rc.raw());
+	if (!rpl)
+		throw Error(sqlstate::kInternalError, who + "could not create a replication handle");
+	struct RplCloser {
+		MARIADB_RPL *rpl;
+		MARIADB_RPL_EVENT *ev = nullptr;
+		~RplCloser()
+		{
+			if (ev)
+				mariadb_free_rpl_event(ev);
+			mariadb_rpl_close(rpl);
+		}
+	} closer{rpl};
+
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, pos.file.c_str(), pos.file.size());
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, static_cast<unsigned long>(pos.pos));
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID, static_cast<uint32_t>(config_.replica_server_id));
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_FLAGS, static_cast<uint32_t>(0));
+	if (mariadb_rpl_open(rpl) != 0)
+		throw Error(sqlstate::kConnectionFailure,
+		            who + "could not start reading the binary log at " + pos.file + ":" + std::to_string(pos.pos),
+		            std::string("The server said: ") + mysql_error(rc.raw()));
+
+	binlog::Decoder decoder;
+	binlog::Value scratch;
+	std::string text;
+	SourcePosition cur = pos;
+	bool in_txn = false;
+	bool standalone = false;
+
+	auto commit = [&] {
+		Msg m{};
+		m.type = MsgType::Commit;
+		m.pos = cur;
+		Add(std::move(m));
+		Flush();
+		in_txn = false;
+		standalone = false;
+	};
+
+	while (!stop_) {
+		closer.ev = mariadb_rpl_fetch(rpl, closer.ev);
+		if (!closer.ev) {
+			if (stop_)
+				break;
+			unsigned int err = mysql_errno(rc.raw());
+			std::string msg = mysql_error(rc.raw());
+			if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)
+				throw Error(sqlstate::kObjectNotInPrerequisiteState,
+				            who + "the source can no longer provide the binary log from " + cur.file + ":" +
+				                std::to_string(cur.pos),
+				            "The server said: " + msg,
+				            "The binlog was purged past the connector's position (check binlog_expire_logs_seconds). "
+				            "Restart the connector with snapshot mode 'always' to copy the tables again.");
+			throw Error(sqlstate::kConnectionFailure, who + "lost the binary log stream from " + ep.Where(),
+			            "Error " + std::to_string(err) + ": " + msg);
+		}
+		MARIADB_RPL_EVENT *ev = closer.ev;
+		if (ev->raw_data_size <= ev->raw_data_ofs)
+			continue;
+		binlog::Bytes raw(ev->raw_data + ev->raw_data_ofs, ev->raw_data_size - ev->raw_data_ofs);
+		binlog::Event e = decoder.Decode(raw, cur.pos);
+		const auto &h = e.header;
+		if (h.type() == binlog::EventType::kHeartbeat || h.type() == binlog::EventType::kHeartbeatV2)
+			continue;
+		if (const auto *r = e.As<binlog::RotateEvent>()) {
+			cur.file = r->next_file;
+			cur.pos = r->position;
+			continue;
+		}
+		const bool artificial = h.flags & binlog::kEventFlagArtificial;
+		if (!artificial && h.log_pos != 0)
+			cur.pos = h.log_pos;
+		if (h.type() == binlog::EventType::kFormatDescription)
+			continue;
+		cur.server_id = h.server_id;
+		cur.ts_sec = h.timestamp;
+
+		if (const auto *g = e.As<binlog::MariaGtidEvent>()) {
+			cur.gtid = g->ToString();
+			in_txn = true;
+			standalone = g->IsStandalone();
+		} else if (const auto *g2 = e.As<binlog::MysqlGtidEvent>()) {
+			if (!g2->anonymous)
+				cur.gtid = g2->ToString();
+		} else if (const auto *q = e.As<binlog::QueryEvent>()) {
+			std::string_view stmt = SkipLeading(q->query);
+			std::string head = Lower(std::string(stmt.substr(0, 8)));
+			if (head.rfind("begin", 0) == 0) {
+				in_txn = true;
+			} else if (head.rfind("commit", 0) == 0 || head.rfind("rollback", 0) == 0) {
+				commit();
+			} else {
+				std::string db, table;
+				if (ParseTruncate(stmt, db, table)) {
+					int idx = FindTable(db.empty() ? q->schema : db, table);
+					if (idx >= 0) {
+						Msg m{};
+						m.type = MsgType::Change;
+						m.kind = ChangeKind::Truncate;
+						m.table = idx;
+						Add(std::move(m));
+					}
+				} else if (q->schema == config_.srcdb || q->query.find(config_.srcdb) != std::string::npos) {
+					Msg m{};
+					m.type = MsgType::Notice;
+					m.text = "DDL statement not replicated (schema changes are not replicated yet): " +
+					         std::string(stmt.substr(0, 300));
+					Add(std::move(m));
+				}
+				/* A DDL statement is its own transaction. */
+				if (standalone || !in_txn)
+					commit();
+			}
+		} else if (e.As<binlog::XidEvent>()) {
+			commit();
+		} else if (const auto *rows = e.As<binlog::RowsEvent>()) {
+			if (!rows->table)
+				throw Error(sqlstate::kDataCorrupted,
+				            who + "row event at " + cur.file + ":" + std::to_string(h.log_pos) + " has no table map");
+			int idx = FindTable(rows->table->schema, rows->table->table);
+			if (idx < 0)
+				continue;
+			const TableInfo &t = (*tables_)[idx];
+			if (rows->column_count != t.source.columns.size())
+				throw Error(sqlstate::kFeatureNotSupported,
+				            who + "table " + Quoted(t.SourceName()) + " now has " +
+				                std::to_string(rows->column_count) + " columns, " +
+				                std::to_string(t.source.columns.size()) + " when the connector started",
+				            "Its definition changed on the source; schema changes are not replicated yet.",
+				            "Apply the same change to " + t.QualifiedPgName() +
+				                " and restart the connector, or restart it with snapshot mode 'always'.");
+			binlog::RowIterator it(*rows);
+			binlog::RowChange change;
+			while (it.Next(change)) {
+				Msg m{};
+				m.type = MsgType::Change;
+				m.table = idx;
+				switch (rows->kind) {
+				case binlog::RowsKind::kWrite:
+					m.kind = ChangeKind::Insert;
+					ConvertImage(change.after, t, scratch, text, m.after);
+					break;
+				case binlog::RowsKind::kUpdate:
+					m.kind = ChangeKind::Update;
+					ConvertImage(change.before, t, scratch, text, m.before);
+					ConvertImage(change.after, t, scratch, text, m.after);
+					break;
+				case binlog::RowsKind::kDelete:
+					m.kind = ChangeKind::Delete;
+					ConvertImage(change.before, t, scratch, text, m.before);
+					break;
+				case binlog::RowsKind::kPartialUpdate:
+					throw Error(sqlstate::kFeatureNotSupported,
+					            who + "partial JSON updates of table " + Quoted(t.SourceName()) + " are not supported",
+					            {}, "Set binlog_row_value_options='' on the source server.");
+				}
+				Add(std::move(m));
+			}
+		}
+	}
+}
+
+}  // namespace synchdb::mysql

@@ -1,0 +1,96 @@
+/*
+ * apply.hpp
+ *     Applying a connector's changes to the destination database.
+ *
+ * NOTES
+ *   Runs on the worker's main thread, the only thread that calls
+ *   PostgreSQL.  Follows PostgreSQL's own logical replication apply worker:
+ *   rows are written through the executor helpers
+ *   (ExecSimpleRelationInsert/Update/Delete, RelationFindReplTupleByIndex
+ *   or, for a table without a primary key, RelationFindReplTupleSeq on the
+ *   full before image), snapshots are loaded through COPY (BeginCopyFrom
+ *   with a data-source callback, as table synchronisation does), and
+ *   session_replication_role is "replica", so that ordinary triggers and
+ *   foreign keys do not fire on replicated rows.
+ *
+ *   Exactly once: the source position of the last applied transaction is
+ *   written to _synchdb.offsets in the same PostgreSQL transaction as the
+ *   rows; a crash loses both or neither, and the worker resumes from the
+ *   stored position.
+ */
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/change.hpp"
+
+namespace synchdb::pg {
+
+/* Where the COPY callback pulls snapshot data from (the worker's message cursor). */
+class MsgSource {
+public:
+	virtual ~MsgSource() = default;
+	/* Next message, waiting up to wait; nullptr if none arrived in time. Valid until the next call. */
+	virtual const Msg *Next(std::chrono::milliseconds wait) = 0;
+};
+
+struct StoredOffset {
+	bool exists = false;
+	bool snapshot_done = false;
+	SourcePosition pos;
+};
+
+struct ApplyStats {
+	uint64_t inserts = 0, updates = 0, deletes = 0, truncates = 0, txns = 0, snapshot_rows = 0;
+};
+
+class Applier {
+public:
+	/* defdb/connector identify the connector; incarnation changes when it is re-created. */
+	Applier(std::string defdb, std::string connector, std::string incarnation);
+	~Applier();
+
+	/* Own transaction: create _synchdb.offsets if needed; set session options. */
+	void Prepare();
+	/* Own transaction. */
+	StoredOffset LoadOffset();
+
+	void BeginTxn();
+	bool InTxn() const;
+	/* Create the destination schemas and tables if missing (current transaction). */
+	void DefineTables(std::shared_ptr<const TableSet> tables, bool truncate);
+	/* COPY the snapshot rows of one table, pulling CopyData until its CopyEnd. */
+	uint64_t CopyTable(int table, MsgSource &source);
+	/* Apply one Change message (current transaction). */
+	void Apply(const Msg &m);
+	/* Write the position and commit. */
+	void Commit(const SourcePosition &pos, bool snapshot_done);
+	/* Roll back the current transaction, if any. */
+	void Abort();
+
+	size_t ChangesInTxn() const { return changes_in_txn_; }
+	const ApplyStats &Stats() const { return stats_; }
+	const std::shared_ptr<const TableSet> &Tables() const { return tables_; }
+
+	struct RelState; /* per-relation executor state, defined in apply.cpp */
+
+private:
+	RelState *OpenRel(int table);
+	void CloseRels();
+	void ResolveTables();
+
+	std::string defdb_;
+	std::string connector_;
+	std::string incarnation_;
+	std::shared_ptr<const TableSet> tables_;
+	std::vector<unsigned int> relids_;
+	std::vector<RelState *> rels_; /* per table, in the current transaction */
+	size_t changes_in_txn_ = 0;
+	ApplyStats stats_;
+	bool snapshot_done_ = false;
+};
+
+}  // namespace synchdb::pg
