@@ -223,6 +223,7 @@ public:
 				if (!off.snapshot_done) {
 					rc.snapshot_with_data = true;
 					snapshotting_ = true;
+					truncate_ = true; /* the snapshot replaces what the tables hold */
 				}
 				rc.stop_after_snapshot = mode_ == SnapshotMode::InitialOnly;
 				if (mode_ == SnapshotMode::InitialOnly && off.snapshot_done) {
