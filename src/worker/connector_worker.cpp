@@ -349,7 +349,13 @@ private:
 				SetSlotStage(slot_, generation_, ConnectorStage::InitialSnapshot);
 				show(ConnectorState::Executing);
 				cursor.PutBack();
-				ap.CopyTable(m->table, cursor);
+				{
+					/* CopyTable consumes the table's CopyEnd itself. */
+					const int table = m->table;
+					ap.CopyTable(table, cursor);
+					SetSnapshotProgress(slot_, generation_, table + 1, static_cast<int>(ap.Tables()->size()),
+					                    ap.Stats().snapshot_rows);
+				}
 				break;
 			case MsgType::CopyEnd:
 				SetSnapshotProgress(slot_, generation_, m->table + 1, static_cast<int>(ap.Tables()->size()),

@@ -383,6 +383,8 @@ void SourceReader::Stream(SourcePosition pos)
 	ep.read_timeout_s = 30; /* heartbeats arrive every second */
 	Connection rc(ep);
 	const std::string who = "connector " + Quoted(ep.connector) + ": ";
+	/* Tell the server we understand its checksums, and the decoder to expect them from the first event on. */
+	const std::string checksum = rc.QueryValue("SELECT @@global.binlog_checksum").value_or("NONE");
 	rc.Query("SET @master_binlog_checksum = @@global.binlog_checksum");
 	rc.Query("SET @mariadb_slave_capability = 4");
 	rc.Query("SET @master_heartbeat_period = 1000000000");
@@ -411,6 +413,7 @@ void SourceReader::Stream(SourcePosition pos)
 		            std::string("The server said: ") + mysql_error(rc.raw()));
 
 	binlog::Decoder decoder;
+	decoder.SetChecksum(Lower(checksum) == "crc32" ? binlog::ChecksumAlg::kCrc32 : binlog::ChecksumAlg::kOff);
 	binlog::Value scratch;
 	std::string text;
 	SourcePosition cur = pos;
