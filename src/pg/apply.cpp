@@ -116,6 +116,26 @@ void CloseRelC(RelState *rs)
 	table_close(rs->rel, NoLock);
 }
 
+/* What the error context callback reports: the table and column being converted. */
+struct ApplyErrorContext {
+	RelState *rs;
+	int column; /* source column index, -1 when not converting */
+	const char *what;
+};
+
+void ApplyErrorCallback(void *arg)
+{
+	ApplyErrorContext *c = (ApplyErrorContext *) arg;
+	if (c->column >= 0)
+		errcontext("synchdb: %s, column \"%s\" of %s", c->what,
+		           NameStr(TupleDescAttr(RelationGetDescr(c->rs->rel), c->rs->attnums[c->column] - 1)->attname),
+		           c->rs->name);
+	else
+		errcontext("synchdb: %s, table %s", c->what, c->rs->name);
+}
+
+ApplyErrorContext *current_apply_context = nullptr;
+
 /* Fill a virtual slot from one row image; columns not replicated stay NULL (defaults do not apply to UPDATE). */
 void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot)
 {
@@ -137,9 +157,13 @@ void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot)
 			                       NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname), rs->name),
 			                errhint("Map the column to bytea, or remove the NUL bytes on the source.")));
 		char *s = pnstrdup(p, f.length);
+		if (current_apply_context)
+			current_apply_context->column = i;
 		slot->tts_values[a] = InputFunctionCall(&rs->infuncs[i], s, rs->ioparams[i], rs->typmods[i]);
 		slot->tts_isnull[a] = false;
 	}
+	if (current_apply_context)
+		current_apply_context->column = -1;
 	ExecStoreVirtualTuple(slot);
 }
 
@@ -169,6 +193,16 @@ bool FindOldC(RelState *rs, const RowData *before)
 
 void ApplyChangeC(RelState *rs, const Msg *m)
 {
+	ApplyErrorContext ctx = {rs, -1,
+	                         m->kind == ChangeKind::Insert   ? "applying an INSERT"
+	                         : m->kind == ChangeKind::Update ? "applying an UPDATE"
+	                                                         : "applying a DELETE"};
+	ErrorContextCallback cb;
+	cb.callback = ApplyErrorCallback;
+	cb.arg = &ctx;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	current_apply_context = &ctx;
 	MemoryContext old = MemoryContextSwitchTo(ApplyContext());
 	PushActiveSnapshot(GetTransactionSnapshot());
 	rs->estate->es_output_cid = GetCurrentCommandId(true);
@@ -205,6 +239,8 @@ void ApplyChangeC(RelState *rs, const Msg *m)
 	CommandCounterIncrement();
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(ApplyContext());
+	error_context_stack = cb.previous;
+	current_apply_context = nullptr;
 }
 
 /* ---------------------------------------------------------------- COPY */
@@ -538,8 +574,8 @@ void Applier::Abort()
 {
 	rels_.assign(rels_.size(), nullptr); /* released by the abort */
 	current_feed = nullptr;
-	if (IsTransactionState() || IsAbortedTransactionBlockState())
-		PgCall([] { AbortCurrentTransaction(); });
+	current_apply_context = nullptr;
+	PgCall([] { AbortCurrentTransaction(); });
 	changes_in_txn_ = 0;
 }
 

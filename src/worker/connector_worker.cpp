@@ -77,10 +77,11 @@ void RecordErrorInSlot()
 	ErrorData *edata = CopyErrorData();
 	MemoryContextSwitchTo(old);
 	char buf[kErrLen];
-	if (edata->detail)
-		snprintf(buf, sizeof(buf), "%s: %s", edata->message, edata->detail);
-	else
-		snprintf(buf, sizeof(buf), "%s", edata->message ? edata->message : "unknown error");
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s", edata->message ? edata->message : "unknown error",
+	         edata->detail ? ": " : "", edata->detail ? edata->detail : "", edata->context ? " (" : "",
+	         edata->context ? edata->context : "");
+	if (edata->context)
+		strlcat(buf, ")", sizeof(buf));
 	SetSlotError(my_slot, my_generation, buf);
 	FreeErrorData(edata);
 }
