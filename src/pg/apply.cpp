@@ -415,6 +415,9 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
 	{
 		Spi spi;
+		/* Connectors replicating into the same schema must not race on CREATE ... IF NOT EXISTS. */
+		for (const TableInfo &t : *tables_)
+			spi.Exec("SELECT pg_advisory_xact_lock(hashtext('synchdb schema ' || $1))", {t.pg_schema});
 		for (const TableInfo &t : *tables_) {
 			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
 			std::string sql = "CREATE TABLE IF NOT EXISTS " + t.QualifiedPgName() + " (";

@@ -268,7 +268,9 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		NapAndCheckInterrupts(10);
 	}
 
-	SetConnInfoActive(name, true);
+	/* initial_only is a one-off job: it is not relaunched when the server restarts. */
+	if (mode != SnapshotMode::InitialOnly)
+		SetConnInfoActive(name, true);
 	return pid;
 }
 

@@ -215,7 +215,7 @@ public:
 			rc.endpoint = ep;
 			rc.srcdb = ci.srcdb;
 			rc.filter = ci.Tables();
-			rc.replica_server_id = mysql::ReplicaServerId(ci.name, ci.dstdb);
+			rc.replica_server_id = mysql::ReplicaServerId(ci.name, defdb_ + "/" + ci.dstdb);
 			snapshotting_ = false;
 			truncate_ = false;
 			switch (mode_) {
@@ -271,6 +271,9 @@ public:
 			ap.Abort();
 			if (result == PumpResult::Stop || result == PumpResult::Finished)
 				break;
+			if (progressed_)
+				backoff_ms = 1000; /* the source came back since the last outage */
+			progressed_ = false;
 			SetSlotError(slot_, generation_,
 			             (lost + "; reconnecting in " + std::to_string(backoff_ms / 1000) + " s").c_str());
 			SetSlotState(slot_, generation_, ConnectorState::Restarting);
@@ -336,6 +339,7 @@ private:
 			if (!cleared_error) {
 				SetSlotError(slot_, generation_, "");
 				cleared_error = true;
+				progressed_ = true;
 			}
 			switch (m->type) {
 			case MsgType::Tables:
@@ -344,7 +348,8 @@ private:
 					/* Streaming only: make the tables now; positions come with the first commit. */
 					PgCall([] { CommitTransactionCommand(); });
 				}
-				SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m->tables->size()), 0);
+				if (snapshotting_)
+					SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m->tables->size()), 0);
 				break;
 			case MsgType::CopyData:
 				SetSlotStage(slot_, generation_, ConnectorStage::InitialSnapshot);
@@ -406,6 +411,7 @@ private:
 	bool snapshotting_ = false;
 	bool truncate_ = false;
 	bool always_done_ = false;
+	bool progressed_ = false;
 };
 
 /* Attach to the slot; false if this launch is stale. Plain C. */

@@ -141,3 +141,65 @@ def run_tests(module_globals):
                 traceback.print_exc()
     print(f"e2e: {passed} passed, {failed} failed", flush=True)
     return 0 if failed == 0 else 1
+
+
+def load_sample():
+    """(Re)load the sample inventory database into the test MariaDB."""
+    with open(os.path.join(ROOT, "scripts", "sample", "inventory.sql")) as f:
+        sql = f.read()
+    e = dict(os.environ)
+    r = subprocess.run(["bash", "-c", f'source "{ROOT}/scripts/env.sh"; my_client mariadb'], input=sql, text=True,
+                       env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise TestFailure("loading the sample database failed:\n" + r.stdout)
+
+
+def norm(v):
+    """Normalise a value for comparing MariaDB and PostgreSQL rows."""
+    import datetime
+    import decimal
+    if v is None:
+        return None
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).hex()
+    if isinstance(v, decimal.Decimal):
+        return str(v.normalize()) if v == v.to_integral() else str(v)
+    if isinstance(v, float):
+        return repr(round(v, 6))
+    if isinstance(v, (datetime.date, datetime.datetime, datetime.time, datetime.timedelta)):
+        return str(v)
+    return v if isinstance(v, (int, str)) else str(v)
+
+
+def _key(row):
+    return tuple((v is None, str(v)) for v in row)
+
+
+def source_rows(my, db, table, columns):
+    cols = ", ".join(f"`{c}`" for c in columns)
+    return sorted((tuple(norm(v) for v in r) for r in my.run(f"SELECT {cols} FROM `{db}`.`{table}`")), key=_key)
+
+
+def dest_rows(pg, schema, table, columns):
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return sorted((tuple(norm(v) for v in r) for r in pg.rows(f'SELECT {cols} FROM "{schema}"."{table}"')), key=_key)
+
+
+def wait_same(pg, my, db, table, columns, timeout=60.0):
+    """Wait until the destination table holds exactly the source rows (as a multiset)."""
+    last = {}
+
+    def same():
+        try:
+            s = source_rows(my, db, table, columns)
+            d = dest_rows(pg, db.lower(), table.lower(), columns)
+        except psycopg2.Error as e:
+            last["why"] = str(e).strip()
+            return False
+        last["why"] = f"source {len(s)} rows, destination {len(d)} rows; first difference: " + \
+            repr(next(((a, b) for a, b in zip(s, d) if a != b), None))
+        return s == d
+    try:
+        wait_for(same, timeout, 0.3, what=f"{db}.{table} identical")
+    except TestFailure as e:
+        raise TestFailure(f"{e}: {last.get('why')}")

@@ -187,7 +187,7 @@ def test_max_connector_workers():
     n = int(pg.one("SHOW synchdb.max_connector_workers"))
     check(n == 30, f"default 30 slots, got {n}")
     for i in range(n + 1):
-        add_conninfo(pg, f"c{i}")
+        add_conninfo(pg, f"c{i}", table="inventory.orders")
     try:
         for i in range(n):
             pg.one("SELECT synchdb_start_engine_bgw(%s)", (f"c{i}",))

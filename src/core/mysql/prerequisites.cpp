@@ -152,6 +152,10 @@ std::vector<Problem> FindProblems(const SourceSettings &s)
 			                   " privilege (needed to read the binlog position)",
 			               std::string("run GRANT ") + (s.is_mariadb ? "BINLOG MONITOR" : "REPLICATION CLIENT") +
 			                   " ON *.* TO the user on the source server"});
+		if (!s.is_mariadb && !Has(g, "RELOAD"))
+			out.push_back({"user \"" + s.user + "\" lacks the RELOAD privilege (needed for the snapshot's short "
+			                                   "FLUSH TABLES WITH READ LOCK)",
+			               "run GRANT RELOAD ON *.* TO the user on the source server"});
 		const bool select = Has(g, "SELECT") || Has(s.db_privileges, "SELECT") || Has(s.db_privileges, "ALL PRIVILEGES");
 		if (!select)
 			out.push_back({"user \"" + s.user + "\" lacks the SELECT privilege on database \"" + s.srcdb +

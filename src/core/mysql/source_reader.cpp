@@ -221,7 +221,12 @@ std::shared_ptr<const TableSet> SourceReader::ReadTables(Connection &conn)
 
 SourcePosition SourceReader::CurrentPosition(Connection &conn)
 {
-	auto rows = conn.Query("SHOW MASTER STATUS");
+	std::vector<Row> rows;
+	try {
+		rows = conn.Query("SHOW MASTER STATUS");
+	} catch (const Error &) {
+		rows = conn.Query("SHOW BINARY LOG STATUS"); /* MySQL 8.4 and later */
+	}
 	if (rows.empty() || rows[0].size() < 2 || !rows[0][0] || !rows[0][1])
 		throw Error(sqlstate::kObjectNotInPrerequisiteState,
 		            "connector " + Quoted(config_.endpoint.connector) + ": source server " +
