@@ -138,10 +138,17 @@ bool RowIterator::Next(RowChange &change)
 {
 	if (r_.AtEnd())
 		return false;
+	size_t start = r_.Position();
 	if (ev_.HasBefore())
 		SliceImage(ev_.columns_before, false, change.before);
 	if (ev_.HasAfter())
 		SliceImage(ev_.columns_after, ev_.kind == RowsKind::kPartialUpdate, change.after);
+	/*
+	 * A row that takes no bytes (no columns in the image) could repeat
+	 * forever; servers never write one.
+	 */
+	if (r_.Position() == start)
+		ThrowCorrupt(ev_.event_offset, "rows event", "has a row image without columns");
 	return true;
 }
 
