@@ -9,6 +9,7 @@
 #include <zstd.h>
 
 #include <chrono>
+#include <deque>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -179,13 +180,19 @@ ByteVec MakeRows(uint8_t type, uint64_t table_id, size_t ncols, const ByteVec &b
 	return MakeEvent(type, body, crc);
 }
 
-/* Decode a sequence of events through one decoder. */
+/*
+ * Decode a sequence of events through one decoder.  Events view their
+ * bytes, so the buffers are kept alive until the end of the program.
+ */
 std::vector<Event> DecodeAll(Decoder &d, const std::vector<ByteVec> &events)
 {
+	static std::deque<ByteVec> keep_alive;
 	std::vector<Event> out;
 	uint64_t offset = 4;
 	for (const ByteVec &e : events) {
-		out.push_back(d.Decode(Bytes(e.data(), e.size()), offset));
+		keep_alive.push_back(e);
+		const ByteVec &kept = keep_alive.back();
+		out.push_back(d.Decode(Bytes(kept.data(), kept.size()), offset));
 		offset += e.size();
 	}
 	return out;
