@@ -372,6 +372,8 @@ bool Fraction(std::string_view s, size_t &pos, uint32_t &micros)
 		else if (ch != '0')
 			return false;
 	}
+	if (n == 0)
+		return false;
 	for (; n < 6; n++)
 		micros *= 10;
 	return true;
