@@ -48,6 +48,33 @@ std::string NameArg(FunctionCallInfo fcinfo, int n)
 
 constexpr int kStopTimeoutMs = 60000;
 
+/*
+ * Text for the state view: err may quote raw source bytes or have been cut
+ * in the middle of a character; replace every invalid UTF-8 sequence with
+ * '?' so that clients can always read the view.
+ */
+Datum SafeText(const char *s)
+{
+	/* Plain C: called inside PgCall. */
+	size_t len = strlen(s);
+	char *out = (char *) palloc(len + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		const unsigned char *p = reinterpret_cast<const unsigned char *>(s + i);
+		int n = pg_utf_mblen(p);
+		if (i + n <= len && pg_utf8_islegal(p, n)) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			out[o++] = '?';
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return CStringGetTextDatum(out);
+}
+
 /* Live objects of the guard self-test: proves that unwinding ran destructors. */
 std::atomic<long> selftest_live{0};
 struct Tracked {
@@ -170,7 +197,7 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 				values[3] = Int32GetDatum(s.pid != 0 ? s.pid : -1);
 				values[4] = CStringGetTextDatum(
 					ConnectorStateName(running ? s.state : ConnectorState::Stopped));
-				values[5] = CStringGetTextDatum(s.err[0] ? s.err : "no error");
+				values[5] = SafeText(s.err[0] ? s.err : "no error");
 				values[6] = CStringGetTextDatum(s.offset[0] ? s.offset : "no offset");
 				values[7] = CStringGetTextDatum(ConnectorStageName(s.stage));
 				const char *db = s.in_use ? s.defdb : nullptr;
