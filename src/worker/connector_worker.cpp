@@ -358,7 +358,15 @@ private:
 				{
 					/* CopyTable consumes the table's CopyEnd itself. */
 					const int table = m->table;
-					ap.CopyTable(table, cursor);
+					try {
+						ap.CopyTable(table, cursor);
+					} catch (const PgError &e) {
+						/* The source went away during the snapshot: start over after reconnecting. */
+						if (e.sqlerrcode() != ERRCODE_CONNECTION_FAILURE)
+							throw;
+						lost = e.what();
+						return PumpResult::SourceLost;
+					}
 					SetSnapshotProgress(slot_, generation_, table + 1, static_cast<int>(ap.Tables()->size()),
 					                    ap.Stats().snapshot_rows);
 				}
