@@ -660,6 +660,12 @@ Event Decoder::DecodeBody(const EventHeader &h, Bytes raw, Bytes body, uint64_t 
 		break;
 	case EventType::kRotate:
 		ev.data = ParseRotate(body, fde_.PostHeaderLength(EventType::kRotate, 8), offset);
+		/*
+		 * Transactions never span binlog files and every statement re-sends
+		 * its table maps, so the cache can be emptied at a file boundary
+		 * (events already decoded keep their maps alive).
+		 */
+		tables_.clear();
 		break;
 	case EventType::kXid: {
 		/* XID_EVENT: xid 8 */
