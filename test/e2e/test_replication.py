@@ -283,6 +283,31 @@ def test_mariadb_restart_during_streaming():
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
 
 
+def test_compressed_binlog_events():
+    pg = fresh()
+    my = My()
+    prepare_load_tables(my)
+    start(pg)
+    wait_cdc(pg)
+    my.run("SET GLOBAL log_bin_compress = ON")
+    my.run("SET GLOBAL log_bin_compress_min_len = 10")
+    try:
+        w = My()  # a new session picks up the global settings
+        w.run("BEGIN")
+        for i in range(50):
+            w.run("INSERT INTO inventory.load (v, s) VALUES (%s, REPEAT('compressible ', 3))", (i,))
+        w.run("UPDATE inventory.load SET v = v * 2")
+        w.run("DELETE FROM inventory.load WHERE v > 60")
+        w.run("COMMIT")
+        w.run("TRUNCATE inventory.load_nokey")
+        w.close()
+    finally:
+        my.run("SET GLOBAL log_bin_compress = OFF")
+    all_same(pg, my, LOAD)
+    check(pg.state("mysqlconn")["err"] == "no error", pg.state("mysqlconn"))
+    pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
+
+
 def test_binlog_purged_is_a_clear_error():
     pg = fresh()
     my = My()
