@@ -1,0 +1,976 @@
+#!/usr/bin/env python3
+"""synchdb benchmark suite; run through bench/run.sh, which starts the servers.
+
+Steps (see bench/README.md): snapshot (synchdb, pgloader, mysql_fdw, raw pipe,
+native initial sync; wide table), CDC backlog drain (synchdb vs native logical
+replication), live lag under sysbench oltp_write_only, memory of the connector
+worker, decode speed of the core binlog decoder vs mariadb-binlog.
+
+Prints a markdown table of medians over --runs repetitions and writes it to
+--out.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import psycopg2
+import pymysql
+
+RUN = os.environ["SYNCHDB_RUN"]
+PGPORT = int(os.environ["SYNCHDB_PGPORT"])
+SUBPORT = int(os.environ["SYNCHDB_SUBPORT"])
+MYPORT = int(os.environ["SYNCHDB_MYPORT"])
+MYSOCK = os.path.join(RUN, "mariadb", "mysqld.sock")
+PG_BINDIR = os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin")
+PSQL = os.path.join(PG_BINDIR, "psql")
+DECODE_BENCH = os.path.join(RUN, "decode_bench")
+MYDATA = os.path.join(RUN, "mariadb", "data")
+POLL = 0.05  # seconds between progress polls
+
+LOG = None
+
+
+def log(msg):
+    line = f"[{datetime.datetime.now().strftime('%H:%M:%S')}] {msg}"
+    print(line, flush=True)
+    if LOG:
+        LOG.write(line + "\n")
+        LOG.flush()
+
+
+# ------------------------------------------------------------------ connections
+
+class Pg:
+    def __init__(self, port=PGPORT, dbname="postgres"):
+        self.conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname)
+        self.conn.autocommit = True
+
+    def rows(self, sql, args=None):
+        with self.conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall() if cur.description else []
+
+    def one(self, sql, args=None):
+        r = self.rows(sql, args)
+        return r[0][0] if r else None
+
+    def close(self):
+        self.conn.close()
+
+
+class My:
+    def __init__(self, db=None):
+        self.conn = pymysql.connect(unix_socket=MYSOCK, user="root", autocommit=True, charset="utf8mb4",
+                                    database=db)
+
+    def run(self, sql, args=None):
+        with self.conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+
+    def one(self, sql, args=None):
+        r = self.run(sql, args)
+        return r[0][0] if r else None
+
+    def close(self):
+        self.conn.close()
+
+
+def sh(cmd, check=True, **kw):
+    r = subprocess.run(cmd, shell=isinstance(cmd, str), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"command failed ({r.returncode}): {cmd}\n{r.stdout[-3000:]}")
+    return r
+
+
+def my_cli(db=None, tcp=False):
+    base = ["mariadb", "--no-defaults", "--default-character-set=utf8mb4"]
+    if tcp:
+        base += ["-h127.0.0.1", f"-P{MYPORT}", "-umysqluser", "-pmysqlpwd"]
+    else:
+        base += ["-uroot", f"--socket={MYSOCK}"]
+    if db:
+        base += [db]
+    return base
+
+
+def wait_for(fn, timeout, what, interval=POLL):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise RuntimeError(f"timed out after {timeout}s waiting for {what} (last {last!r})")
+
+
+# ------------------------------------------------------------------ memory
+
+def proc_mem(pid):
+    """(VmRSS, RssAnon, VmHWM) in kB of a process, or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            d = {}
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "RssAnon", "VmHWM"):
+                    d[k] = int(v.split()[0])
+            return d.get("VmRSS", 0), d.get("RssAnon", 0), d.get("VmHWM", 0)
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        return None
+
+
+class MemSampler(threading.Thread):
+    """Samples /proc/<pid>/status of the connector worker every 100 ms."""
+
+    def __init__(self, name):
+        super().__init__(daemon=True)
+        self.name_ = name
+        self.stop_ = threading.Event()
+        self.rss = self.anon = self.hwm = 0
+        self.samples = 0
+
+    def run(self):
+        pg = Pg()
+        try:
+            while not self.stop_.is_set():
+                pid = pg.one("SELECT pid FROM synchdb_state_view WHERE conninfo_name = %s", (self.name_,))
+                if pid and pid > 0:
+                    m = proc_mem(pid)
+                    if m:
+                        self.samples += 1
+                        self.rss = max(self.rss, m[0])
+                        self.anon = max(self.anon, m[1])
+                        self.hwm = max(self.hwm, m[2])
+                self.stop_.wait(0.1)
+        finally:
+            pg.close()
+
+    def finish(self):
+        self.stop_.set()
+        self.join()
+        return {"rss_mb": self.rss / 1024, "anon_mb": self.anon / 1024, "hwm_mb": self.hwm / 1024}
+
+
+# ------------------------------------------------------------------ synchdb helpers
+
+def state(pg, name):
+    r = pg.rows("SELECT pid, state, err, stage, snapshot_rows, last_dbz_offset FROM synchdb_state_view "
+                "WHERE conninfo_name = %s", (name,))
+    if not r:
+        return None
+    pid, st, err, stage, rows, off = r[0]
+    return {"pid": pid, "state": st, "err": err, "stage": stage, "rows": rows, "offset": off}
+
+
+def drop_connector(pg, name):
+    if pg.one("SELECT count(*) FROM synchdb_conninfo WHERE name = %s", (name,)):
+        s = state(pg, name)
+        if s and s["state"] != "stopped":
+            try:
+                pg.one("SELECT synchdb_stop_engine_bgw(%s)", (name,))
+            except psycopg2.Error:
+                pass
+            wait_stopped(pg, name)
+        pg.one("SELECT synchdb_del_conninfo(%s)", (name,))
+
+
+def add_connector(pg, name, srcdb):
+    pg.one("SELECT synchdb_add_conninfo(%s, '127.0.0.1', %s, 'mysqluser', 'mysqlpwd', %s, 'postgres', '', "
+           "'mysql', '')", (name, MYPORT, srcdb))
+
+
+def wait_stopped(pg, name, timeout=120):
+    wait_for(lambda: (state(pg, name) or {}).get("state") == "stopped", timeout, f"{name} stopped")
+
+
+def stop_connector(pg, name):
+    pg.one("SELECT synchdb_stop_engine_bgw(%s)", (name,))
+    wait_stopped(pg, name)
+
+
+def check_ok(pg, name):
+    s = state(pg, name)
+    if s and s["err"] not in ("no error", None, ""):
+        raise RuntimeError(f"connector {name}: {s}")
+
+
+# ------------------------------------------------------------------ the suite
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        q = args.quick
+        self.snap_n = 100_000 if q else 1_000_000
+        self.wide_n = 20_000 if q else 200_000
+        self.ins_n = 100_000 if q else 1_000_000
+        self.upd_n = 20_000 if q else 200_000
+        self.del_n = 20_000 if q else 200_000
+        self.batch = 1000
+        self.live_s = 20 if q else 60
+        self.live_rows = 10_000 if q else 100_000
+        self.live_threads = args.live_threads
+        self.results = {}   # metric -> list of values (one per run)
+        self.notes = []
+        self.binlogs = []
+
+    def rec(self, key, value):
+        self.results.setdefault(key, []).append(value)
+        log(f"  {key} = {value:.3f}" if isinstance(value, float) else f"  {key} = {value}")
+
+    # -------------------------------------------------------------- setup
+    def setup(self):
+        log("setup: users, source tables")
+        my = My()
+        for host in ("%", "localhost", "127.0.0.1"):
+            my.run(f"CREATE USER IF NOT EXISTS 'mysqluser'@'{host}' IDENTIFIED BY 'mysqlpwd'")
+            my.run(f"GRANT ALL PRIVILEGES ON *.* TO 'mysqluser'@'{host}'")
+        for db in ("sbtest", "widedb", "cdcdb", "live"):
+            my.run(f"DROP DATABASE IF EXISTS {db}")
+            my.run(f"CREATE DATABASE {db} DEFAULT CHARACTER SET utf8mb4")
+        t0 = time.time()
+        my.run("CREATE TABLE sbtest.sbtest1 (id INT NOT NULL, k INT NOT NULL DEFAULT 0, "
+               "c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB")
+        # sysbench-shaped values: c = 11-digit groups joined by '-', pad likewise.
+        step = 100_000
+        for lo in range(1, self.snap_n + 1, step):
+            hi = min(lo + step - 1, self.snap_n)
+            my.run(f"""INSERT INTO sbtest.sbtest1 SELECT seq, FLOOR(RAND(seq) * {self.snap_n}),
+                       SUBSTRING(CONCAT_WS('-', LPAD(seq * 7919 % 99999999999, 11, '0'), LPAD(seq * 104729 % 99999999999, 11, '0'),
+                          LPAD(seq * 1299709 % 99999999999, 11, '0'), LPAD(seq * 15485863 % 99999999999, 11, '0'),
+                          LPAD(seq * 179424673 % 99999999999, 11, '0'), LPAD(seq * 2038074743 % 99999999999, 11, '0'),
+                          LPAD(seq * 22801763489 % 99999999999, 11, '0'), LPAD(seq * 31 % 99999999999, 11, '0'),
+                          LPAD(seq * 37 % 99999999999, 11, '0'), LPAD(seq * 41 % 99999999999, 11, '0')), 1, 119),
+                       SUBSTRING(CONCAT_WS('-', LPAD(seq * 43 % 99999999999, 11, '0'), LPAD(seq * 47 % 99999999999, 11, '0'),
+                          LPAD(seq * 53 % 99999999999, 11, '0'), LPAD(seq * 59 % 99999999999, 11, '0'),
+                          LPAD(seq * 61 % 99999999999, 11, '0')), 1, 59)
+                       FROM sbtest.seq_{lo}_to_{hi}""")
+        my.run("CREATE INDEX k_1 ON sbtest.sbtest1 (k)")
+        my.run("ANALYZE TABLE sbtest.sbtest1")
+        log(f"  sbtest.sbtest1: {self.snap_n} rows in {time.time() - t0:.1f}s")
+        t0 = time.time()
+        my.run("""CREATE TABLE widedb.wide (
+            id INT NOT NULL PRIMARY KEY,
+            c_tiny TINYINT, c_small SMALLINT, c_medium MEDIUMINT, c_int INT, c_big BIGINT,
+            c_ubig BIGINT UNSIGNED, c_uint INT UNSIGNED, c_dec DECIMAL(12,2), c_float FLOAT, c_double DOUBLE,
+            c_bit BIT(8), c_bool BOOLEAN,
+            c_date DATE, c_datetime DATETIME(6), c_ts TIMESTAMP(6) NULL DEFAULT NULL, c_time TIME, c_year YEAR,
+            c_char CHAR(10), c_varchar VARCHAR(100), c_text TEXT, c_blob BLOB, c_varbin VARBINARY(32),
+            c_enum ENUM('a','b','c'), c_set SET('x','y','z'), c_json JSON) ENGINE=InnoDB""")
+        my.run("SET time_zone = '+00:00'")
+        my.run(f"""INSERT INTO widedb.wide SELECT seq, seq % 128, CAST(seq % 32768 AS SIGNED) - 16384, seq * 7 % 8388607,
+            seq * 31, seq * 1000003, seq * 99991, seq, (seq % 100000) / 100 + 0.25, seq / 8, seq / 3,
+            seq % 256, seq % 2,
+            '2020-01-01' + INTERVAL (seq % 3000) DAY,
+            '2020-01-01 00:00:00' + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND,
+            FROM_UNIXTIME(1600000000 + seq), SEC_TO_TIME(seq % 86400), 1901 + seq % 255,
+            CONCAT('ch', seq % 1000), IF(seq % 10 = 0, NULL, CONCAT('varchar value ', seq)),
+            REPEAT(MD5(seq), 3), UNHEX(MD5(seq)), UNHEX(SHA1(seq)),
+            ELT(1 + seq % 3, 'a', 'b', 'c'), ELT(1 + seq % 3, 'x', 'y', 'x,z'),
+            JSON_OBJECT('id', seq, 'name', CONCAT('n', seq), 'tags', JSON_ARRAY(1, 2, 3))
+            FROM widedb.seq_1_to_{self.wide_n}""")
+        log(f"  widedb.wide: {self.wide_n} rows in {time.time() - t0:.1f}s")
+        my.close()
+
+        pg = Pg()
+        pg.rows("CREATE EXTENSION IF NOT EXISTS synchdb CASCADE")
+        pg.rows("CREATE EXTENSION IF NOT EXISTS mysql_fdw")
+        pg.rows("DROP SERVER IF EXISTS bench_my CASCADE")
+        pg.rows(f"CREATE SERVER bench_my FOREIGN DATA WRAPPER mysql_fdw OPTIONS (host '127.0.0.1', port '{MYPORT}')")
+        pg.rows("CREATE USER MAPPING FOR postgres SERVER bench_my OPTIONS (username 'mysqluser', password 'mysqlpwd')")
+        pg.rows("DROP SCHEMA IF EXISTS fdw_src CASCADE")
+        pg.rows("CREATE SCHEMA fdw_src")
+        pg.rows("IMPORT FOREIGN SCHEMA sbtest LIMIT TO (sbtest1) FROM SERVER bench_my INTO fdw_src")
+        for s in ("fdw", "pipe"):
+            pg.rows(f"DROP SCHEMA IF EXISTS {s} CASCADE")
+            pg.rows(f"CREATE SCHEMA {s}")
+        for db in ("lr",):
+            pg.rows(f"DROP DATABASE IF EXISTS {db}")
+            pg.rows(f"CREATE DATABASE {db}")
+        pg.close()
+        sub = Pg(SUBPORT)
+        sub.rows("DROP DATABASE IF EXISTS lr")
+        sub.rows("CREATE DATABASE lr")
+        sub.close()
+        # Native logical replication: publisher lr.snap (filled) and lr.sbtest1 (CDC).
+        ddl = "(id int NOT NULL PRIMARY KEY, k int NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '', " \
+              "pad char(60) NOT NULL DEFAULT '')"
+        pub = Pg(dbname="lr")
+        pub.rows(f"CREATE TABLE snap {ddl}")
+        pub.rows(f"CREATE TABLE sbtest1 {ddl}")
+        pub.rows(f"""INSERT INTO snap SELECT g, (random() * {self.snap_n})::int,
+                     substr(repeat(lpad((g::bigint * 7919 % 99999999999)::text, 11, '0') || '-', 10), 1, 119),
+                     substr(repeat(lpad((g::bigint * 43 % 99999999999)::text, 11, '0') || '-', 5), 1, 59)
+                     FROM generate_series(1, {self.snap_n}) g""")
+        pub.rows("VACUUM ANALYZE snap")
+        pub.rows("CREATE PUBLICATION p_snap FOR TABLE snap")
+        pub.rows("CREATE PUBLICATION p_cdc FOR TABLE sbtest1")
+        pub.close()
+        sub = Pg(SUBPORT, "lr")
+        sub.rows(f"CREATE TABLE snap {ddl}")
+        sub.rows(f"CREATE TABLE sbtest1 {ddl}")
+        sub.close()
+
+    # -------------------------------------------------------------- step 1: snapshot
+    def synchdb_snapshot(self, name, srcdb, table, n, mem_key):
+        pg = Pg()
+        drop_connector(pg, name)
+        pg.rows(f'DROP SCHEMA IF EXISTS "{srcdb}" CASCADE')
+        add_connector(pg, name, srcdb)
+        sampler = MemSampler(name)
+        sampler.start()
+        t0 = time.time()
+        pg.one("SELECT synchdb_start_engine_bgw(%s, 'initial_only')", (name,))
+        seen_running = False
+
+        def done():
+            nonlocal seen_running
+            s = state(pg, name)
+            if not s:
+                return False
+            if s["state"] != "stopped":
+                seen_running = True
+            if s["state"] == "stopped" and s["err"] not in ("no error", None, ""):
+                raise RuntimeError(f"snapshot failed: {s}")
+            if s["state"] == "stopped" and (seen_running or (s["rows"] or 0) >= n):
+                return True
+            return s["stage"] not in ("initial snapshot", None, "") and (s["rows"] or 0) >= n
+        wait_for(done, 3600, f"{name} snapshot")
+        dt = time.time() - t0
+        mem = sampler.finish()
+        got = pg.one(f'SELECT count(*) FROM "{srcdb}"."{table}"')
+        if got != n:
+            raise RuntimeError(f"synchdb snapshot of {srcdb}.{table}: {got} rows, expected {n}")
+        s = state(pg, name)
+        log(f"  synchdb {srcdb}: {dt:.2f}s, state {s}, mem {mem}")
+        if mem_key:
+            self.rec(f"{mem_key}.rss_mb", mem["rss_mb"])
+            self.rec(f"{mem_key}.anon_mb", mem["anon_mb"])
+        if table == "sbtest1" and not self.notes_has("k index"):
+            idx = pg.one("SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND tablename = %s", (srcdb, table))
+            self.notes.append(f"k index: synchdb's destination {srcdb}.{table} has {idx} index(es) after the "
+                              f"snapshot (pgloader also builds the secondary index on k; pipe, mysql_fdw and "
+                              f"native sync load into a table with the primary key only)")
+        pg.close()
+        return dt
+
+    def notes_has(self, prefix):
+        return any(n.startswith(prefix) for n in self.notes)
+
+    def pgloader(self, srcdb, n, table, key):
+        pg = Pg()
+        db = f"pgl_{srcdb}"
+        pg.rows(f"DROP DATABASE IF EXISTS {db}")
+        pg.rows(f"CREATE DATABASE {db}")
+        pg.close()
+        logf = os.path.join(RUN, f"pgloader_{srcdb}.log")
+        cmd = ["/usr/bin/time", "-v", "pgloader", "--no-ssl-cert-verification", "--root-dir",
+               os.path.join(RUN, "pgloader"),
+               f"mysql://mysqluser:mysqlpwd@127.0.0.1:{MYPORT}/{srcdb}",
+               f"postgresql://postgres@127.0.0.1:{PGPORT}/{db}"]
+        t0 = time.time()
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        dt = time.time() - t0
+        with open(logf, "w") as f:
+            f.write(r.stdout)
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stdout)
+        rss = int(m.group(1)) / 1024 if m else float("nan")
+        c = Pg(dbname=db)
+        try:
+            got = c.one(f'SELECT count(*) FROM "{srcdb}"."{table}"')
+        except psycopg2.Error as e:
+            got = f"error {e}"
+        c.close()
+        if r.returncode != 0 or got != n:
+            log(f"  pgloader {srcdb} FAILED (rc {r.returncode}, rows {got}); see {logf}")
+            self.notes.append(f"pgloader {srcdb}: failed (rc {r.returncode}, rows {got}), log in {logf}")
+            return None, rss
+        log(f"  pgloader {srcdb}: {dt:.2f}s, max RSS {rss:.0f} MB")
+        if key:
+            self.rec(f"{key}.rss_mb", rss)
+        pg = Pg()
+        pg.rows(f"DROP DATABASE IF EXISTS {db}")
+        pg.close()
+        return dt, rss
+
+    def fdw(self, n):
+        pg = Pg()
+        pg.rows("DROP TABLE IF EXISTS fdw.sbtest1")
+        pg.rows("CREATE TABLE fdw.sbtest1 (id int NOT NULL PRIMARY KEY, k int NOT NULL, c char(120) NOT NULL, "
+                "pad char(60) NOT NULL)")
+        t0 = time.time()
+        pg.rows("INSERT INTO fdw.sbtest1 SELECT id, k, c, pad FROM fdw_src.sbtest1")
+        dt = time.time() - t0
+        got = pg.one("SELECT count(*) FROM fdw.sbtest1")
+        pg.rows("DROP TABLE fdw.sbtest1")
+        pg.close()
+        if got != n:
+            raise RuntimeError(f"mysql_fdw copied {got} rows")
+        log(f"  mysql_fdw: {dt:.2f}s")
+        return dt
+
+    def pipe(self, select, dest, n, nulls=False):
+        opts = " WITH (NULL 'NULL')" if nulls else ""
+        my = " ".join(my_cli(tcp=True)) + " --quick --batch --skip-column-names --init-command=\"SET time_zone='+00:00'\""
+        cmd = (f"set -o pipefail; {my} -e \"{select}\" | PGOPTIONS='-c TimeZone=UTC' {PSQL} -X -q -v ON_ERROR_STOP=1 "
+               f"-h 127.0.0.1 -p {PGPORT} -U postgres -d postgres -c \"COPY {dest} FROM STDIN{opts}\"")
+        t0 = time.time()
+        sh(["bash", "-c", cmd])
+        dt = time.time() - t0
+        pg = Pg()
+        got = pg.one(f"SELECT count(*) FROM {dest}")
+        pg.close()
+        if got != n:
+            raise RuntimeError(f"pipe copied {got} rows into {dest}")
+        log(f"  pipe {dest}: {dt:.2f}s")
+        return dt
+
+    def native_initial(self, n):
+        sub = Pg(SUBPORT, "lr")
+        sub.rows("DROP SUBSCRIPTION IF EXISTS s_snap")
+        sub.rows("TRUNCATE snap")
+        t0 = time.time()
+        sub.rows(f"CREATE SUBSCRIPTION s_snap CONNECTION 'host=127.0.0.1 port={PGPORT} dbname=lr user=postgres' "
+                 "PUBLICATION p_snap WITH (copy_data = true)")
+        wait_for(lambda: sub.one("SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'") == 0 and
+                 sub.one("SELECT count(*) FROM pg_subscription_rel") > 0, 3600, "native initial sync")
+        dt = time.time() - t0
+        got = sub.one("SELECT count(*) FROM snap")
+        sub.rows("DROP SUBSCRIPTION s_snap")
+        sub.close()
+        if got != n:
+            raise RuntimeError(f"native initial sync copied {got} rows")
+        log(f"  native initial sync: {dt:.2f}s")
+        return dt
+
+    def step_snapshot(self):
+        n = self.snap_n
+        log("step 1: snapshot sbtest1")
+        t = self.synchdb_snapshot("snap", "sbtest", "sbtest1", n, "mem.snapshot")
+        self.rec("snap.synchdb", n / t)
+        pg = Pg()
+        pg.rows("DROP TABLE IF EXISTS pipe.sbtest1")
+        pg.rows("CREATE TABLE pipe.sbtest1 (id int NOT NULL PRIMARY KEY, k int NOT NULL, c char(120) NOT NULL, "
+                "pad char(60) NOT NULL)")
+        pg.close()
+        t = self.pipe("SELECT id, k, c, pad FROM sbtest.sbtest1", "pipe.sbtest1", n)
+        self.rec("snap.pipe", n / t)
+        t = self.native_initial(n)
+        self.rec("snap.native", n / t)
+        t = self.fdw(n)
+        self.rec("snap.fdw", n / t)
+        t, _ = self.pgloader("sbtest", n, "sbtest1", "mem.pgloader")
+        if t:
+            self.rec("snap.pgloader", n / t)
+        pg = Pg()
+        pg.rows("DROP TABLE IF EXISTS pipe.sbtest1")
+        pg.close()
+
+        log("step 1b: snapshot of the wide table")
+        n = self.wide_n
+        t = self.synchdb_snapshot("wide", "widedb", "wide", n, None)
+        self.rec("wide.synchdb", n / t)
+        pg = Pg()
+        pg.rows("DROP TABLE IF EXISTS pipe.wide")
+        pg.rows("CREATE TABLE pipe.wide (LIKE widedb.wide INCLUDING ALL)")
+        types = dict(pg.rows("SELECT column_name, format_type(atttypid, atttypmod) FROM information_schema.columns c "
+                             "JOIN pg_attribute a ON a.attrelid = 'widedb.wide'::regclass AND a.attname = c.column_name "
+                             "WHERE table_schema = 'widedb' AND table_name = 'wide'"))
+        pg.close()
+        if not self.notes_has("wide types"):
+            self.notes.append("wide types: synchdb mapped " + ", ".join(f"{k} {v}" for k, v in types.items()))
+        my = My()
+        cols = [r[0] for r in my.run("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                     "'widedb' AND table_name = 'wide' ORDER BY ordinal_position")]
+        my.close()
+        exprs = []
+        for c in cols:
+            t = types[c]
+            if t == "bytea":
+                exprs.append(f"CONCAT('\\\\\\\\x', HEX({c}))")
+            elif t.startswith("bit"):
+                width = re.search(r"\((\d+)\)", t)
+                exprs.append(f"LPAD(BIN({c}), {width.group(1) if width else 1}, '0')")
+            elif t.endswith("[]"):
+                exprs.append(f"CONCAT('{{', {c}, '}}')")
+            else:
+                exprs.append(c)
+        t = self.pipe(f"SELECT {', '.join(exprs)} FROM widedb.wide", "pipe.wide", n, nulls=True)
+        self.rec("wide.pipe", n / t)
+        pg = Pg()
+        pg.rows("DROP TABLE IF EXISTS pipe.wide")
+        pg.close()
+        t, _ = self.pgloader("widedb", n, "wide", None)
+        if t:
+            self.rec("wide.pgloader", n / t)
+
+    # -------------------------------------------------------------- step 2: CDC backlog
+    # Each batch of 1000 single-row statements is one transaction, sent to the
+    # server in one round trip: for the mariadb client a block ended by the
+    # delimiter $$ (it sends it as one multi-statement query), for psql
+    # statements joined by \; (one simple-query message).
+    def batches(self, stmts, out, style):
+        if style == "my":
+            out.write("DELIMITER $$\n")
+        for b in range(0, len(stmts), self.batch):
+            chunk = ["BEGIN"] + stmts[b:b + self.batch] + ["COMMIT"]
+            if style == "my":
+                out.write(";\n".join(chunk) + "$$\n")
+            else:
+                out.write("\\;\n".join(chunk) + ";\n")
+
+    def insert_stmts(self):
+        n = self.ins_n
+        out = []
+        for i in range(1, n + 1):
+            c = (f"{i * 7919 % 99999999999:011d}-" * 10)[:119]
+            pad = (f"{i * 43 % 99999999999:011d}-" * 5)[:59]
+            out.append(f"INSERT INTO sbtest1 (id, k, c, pad) VALUES ({i}, {i * 2654435761 % n}, '{c}', '{pad}')")
+        return out
+
+    def upd_ids(self):
+        return [(j * 7919) % self.ins_n + 1 for j in range(self.upd_n)]
+
+    def del_ids(self):
+        return [(j * 104729) % self.ins_n + 1 for j in range(self.del_n)]
+
+    def update_stmts(self):
+        return [f"UPDATE sbtest1 SET k = {2_000_000 + j} WHERE id = {i}" for j, i in enumerate(self.upd_ids())]
+
+    def delete_stmts(self):
+        return [f"DELETE FROM sbtest1 WHERE id = {i}" for i in self.del_ids()]
+
+    def apply_source(self, stmts, cmd, style):
+        """Stream the statements, batched, into a client; returns seconds."""
+        gen = lambda out: self.batches(stmts, out, style)  # noqa: E731
+        t0 = time.time()
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+        class W:
+            def __init__(self, f):
+                self.f = f
+
+            def write(self, s):
+                self.f.write(s)
+        try:
+            gen(W(p.stdin))
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+        out = p.stdout.read()
+        rc = p.wait()
+        if rc != 0:
+            raise RuntimeError(f"{cmd[0]} failed: {out[-2000:]}")
+        return time.time() - t0
+
+    def phases(self):
+        """(phase, generator, marker SQL that returns true once applied)."""
+        last_upd = self.upd_ids()[-1]
+        last_del = self.del_ids()[-1]
+        return [
+            ("insert", self.insert_stmts, self.ins_n,
+             f"SELECT count(*) = 1 FROM {{t}} WHERE id = {self.ins_n}"),
+            ("update", self.update_stmts, self.upd_n,
+             f"SELECT count(*) = 1 FROM {{t}} WHERE id = {last_upd} AND k = {2_000_000 + self.upd_n - 1}"),
+            ("delete", self.delete_stmts, self.del_n,
+             f"SELECT count(*) = 0 FROM {{t}} WHERE id = {last_del}"),
+        ]
+
+    def step_cdc(self, keep_binlogs):
+        log("step 2: CDC backlog drain, synchdb")
+        my = My("cdcdb")
+        my.run("DROP TABLE IF EXISTS sbtest1")
+        my.run("CREATE TABLE sbtest1 (id INT NOT NULL, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', "
+               "pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id), KEY k_1 (k)) ENGINE=InnoDB")
+        pg = Pg()
+        name = "cdc"
+        drop_connector(pg, name)
+        pg.rows("DROP SCHEMA IF EXISTS cdcdb CASCADE")
+        add_connector(pg, name, "cdcdb")
+        pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+        wait_for(lambda: (state(pg, name) or {}).get("stage") == "change data capture", 300, "cdc connector in CDC")
+        stop_connector(pg, name)
+        my.run("FLUSH BINARY LOGS")
+        first_file = my.run("SHOW MASTER STATUS")[0][0]
+        mem_rss = mem_anon = 0.0
+        for phase, gen, n, marker in self.phases():
+            ts = self.apply_source(gen(), my_cli("cdcdb"), "my")
+            log(f"  source: {n} {phase}s applied in {ts:.1f}s ({n / ts:.0f}/s)")
+            self.rec(f"src.{phase}", n / ts)
+            master = my.run("SHOW MASTER STATUS")[0]
+            sampler = MemSampler(name)
+            sampler.start()
+            t0 = time.time()
+            pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+            q = marker.format(t="cdcdb.sbtest1")
+
+            def caught_up():
+                s = state(pg, name)
+                if s and s["state"] == "stopped" and s["err"] not in ("no error", None, ""):
+                    raise RuntimeError(f"cdc connector stopped: {s}")
+                try:
+                    return pg.one(q)
+                except psycopg2.Error:
+                    return False
+            wait_for(caught_up, 3600, f"synchdb drained {phase}s")
+            dt = time.time() - t0
+            mem = sampler.finish()
+            mem_rss, mem_anon = max(mem_rss, mem["rss_mb"]), max(mem_anon, mem["anon_mb"])
+            # The stored position should reach the source's position.
+            try:
+                wait_for(lambda: (lambda r: r and r[0][0] == master[0] and r[0][1] >= master[1])(
+                    pg.rows("SELECT file, pos FROM _synchdb.offsets WHERE connector = %s", (name,))), 10,
+                    "offset == SHOW MASTER STATUS")
+            except RuntimeError as e:
+                self.notes.append(f"cdc {phase}: {e}")
+            self.rec(f"cdc.synchdb.{phase}", n / dt)
+            stop_connector(pg, name)
+        src = my.run("SELECT count(*), CAST(SUM(k) AS SIGNED) FROM sbtest1")[0]
+        dst = pg.rows("SELECT count(*), sum(k) FROM cdcdb.sbtest1")[0]
+        if tuple(src) != tuple(dst):
+            self.notes.append(f"cdc: destination differs from source: source {src}, destination {dst}")
+            log(f"  MISMATCH source {src} destination {dst}")
+        self.rec("mem.cdc.rss_mb", mem_rss)
+        self.rec("mem.cdc.anon_mb", mem_anon)
+        my.run("FLUSH BINARY LOGS")
+        if keep_binlogs:
+            files = [r[0] for r in my.run("SHOW BINARY LOGS")]
+            last = my.run("SHOW MASTER STATUS")[0][0]
+            keep = [f for f in files if first_file <= f < last]
+            d = os.path.join(RUN, "binlogs")
+            shutil.rmtree(d, ignore_errors=True)
+            os.makedirs(d)
+            self.binlogs = []
+            for f in keep:
+                shutil.copy(os.path.join(MYDATA, f), d)
+                self.binlogs.append(os.path.join(d, f))
+            log(f"  kept binlogs {keep}")
+        pg.close()
+        my.close()
+
+        log("step 2: CDC backlog drain, native logical replication")
+        sub = Pg(SUBPORT, "lr")
+        pub = Pg(dbname="lr")
+        sub.rows("DROP SUBSCRIPTION IF EXISTS s_cdc")
+        pub.rows("TRUNCATE sbtest1")
+        sub.rows("TRUNCATE sbtest1")
+        sub.rows(f"CREATE SUBSCRIPTION s_cdc CONNECTION 'host=127.0.0.1 port={PGPORT} dbname=lr user=postgres' "
+                 "PUBLICATION p_cdc WITH (copy_data = false)")
+        wait_for(lambda: sub.one("SELECT pid FROM pg_stat_subscription WHERE subname = 's_cdc'"), 60, "apply worker")
+        psql = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(PGPORT), "-U", "postgres",
+                "-d", "lr", "-f", "-"]
+        for phase, gen, n, marker in self.phases():
+            sub.rows("ALTER SUBSCRIPTION s_cdc DISABLE")
+            wait_for(lambda: not sub.one("SELECT pid FROM pg_stat_subscription WHERE subname = 's_cdc'"), 60,
+                     "apply worker gone")
+            ts = self.apply_source(gen(), psql, "pg")
+            log(f"  publisher: {n} {phase}s applied in {ts:.1f}s ({n / ts:.0f}/s)")
+            q = marker.format(t="sbtest1")
+            t0 = time.time()
+            sub.rows("ALTER SUBSCRIPTION s_cdc ENABLE")
+            wait_for(lambda: sub.one(q), 3600, f"native drained {phase}s")
+            dt = time.time() - t0
+            self.rec(f"cdc.native.{phase}", n / dt)
+        src = pub.rows("SELECT count(*), sum(k) FROM sbtest1")[0]
+        dst = sub.rows("SELECT count(*), sum(k) FROM sbtest1")[0]
+        if tuple(src) != tuple(dst):
+            self.notes.append(f"native cdc: subscriber differs: {src} vs {dst}")
+        sub.rows("DROP SUBSCRIPTION s_cdc")
+        sub.close()
+        pub.close()
+
+    # -------------------------------------------------------------- step 3: live lag
+    def sysbench(self, *args):
+        return ["sysbench", "oltp_write_only", "--db-driver=mysql", f"--mysql-socket={MYSOCK}", "--mysql-user=root",
+                "--mysql-password=", "--mysql-db=live", "--tables=1", f"--table-size={self.live_rows}"] + list(args)
+
+    def step_live(self):
+        log("step 3: live lag")
+        my = My("live")
+        my.run("DROP TABLE IF EXISTS sbtest1")
+        my.run("DROP TABLE IF EXISTS heartbeat")
+        sh(self.sysbench("prepare"))
+        my.run("CREATE TABLE heartbeat (id INT PRIMARY KEY, seq BIGINT NOT NULL, ts_us BIGINT NOT NULL)")
+        my.run("INSERT INTO heartbeat VALUES (1, 0, 0)")
+        pg = Pg()
+        name = "live"
+        drop_connector(pg, name)
+        pg.rows("DROP SCHEMA IF EXISTS live CASCADE")
+        add_connector(pg, name, "live")
+        pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+        wait_for(lambda: (state(pg, name) or {}).get("stage") == "change data capture", 600, "live connector in CDC")
+
+        stop = threading.Event()
+        sent = {}
+
+        def beat():
+            m = My("live")
+            seq = 0
+            while not stop.is_set():
+                seq += 1
+                m.run("UPDATE heartbeat SET seq = %s, ts_us = CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED) "
+                      "WHERE id = 1", (seq,))
+                sent["last"] = seq
+                stop.wait(0.1)
+            m.close()
+
+        lags = []
+        seen = {"seq": 0}
+
+        def watch():
+            p = Pg()
+            while not stop.is_set() or seen["seq"] < sent.get("last", 0):
+                r = p.rows("SELECT seq, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - ts_us "
+                           "FROM live.heartbeat WHERE id = 1")
+                if r and r[0][0] != seen["seq"]:
+                    seen["seq"] = r[0][0]
+                    lags.append((time.time(), r[0][1] / 1000.0))
+                time.sleep(0.01)
+            p.close()
+
+        sampler = MemSampler(name)
+        sampler.start()
+        tb = threading.Thread(target=beat, daemon=True)
+        tw = threading.Thread(target=watch, daemon=True)
+        tb.start()
+        time.sleep(0.5)
+        tw.start()
+        time.sleep(2)
+        t_load = time.time()
+        r = sh(self.sysbench(f"--threads={self.live_threads}", f"--time={self.live_s}", "--report-interval=0",
+                             "run"))
+        t_end = time.time()
+        stop.set()
+        tb.join()
+        t_stop = time.time()
+        tw.join(timeout=1800)
+        catchup = time.time() - t_stop
+        mem = sampler.finish()
+        tps = float(re.search(r"transactions:\s+\d+\s+\(([\d.]+) per sec", r.stdout).group(1))
+        load = [lag for (t, lag) in lags if t_load <= t <= t_end]
+        load.sort()
+        if not load:
+            raise RuntimeError("no heartbeat seen during the load")
+        p50 = load[len(load) // 2]
+        p99 = load[min(len(load) - 1, int(len(load) * 0.99))]
+        log(f"  sysbench {tps:.0f} tps; lag p50 {p50:.0f} ms p99 {p99:.0f} ms max {load[-1]:.0f} ms "
+            f"({len(load)} heartbeats seen); caught up {catchup:.1f}s after the load; mem {mem}")
+        self.rec("live.tps", tps)
+        self.rec("live.p50_ms", p50)
+        self.rec("live.p99_ms", p99)
+        self.rec("live.max_ms", load[-1])
+        self.rec("live.catchup_s", catchup)
+        self.rec("mem.live.anon_mb", mem["anon_mb"])
+        self.rec("mem.live.rss_mb", mem["rss_mb"])
+        stop_connector(pg, name)
+        src = my.run("SELECT count(*), CAST(SUM(k) AS SIGNED) FROM sbtest1")[0]
+        dst = pg.rows("SELECT count(*), sum(k) FROM live.sbtest1")[0]
+        if tuple(src) != tuple(dst):
+            self.notes.append(f"live: destination differs from source: source {src}, destination {dst}")
+        pg.close()
+        my.close()
+
+    # -------------------------------------------------------------- step 5: decode alone
+    def step_decode(self):
+        if not self.binlogs:
+            return
+        log(f"step 5: decode {self.binlogs}")
+        r = sh([DECODE_BENCH, "--repeat", "3"] + self.binlogs)
+        log("  " + r.stdout.strip().replace("\n", "\n  "))
+        m = re.search(r"best: (\d+) events (\d+) rows (\d+) values in ([\d.]+) s", r.stdout)
+        events, rows, secs = int(m.group(1)), int(m.group(2)), float(m.group(4))
+        self.rec("decode.synchdb", rows / secs)
+        self.rec("decode.synchdb_events", events / secs)
+        r = sh([DECODE_BENCH, "--repeat", "3", "--no-values"] + self.binlogs)
+        m = re.search(r"best: (\d+) events (\d+) rows (\d+) values in ([\d.]+) s", r.stdout)
+        self.rec("decode.synchdb_slice_only", int(m.group(2)) / float(m.group(4)))
+        best = 1e99
+        for _ in range(1 if self.args.quick else 2):
+            t0 = time.time()
+            with open(os.devnull, "w") as dn:
+                subprocess.run(["mariadb-binlog", "--no-defaults", "--base64-output=decode-rows", "-v"] +
+                               self.binlogs, stdout=dn, check=True)
+            best = min(best, time.time() - t0)
+        self.rec("decode.mariadb_binlog", rows / best)
+
+    # -------------------------------------------------------------- report
+    def med(self, key):
+        v = self.results.get(key)
+        return statistics.median(v) if v else None
+
+    def report(self, started, machine):
+        def fmt(x, unit=""):
+            if x is None:
+                return "n/a"
+            if unit == "MB" or unit == "ms" or unit == "s":
+                return f"{x:,.1f}" if x < 100 else f"{x:,.0f}"
+            return f"{x:,.0f}"
+
+        def ratio(a, b):
+            a, b = self.med(a), self.med(b)
+            return f"{a / b:.2f}x" if a and b else "n/a"
+
+        def status(ok):
+            return "met" if ok else "**missed**"
+
+        lines = []
+        lines.append(f"## synchdb benchmark, {started} ({'quick' if self.args.quick else 'full'}, "
+                     f"{self.args.runs} run(s), medians)\n")
+        lines.append(machine + "\n")
+        lines.append(f"Sizes: snapshot {self.snap_n:,} rows, wide {self.wide_n:,} rows, CDC {self.ins_n:,} inserts / "
+                     f"{self.upd_n:,} updates / {self.del_n:,} deletes in transactions of {self.batch}, live load "
+                     f"{self.live_s}s sysbench oltp_write_only, {self.live_threads} threads, {self.live_rows:,} rows.\n")
+        lines.append("| step | measure | synchdb | peer | peer value | ratio | target | status |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+
+        def row(step, measure, key, peer, pkey, target=None, unit=""):
+            s, p = self.med(key), self.med(pkey) if pkey else None
+            r = f"{s / p:.2f}x" if s and p else "n/a"
+            st = ""
+            if target is not None and s and p:
+                st = status(s / p >= target)
+            elif target is not None:
+                st = "n/a"
+            lines.append(f"| {step} | {measure} | {fmt(s, unit)} | {peer} | {fmt(p, unit)} | {r} | "
+                         f"{'>= %.1fx' % target if target is not None else ''} | {st} |")
+
+        row("snapshot sbtest1", "rows/s", "snap.synchdb", "raw pipe", "snap.pipe", 1.0)
+        row("snapshot sbtest1", "rows/s", "snap.synchdb", "native initial sync", "snap.native", 1.0)
+        row("snapshot sbtest1", "rows/s", "snap.synchdb", "pgloader", "snap.pgloader", 2.5)
+        row("snapshot sbtest1", "rows/s", "snap.synchdb", "mysql_fdw", "snap.fdw", 1.4)
+        row("snapshot wide", "rows/s", "wide.synchdb", "raw pipe", "wide.pipe")
+        row("snapshot wide", "rows/s", "wide.synchdb", "pgloader", "wide.pgloader")
+        row("CDC drain INSERT", "rows/s", "cdc.synchdb.insert", "native logical repl.", "cdc.native.insert", 1.0)
+        row("CDC drain UPDATE by key", "rows/s", "cdc.synchdb.update", "native logical repl.", "cdc.native.update", 1.0)
+        row("CDC drain DELETE by key", "rows/s", "cdc.synchdb.delete", "native logical repl.", "cdc.native.delete")
+        row("decode alone", "rows/s", "decode.synchdb", "mariadb-binlog -v", "decode.mariadb_binlog")
+        lines.append("")
+        lines.append("| measure | value | target | status |")
+        lines.append("|---|---|---|---|")
+        p99 = self.med("live.p99_ms")
+        lines.append(f"| live load: sysbench oltp_write_only tps (MariaDB max here) | {fmt(self.med('live.tps'))} | | |")
+        lines.append(f"| live lag p50 | {fmt(self.med('live.p50_ms'), 'ms')} ms | | |")
+        lines.append(f"| live lag p99 | {fmt(p99, 'ms')} ms | < 1000 ms | "
+                     f"{status(p99 is not None and p99 < 1000) if p99 is not None else 'n/a'} |")
+        lines.append(f"| live lag max | {fmt(self.med('live.max_ms'), 'ms')} ms | | |")
+        lines.append(f"| catch-up after the load stopped | {fmt(self.med('live.catchup_s'), 's')} s | | |")
+        anon = max([x for x in (self.med("mem.snapshot.anon_mb"), self.med("mem.cdc.anon_mb"),
+                                self.med("mem.live.anon_mb")) if x is not None] or [0])
+        for k, label in (("mem.snapshot", "snapshot"), ("mem.cdc", "CDC drain"), ("mem.live", "live load")):
+            lines.append(f"| worker peak RSS / RssAnon, {label} | {fmt(self.med(k + '.rss_mb'), 'MB')} / "
+                         f"{fmt(self.med(k + '.anon_mb'), 'MB')} MB | RssAnon < 64 MB | "
+                         f"{status(self.med(k + '.anon_mb') < 64) if self.med(k + '.anon_mb') is not None else 'n/a'} |")
+        lines.append(f"| pgloader max RSS (sbtest1) | {fmt(self.med('mem.pgloader.rss_mb'), 'MB')} MB | | |")
+        d = self.med("decode.synchdb")
+        lines.append(f"| decode alone, rows/s (values decoded) | {fmt(d)} | >= 1,000,000 | "
+                     f"{status(d is not None and d >= 1e6) if d is not None else 'n/a'} |")
+        lines.append(f"| decode alone, rows/s (slicing only, no values) | {fmt(self.med('decode.synchdb_slice_only'))} | | |")
+        lines.append(f"| decode alone, events/s | {fmt(self.med('decode.synchdb_events'))} | | |")
+        lines.append(f"| source apply rate (mariadb client, 1000-row txns) INSERT / UPDATE / DELETE | "
+                     f"{fmt(self.med('src.insert'))} / {fmt(self.med('src.update'))} / {fmt(self.med('src.delete'))} rows/s | | |")
+        lines.append("")
+        lines.append("Raw values per run:\n")
+        lines.append("```")
+        for k in sorted(self.results):
+            lines.append(f"{k:32s} " + "  ".join(f"{v:,.1f}" for v in self.results[k]))
+        lines.append("```")
+        if self.notes:
+            lines.append("\nNotes:\n")
+            seen = set()
+            for n in self.notes:
+                if n not in seen:
+                    seen.add(n)
+                    lines.append(f"- {n}")
+        return "\n".join(lines) + "\n"
+
+
+def machine_info():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) / 1024 / 1024
+    pgv = subprocess.run([os.path.join(PG_BINDIR, "postgres"), "--version"], stdout=subprocess.PIPE,
+                         text=True).stdout.strip()
+    myv = subprocess.run(["mariadbd", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    return (f"Machine: {os.cpu_count()} CPUs ({model}), {mem:.1f} GiB RAM; {pgv}; {myv}; "
+            f"fsync on, innodb_flush_log_at_trx_commit=1, sync_binlog=1; all servers on loopback.")
+
+
+def main():
+    global LOG
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", default="snapshot,cdc,live,decode")
+    ap.add_argument("--live-threads", type=int, default=8)
+    ap.add_argument("--deadline", type=float, default=0,
+                    help="epoch seconds: start no repetition that would end after it (0: none)")
+    args = ap.parse_args()
+    LOG = open(os.path.splitext(args.out)[0] + ".log", "w")
+    steps = args.steps.split(",")
+    b = Bench(args)
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    machine = machine_info()
+    log(machine)
+    failed = []
+    b.setup()
+    rep_secs = 0.0
+    done_runs = 0
+    for run in range(args.runs):
+        if args.deadline and run > 0 and time.time() + rep_secs * 1.1 + 120 > args.deadline:
+            b.notes.append(f"only {run} of {args.runs} repetitions: another would pass the deadline "
+                           f"(one took {rep_secs / 60:.1f} min)")
+            log(b.notes[-1])
+            break
+        rep_t0 = time.time()
+        log(f"=== run {run + 1} of {args.runs}")
+        for step, fn in (("snapshot", b.step_snapshot), ("cdc", lambda: b.step_cdc(True)),
+                         ("live", b.step_live)):
+            if step not in steps:
+                continue
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001 - report and go on with the next step
+                import traceback
+                traceback.print_exc()
+                log(f"step {step} FAILED: {e}")
+                failed.append(f"run {run + 1} {step}: {str(e).splitlines()[0]}")
+        rep_secs = time.time() - rep_t0
+        done_runs += 1
+        log(f"=== run {run + 1} took {rep_secs / 60:.1f} min")
+    args.runs = done_runs
+    if "decode" in steps:
+        try:
+            b.step_decode()
+        except Exception as e:  # noqa: BLE001
+            log(f"step decode FAILED: {e}")
+            failed.append(f"decode: {e}")
+    for f in failed:
+        b.notes.append("FAILED " + f)
+    text = b.report(started, machine)
+    with open(args.out, "w") as f:
+        f.write(text)
+    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
+        json.dump({"results": b.results, "notes": b.notes}, f, indent=1)
+    print()
+    print(text)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
