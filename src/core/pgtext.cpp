@@ -448,6 +448,12 @@ ColumnConversion MakeConversion(const mysql::SourceTable &t, size_t column_index
 		c.fsp = SourceFractionalDigits(col);
 	if (col.data_type == "bit")
 		c.bit_width = SourceBitWidth(col);
+	if (col.data_type == "binary" && col.char_max_length > 0)
+		c.fixed_bytes = static_cast<int>(col.char_max_length);
+	else if (col.data_type == "uuid" || col.data_type == "inet6")
+		c.fixed_bytes = 16;
+	else if (col.data_type == "inet4")
+		c.fixed_bytes = 4;
 
 	std::string cs;
 	for (char ch : col.charset)
@@ -473,7 +479,19 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 	case ValueKind::kInt:
 		if (c.kind == PgKind::Bool)
 			out += v.int_value ? 't' : 'f';
-		else
+		else if (c.is_unsigned) {
+			/*
+			 * Without signedness metadata in the table map (MariaDB's default
+			 * binlog_row_metadata=NO_LOG) the decoder sign-extends; the
+			 * schema knows the column is unsigned: take the bits back.
+			 */
+			const std::string &t = c.data_type;
+			const int bits = t == "tinyint" ? 8 : t == "smallint" ? 16 : t == "mediumint" ? 24 : t == "int" ? 32 : 64;
+			uint64_t u = static_cast<uint64_t>(v.int_value);
+			if (bits < 64)
+				u &= (uint64_t{1} << bits) - 1;
+			AppendUInt(out, u);
+		} else
 			AppendInt(out, v.int_value);
 		return true;
 	case ValueKind::kUInt:
@@ -557,11 +575,19 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 		return true;
 	}
 	case ValueKind::kString:
-		AppendStringValue(c, v.Bytes(), EncodingOfCollation(v.charset, c.encoding), out);
+	case ValueKind::kBinary: {
+		const TextEncoding enc =
+			v.kind == ValueKind::kBinary ? TextEncoding::kBinary : EncodingOfCollation(v.charset, c.encoding);
+		std::string_view bytes = v.Bytes();
+		if (c.fixed_bytes > 0 && bytes.size() < static_cast<size_t>(c.fixed_bytes)) {
+			/* Fixed-length binary values lose their trailing zero bytes in row images. */
+			std::string padded(bytes);
+			padded.resize(c.fixed_bytes, '\0');
+			AppendStringValue(c, padded, enc, out);
+		} else
+			AppendStringValue(c, bytes, enc, out);
 		return true;
-	case ValueKind::kBinary:
-		AppendStringValue(c, v.Bytes(), TextEncoding::kBinary, out);
-		return true;
+	}
 	case ValueKind::kEnum: {
 		if (v.uint_value == 0) /* the '' MySQL stores for an invalid ENUM value */
 			return true;

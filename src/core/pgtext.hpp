@@ -54,6 +54,7 @@ struct ColumnConversion {
 	bool is_unsigned = false;
 	int fsp = 0;		   /* fractional second digits of the source */
 	int bit_width = 0;	   /* BIT(n) */
+	int fixed_bytes = 0;   /* BINARY(n), UUID, INET6, INET4: the binlog drops trailing 0x00 bytes, pad back to n */
 	bool nullable = true;
 	std::string charset;   /* source CHARACTER_SET_NAME, "" if none */
 	TextEncoding encoding = TextEncoding::kUtf8; /* from charset */

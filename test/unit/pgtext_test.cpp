@@ -615,3 +615,46 @@ TEST(PgTextCopy, Escaping)
 	AppendCopyField(out, "\xC3\xA9\\x00ff");
 	EXPECT_EQ(out, "\xC3\xA9\\\\x00ff");
 }
+
+/* Found by the end-to-end type matrix: values the binlog carries in a reduced form. */
+TEST(PgTextBinlogRegression, UnsignedWithoutSignednessMetadata)
+{
+	synchdb::ColumnConversion c;
+	c.kind = synchdb::PgKind::Int4;
+	c.is_unsigned = true;
+	synchdb::binlog::Value v;
+	v.kind = synchdb::binlog::ValueKind::kInt;
+	std::string out;
+	for (auto [type, raw, expect] : std::initializer_list<std::tuple<const char *, int64_t, const char *>>{
+			 {"tinyint", -1, "255"},
+			 {"smallint", -1, "65535"},
+			 {"mediumint", -1, "16777215"},
+			 {"int", -1, "4294967295"},
+			 {"bigint", -1, "18446744073709551615"},
+			 {"int", 7, "7"}}) {
+		c.data_type = type;
+		v.int_value = raw;
+		ASSERT_TRUE(synchdb::BinlogValueToPgText(v, c, out));
+		EXPECT_EQ(out, expect) << type;
+	}
+}
+
+TEST(PgTextBinlogRegression, FixedBinaryGetsItsTrailingZerosBack)
+{
+	synchdb::ColumnConversion c;
+	c.kind = synchdb::PgKind::Bytea;
+	c.data_type = "binary";
+	c.fixed_bytes = 4;
+	synchdb::binlog::Value v;
+	v.kind = synchdb::binlog::ValueKind::kBinary;
+	v.SetView(std::string_view("\x00\xff", 2));
+	std::string out;
+	ASSERT_TRUE(synchdb::BinlogValueToPgText(v, c, out));
+	EXPECT_EQ(out, "\\x00ff0000");
+	c.kind = synchdb::PgKind::Uuid;
+	c.data_type = "uuid";
+	c.fixed_bytes = 16;
+	v.SetView(std::string_view("\x12\x3e\x45\x67\xe8\x9b\x12\xd3\xa4\x56\x42\x66\x14\x17\x40", 15));
+	ASSERT_TRUE(synchdb::BinlogValueToPgText(v, c, out));
+	EXPECT_EQ(out, "123e4567-e89b-12d3-a456-426614174000");
+}
