@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/binlog/file_reader.hpp"
+#include "core/binlog/json.hpp"
 
 using namespace synchdb;
 using namespace synchdb::binlog;
@@ -275,6 +276,16 @@ TEST(BinlogFixtures, JsonValues)
 	EXPECT_FALSE(p.after_values[1].Bytes().empty());
 	EXPECT_EQ(p.after[2], "Joe");
 	EXPECT_EQ(p.after[3], "26");
+	std::vector<JsonDiffEntry> diffs;
+	std::string why;
+	ASSERT_TRUE(ParseJsonDiff(Bytes(reinterpret_cast<const uint8_t *>(p.after_values[1].Bytes().data()),
+									p.after_values[1].Bytes().size()),
+							  diffs, &why))
+		<< why;
+	ASSERT_EQ(diffs.size(), 1u);
+	EXPECT_EQ(diffs[0].op, JsonDiffOp::kReplace);
+	EXPECT_EQ(diffs[0].path, "$.age");
+	EXPECT_EQ(diffs[0].value, "26");
 	EXPECT_EQ(rows[17].after[3], "42");
 }
 

@@ -437,4 +437,33 @@ bool JsonBinaryToText(Bytes data, std::string &out, std::string *why)
 	}
 }
 
+bool ParseJsonDiff(Bytes data, std::vector<JsonDiffEntry> &out, std::string *why)
+{
+	out.clear();
+	try {
+		ByteReader r(data, 0, "JSON diff");
+		while (!r.AtEnd()) {
+			JsonDiffEntry e;
+			uint8_t op = r.U8();
+			if (op > 2) {
+				*why = "unknown JSON diff operation " + std::to_string(op);
+				return false;
+			}
+			e.op = static_cast<JsonDiffOp>(op);
+			e.path = std::string(AsText(r.PackedBytes()));
+			if (e.op != JsonDiffOp::kRemove) {
+				Bytes value = r.PackedBytes();
+				if (!JsonBinaryToText(value, e.value, why))
+					return false;
+			}
+			out.push_back(std::move(e));
+		}
+		return true;
+	} catch (const Error &) {
+		/* The reader's message names a meaningless offset here: say what ran short. */
+		*why = "JSON diff is truncated";
+		return false;
+	}
+}
+
 }  // namespace synchdb::binlog

@@ -18,7 +18,9 @@
  */
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/binlog/reader.hpp"
 
@@ -31,6 +33,32 @@ namespace synchdb::binlog {
  * outside data, recursion depth and output size are bounded.
  */
 bool JsonBinaryToText(Bytes data, std::string &out, std::string *why);
+
+/*
+ * Partial JSON updates (PARTIAL_UPDATE_ROWS_EVENT with
+ * binlog_row_value_options=PARTIAL_JSON): the after-image value of a JSON
+ * column is a list of diffs instead of a document (sql/json_diff.h in the
+ * MySQL source, Json_diff_vector::write_binary):
+ *
+ *     diff       ::= operation (1 byte: 0 REPLACE, 1 INSERT, 2 REMOVE)
+ *                    path (packed length + JSON path text, e.g. "$.age")
+ *                    [not REMOVE: value (packed length + binary JSON)]
+ *
+ * The diffs apply in order to the before image of the column.
+ */
+enum class JsonDiffOp : uint8_t { kReplace = 0, kInsert = 1, kRemove = 2 };
+
+struct JsonDiffEntry {
+	JsonDiffOp op = JsonDiffOp::kReplace;
+	std::string path;
+	std::string value; /* JSON text of the new value; empty for kRemove */
+};
+
+/*
+ * Parse the diffs of a partial JSON value (the bytes of a kJsonDiff Value).
+ * Returns false and sets *why if they are malformed.
+ */
+bool ParseJsonDiff(Bytes data, std::vector<JsonDiffEntry> &out, std::string *why);
 
 }  // namespace synchdb::binlog
 
