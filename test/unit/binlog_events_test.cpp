@@ -409,6 +409,43 @@ TEST(BinlogEvents, MariaDbCompressedQueryAndRows)
 	EXPECT_EQ(c.after.Get(1).Bytes(), "");
 	EXPECT_FALSE(it.Next(c));
 
+	/* UPDATE_ROWS_COMPRESSED_EVENT (v2 layout, 170): (1,"hello") -> (2,"bye"). */
+	ByteVec urows;
+	urows.push_back(0x00);
+	Put(urows, LE(1, 4));
+	urows.push_back(5);
+	Put(urows, std::string("hello"));
+	urows.push_back(0x00);
+	Put(urows, LE(2, 4));
+	urows.push_back(3);
+	Put(urows, std::string("bye"));
+	zlen = compressBound(urows.size());
+	ByteVec uz(zlen);
+	compress(uz.data(), &zlen, urows.data(), urows.size());
+	uz.resize(zlen);
+	ByteVec ubody;
+	Put(ubody, LE(70, 6));
+	Put(ubody, LE(1, 2));
+	Put(ubody, LE(2, 2)); /* extra data length (itself) */
+	Put(ubody, Packed(2));
+	ubody.push_back(0x03);
+	ubody.push_back(0x03);
+	ubody.push_back(0x81);
+	ubody.push_back(static_cast<uint8_t>(urows.size()));
+	Put(ubody, uz);
+	auto uevs = DecodeAll(d, {MakeEvent(170, ubody, true)});
+	auto *ure = uevs[0].As<RowsEvent>();
+	ASSERT_NE(ure, nullptr);
+	EXPECT_EQ(ure->kind, RowsKind::kUpdate);
+	EXPECT_EQ(ure->version, 2);
+	EXPECT_TRUE(ure->compressed);
+	RowIterator uit(*ure);
+	ASSERT_TRUE(uit.Next(c));
+	EXPECT_EQ(c.before.Get(1).Bytes(), "hello");
+	EXPECT_EQ(c.after.Get(0).int_value, 2);
+	EXPECT_EQ(c.after.Get(1).Bytes(), "bye");
+	EXPECT_FALSE(uit.Next(c));
+
 	/* Bad compressed data is corruption. */
 	ByteVec bad = body;
 	bad[bad.size() - 3] ^= 0xff;

@@ -104,6 +104,10 @@ RowsEvent ParseRowsEvent(uint8_t type, Bytes body, uint8_t post_header_len, uint
 
 void RowImage::Get(size_t i, Value &out) const
 {
+	if (i >= slices_.size()) {
+		out = Value();
+		return;
+	}
 	const Slice &s = slices_[i];
 	switch (s.state) {
 	case State::kAbsent:

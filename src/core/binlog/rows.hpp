@@ -86,16 +86,18 @@ public:
 	enum class State : uint8_t { kAbsent, kNull, kPresent, kPartialJson };
 
 	size_t ColumnCount() const { return slices_.size(); }
-	State StateOf(size_t i) const { return slices_[i].state; }
-	bool IsPresent(size_t i) const { return slices_[i].state != State::kAbsent; }
-	bool IsNull(size_t i) const { return slices_[i].state == State::kNull; }
+
+	/* State of column i; kAbsent for an index past the image's columns. */
+	State StateOf(size_t i) const { return i < slices_.size() ? slices_[i].state : State::kAbsent; }
+	bool IsPresent(size_t i) const { return StateOf(i) != State::kAbsent; }
+	bool IsNull(size_t i) const { return StateOf(i) == State::kNull; }
 
 	/* The column's value bytes (without length prefix); empty if absent/NULL. */
-	Bytes Raw(size_t i) const { return Bytes(slices_[i].data, slices_[i].size); }
+	Bytes Raw(size_t i) const { return i < slices_.size() ? Bytes(slices_[i].data, slices_[i].size) : Bytes(); }
 
 	/*
-	 * Decode column i into out (kNull for NULL and absent columns; use
-	 * IsPresent to tell them apart).  Throws kFeatureNotSupported for
+	 * Decode column i into out (kNull for NULL and absent columns, and for
+	 * an index past the image's columns; use IsPresent to tell them apart).  Throws kFeatureNotSupported for
 	 * VECTOR and other undecodable types, kDataCorrupted for bad data.
 	 */
 	void Get(size_t i, Value &out) const;
