@@ -16,6 +16,7 @@
 #include "core/binlog/event.hpp"
 #include "core/binlog/rows.hpp"
 #include "core/error.hpp"
+#include "core/mysql/change_builder.hpp"
 #include "core/mysql/schema.hpp"
 #include "core/pgtext.hpp"
 
@@ -41,78 +42,6 @@ std::string Lower(std::string s)
 {
 	std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
 	return s;
-}
-
-/* Strip comments and whitespace at the start of a statement. */
-std::string_view SkipLeading(std::string_view q)
-{
-	for (;;) {
-		while (!q.empty() && std::isspace(static_cast<unsigned char>(q.front())))
-			q.remove_prefix(1);
-		if (q.substr(0, 2) == "/*") {
-			size_t end = q.find("*/");
-			if (end == std::string_view::npos)
-				return {};
-			q.remove_prefix(end + 2);
-			continue;
-		}
-		return q;
-	}
-}
-
-/* Parse `TRUNCATE [TABLE] name`; returns (db, table) with db empty when unqualified. */
-bool ParseTruncate(std::string_view q, std::string &db, std::string &table)
-{
-	q = SkipLeading(q);
-	auto word = [&](std::string_view w) {
-		if (q.size() >= w.size() && Lower(std::string(q.substr(0, w.size()))) == w &&
-		    (q.size() == w.size() || std::isspace(static_cast<unsigned char>(q[w.size()])))) {
-			q.remove_prefix(w.size());
-			q = SkipLeading(q);
-			return true;
-		}
-		return false;
-	};
-	if (!word("truncate"))
-		return false;
-	word("table");
-	auto ident = [&](std::string &out) {
-		out.clear();
-		if (!q.empty() && q.front() == '`') {
-			q.remove_prefix(1);
-			while (!q.empty()) {
-				if (q.front() == '`') {
-					if (q.size() > 1 && q[1] == '`') {
-						out += '`';
-						q.remove_prefix(2);
-						continue;
-					}
-					q.remove_prefix(1);
-					return true;
-				}
-				out += q.front();
-				q.remove_prefix(1);
-			}
-			return false;
-		}
-		while (!q.empty() && (std::isalnum(static_cast<unsigned char>(q.front())) || q.front() == '_' || q.front() == '$' ||
-		                      static_cast<unsigned char>(q.front()) >= 0x80)) {
-			out += q.front();
-			q.remove_prefix(1);
-		}
-		return !out.empty();
-	};
-	std::string first;
-	if (!ident(first))
-		return false;
-	if (!q.empty() && q.front() == '.') {
-		q.remove_prefix(1);
-		db = first;
-		return ident(table);
-	}
-	db.clear();
-	table = first;
-	return true;
 }
 
 }  // namespace
@@ -353,35 +282,6 @@ void SourceReader::CopyTable(Connection &conn, int index)
 	Flush();
 }
 
-namespace {
-
-/* Fill a RowData from a decoded image, converting every value to PostgreSQL text. */
-void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value &scratch, std::string &text,
-                  RowData &out)
-{
-	const size_t n = t.conversions.size();
-	out.fields.reserve(n);
-	for (size_t i = 0; i < n; i++) {
-		if (!img.IsPresent(i))
-			throw Error(sqlstate::kObjectNotInPrerequisiteState,
-			            "row image of table " + Quoted(t.SourceName()) + " lacks column " +
-			                Quoted(t.source.columns[i].name),
-			            "The source writes partial row images (binlog_row_image is not FULL).",
-			            "Set binlog_row_image=FULL on the source server.");
-		if (img.IsNull(i)) {
-			out.AddNull();
-			continue;
-		}
-		img.Get(i, scratch);
-		if (BinlogValueToPgText(scratch, t.conversions[i], text))
-			out.AddValue(text);
-		else
-			out.AddNull();
-	}
-}
-
-}  // namespace
-
 void SourceReader::Stream(SourcePosition pos)
 {
 	Endpoint ep = config_.endpoint;
@@ -419,27 +319,18 @@ void SourceReader::Stream(SourcePosition pos)
 
 	binlog::Decoder decoder;
 	decoder.SetChecksum(Lower(checksum) == "crc32" ? binlog::ChecksumAlg::kCrc32 : binlog::ChecksumAlg::kOff);
-	binlog::Value scratch;
-	std::string text;
-	SourcePosition cur = pos;
-	bool in_txn = false;
-	bool standalone = false;
-
-	auto commit = [&] {
-		Msg m{};
-		m.type = MsgType::Commit;
-		m.pos = cur;
+	ChangeBuilder builder(tables_, config_.srcdb, ep.connector, pos, [this](Msg &&m, bool flush) {
 		Add(std::move(m));
-		Flush();
-		in_txn = false;
-		standalone = false;
-	};
+		if (flush)
+			Flush();
+	});
 
 	while (!stop_) {
 		closer.ev = mariadb_rpl_fetch(rpl, closer.ev);
 		if (!closer.ev) {
 			if (stop_)
 				break;
+			const SourcePosition &cur = builder.Position();
 			unsigned int err = mysql_errno(rc.raw());
 			std::string msg = mysql_error(rc.raw());
 			if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)
@@ -455,106 +346,8 @@ void SourceReader::Stream(SourcePosition pos)
 		MARIADB_RPL_EVENT *ev = closer.ev;
 		if (ev->raw_data_size <= ev->raw_data_ofs)
 			continue;
-		binlog::Bytes raw(ev->raw_data + ev->raw_data_ofs, ev->raw_data_size - ev->raw_data_ofs);
-		binlog::Event e = decoder.Decode(raw, cur.pos);
-		const auto &h = e.header;
-		if (h.type() == binlog::EventType::kHeartbeat || h.type() == binlog::EventType::kHeartbeatV2)
-			continue;
-		if (const auto *r = e.As<binlog::RotateEvent>()) {
-			cur.file = r->next_file;
-			cur.pos = r->position;
-			continue;
-		}
-		const bool artificial = h.flags & binlog::kEventFlagArtificial;
-		if (!artificial && h.log_pos != 0)
-			cur.pos = h.log_pos;
-		if (h.type() == binlog::EventType::kFormatDescription)
-			continue;
-		cur.server_id = h.server_id;
-		cur.ts_sec = h.timestamp;
-
-		if (const auto *g = e.As<binlog::MariaGtidEvent>()) {
-			cur.gtid = g->ToString();
-			in_txn = true;
-			standalone = g->IsStandalone();
-		} else if (const auto *g2 = e.As<binlog::MysqlGtidEvent>()) {
-			if (!g2->anonymous)
-				cur.gtid = g2->ToString();
-		} else if (const auto *q = e.As<binlog::QueryEvent>()) {
-			std::string_view stmt = SkipLeading(q->query);
-			std::string head = Lower(std::string(stmt.substr(0, 8)));
-			if (head.rfind("begin", 0) == 0) {
-				in_txn = true;
-			} else if (head.rfind("commit", 0) == 0 || head.rfind("rollback", 0) == 0) {
-				commit();
-			} else {
-				std::string db, table;
-				if (ParseTruncate(stmt, db, table)) {
-					int idx = FindTable(db.empty() ? q->schema : db, table);
-					if (idx >= 0) {
-						Msg m{};
-						m.type = MsgType::Change;
-						m.kind = ChangeKind::Truncate;
-						m.table = idx;
-						Add(std::move(m));
-					}
-				} else if (q->schema == config_.srcdb || q->query.find(config_.srcdb) != std::string::npos) {
-					Msg m{};
-					m.type = MsgType::Notice;
-					m.text = "DDL statement not replicated (schema changes are not replicated yet): " +
-					         std::string(stmt.substr(0, 300));
-					Add(std::move(m));
-				}
-				/* A DDL statement is its own transaction. */
-				if (standalone || !in_txn)
-					commit();
-			}
-		} else if (e.As<binlog::XidEvent>()) {
-			commit();
-		} else if (const auto *rows = e.As<binlog::RowsEvent>()) {
-			if (!rows->table)
-				throw Error(sqlstate::kDataCorrupted,
-				            who + "row event at " + cur.file + ":" + std::to_string(h.log_pos) + " has no table map");
-			int idx = FindTable(rows->table->schema, rows->table->table);
-			if (idx < 0)
-				continue;
-			const TableInfo &t = (*tables_)[idx];
-			if (rows->column_count != t.source.columns.size())
-				throw Error(sqlstate::kFeatureNotSupported,
-				            who + "table " + Quoted(t.SourceName()) + " now has " +
-				                std::to_string(rows->column_count) + " columns, " +
-				                std::to_string(t.source.columns.size()) + " when the connector started",
-				            "Its definition changed on the source; schema changes are not replicated yet.",
-				            "Apply the same change to " + t.QualifiedPgName() +
-				                " and restart the connector, or restart it with snapshot mode 'always'.");
-			binlog::RowIterator it(*rows);
-			binlog::RowChange change;
-			while (it.Next(change)) {
-				Msg m{};
-				m.type = MsgType::Change;
-				m.table = idx;
-				switch (rows->kind) {
-				case binlog::RowsKind::kWrite:
-					m.kind = ChangeKind::Insert;
-					ConvertImage(change.after, t, scratch, text, m.after);
-					break;
-				case binlog::RowsKind::kUpdate:
-					m.kind = ChangeKind::Update;
-					ConvertImage(change.before, t, scratch, text, m.before);
-					ConvertImage(change.after, t, scratch, text, m.after);
-					break;
-				case binlog::RowsKind::kDelete:
-					m.kind = ChangeKind::Delete;
-					ConvertImage(change.before, t, scratch, text, m.before);
-					break;
-				case binlog::RowsKind::kPartialUpdate:
-					throw Error(sqlstate::kFeatureNotSupported,
-					            who + "partial JSON updates of table " + Quoted(t.SourceName()) + " are not supported",
-					            {}, "Set binlog_row_value_options='' on the source server.");
-				}
-				Add(std::move(m));
-			}
-		}
+		builder.OnRawEvent(decoder,
+		                   binlog::Bytes(ev->raw_data + ev->raw_data_ofs, ev->raw_data_size - ev->raw_data_ofs));
 	}
 }
 

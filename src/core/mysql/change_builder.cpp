@@ -1,0 +1,267 @@
+/*
+ * change_builder.cpp
+ *     Binlog events to change messages.
+ */
+#include "core/mysql/change_builder.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.hpp"
+#include "core/pgtext.hpp"
+
+namespace synchdb::mysql {
+
+namespace {
+
+std::string Lower(std::string s)
+{
+	std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+	return s;
+}
+
+/* Strip comments and whitespace at the start of a statement. */
+std::string_view SkipLeading(std::string_view q)
+{
+	for (;;) {
+		while (!q.empty() && std::isspace(static_cast<unsigned char>(q.front())))
+			q.remove_prefix(1);
+		if (q.substr(0, 2) == "/*") {
+			size_t end = q.find("*/");
+			if (end == std::string_view::npos)
+				return {};
+			q.remove_prefix(end + 2);
+			continue;
+		}
+		return q;
+	}
+}
+
+/* Parse `TRUNCATE [TABLE] name`; returns (db, table) with db empty when unqualified. */
+bool ParseTruncate(std::string_view q, std::string &db, std::string &table)
+{
+	q = SkipLeading(q);
+	auto word = [&](std::string_view w) {
+		if (q.size() >= w.size() && Lower(std::string(q.substr(0, w.size()))) == w &&
+		    (q.size() == w.size() || std::isspace(static_cast<unsigned char>(q[w.size()])))) {
+			q.remove_prefix(w.size());
+			q = SkipLeading(q);
+			return true;
+		}
+		return false;
+	};
+	if (!word("truncate"))
+		return false;
+	word("table");
+	auto ident = [&](std::string &out) {
+		out.clear();
+		if (!q.empty() && q.front() == '`') {
+			q.remove_prefix(1);
+			while (!q.empty()) {
+				if (q.front() == '`') {
+					if (q.size() > 1 && q[1] == '`') {
+						out += '`';
+						q.remove_prefix(2);
+						continue;
+					}
+					q.remove_prefix(1);
+					return true;
+				}
+				out += q.front();
+				q.remove_prefix(1);
+			}
+			return false;
+		}
+		while (!q.empty() && (std::isalnum(static_cast<unsigned char>(q.front())) || q.front() == '_' || q.front() == '$' ||
+		                      static_cast<unsigned char>(q.front()) >= 0x80)) {
+			out += q.front();
+			q.remove_prefix(1);
+		}
+		return !out.empty();
+	};
+	std::string first;
+	if (!ident(first))
+		return false;
+	if (!q.empty() && q.front() == '.') {
+		q.remove_prefix(1);
+		db = first;
+		return ident(table);
+	}
+	db.clear();
+	table = first;
+	return true;
+}
+
+/* Fill a RowData from a decoded image, converting every value to PostgreSQL text. */
+void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value &scratch, std::string &text,
+                  RowData &out)
+{
+	const size_t n = t.conversions.size();
+	out.fields.reserve(n);
+	for (size_t i = 0; i < n; i++) {
+		if (!img.IsPresent(i))
+			throw Error(sqlstate::kObjectNotInPrerequisiteState,
+			            "row image of table " + Quoted(t.SourceName()) + " lacks column " +
+			                Quoted(t.source.columns[i].name),
+			            "The source writes partial row images (binlog_row_image is not FULL).",
+			            "Set binlog_row_image=FULL on the source server.");
+		if (img.IsNull(i)) {
+			out.AddNull();
+			continue;
+		}
+		img.Get(i, scratch);
+		if (BinlogValueToPgText(scratch, t.conversions[i], text))
+			out.AddValue(text);
+		else
+			out.AddNull();
+	}
+}
+
+}  // namespace
+
+ChangeBuilder::ChangeBuilder(std::shared_ptr<const TableSet> tables, std::string srcdb, std::string connector,
+                             SourcePosition start, Emit emit)
+	: tables_(std::move(tables)), srcdb_(std::move(srcdb)), who_("connector " + Quoted(connector) + ": "),
+	  cur_(std::move(start)), emit_(std::move(emit))
+{
+}
+
+int ChangeBuilder::FindTable(const std::string &db, const std::string &table) const
+{
+	for (size_t i = 0; i < tables_->size(); i++)
+		if ((*tables_)[i].source.db == db && (*tables_)[i].source.name == table)
+			return static_cast<int>(i);
+	return -1;
+}
+
+void ChangeBuilder::Commit()
+{
+	Msg m{};
+	m.type = MsgType::Commit;
+	m.pos = cur_;
+	emit_(std::move(m), true);
+	in_txn_ = false;
+	standalone_ = false;
+}
+
+void ChangeBuilder::OnRawEvent(binlog::Decoder &decoder, binlog::Bytes raw)
+{
+	binlog::Event e = decoder.Decode(raw, cur_.pos);
+	OnEvent(e, decoder);
+}
+
+void ChangeBuilder::OnEvent(const binlog::Event &e, binlog::Decoder &decoder)
+{
+	const auto &h = e.header;
+	if (h.type() == binlog::EventType::kHeartbeat || h.type() == binlog::EventType::kHeartbeatV2)
+		return;
+	if (const auto *r = e.As<binlog::RotateEvent>()) {
+		cur_.file = r->next_file;
+		cur_.pos = r->position;
+		return;
+	}
+	const bool artificial = h.flags & binlog::kEventFlagArtificial;
+	if (!artificial && h.log_pos != 0)
+		cur_.pos = h.log_pos;
+	if (h.type() == binlog::EventType::kFormatDescription)
+		return;
+	cur_.server_id = h.server_id;
+	cur_.ts_sec = h.timestamp;
+	if (const auto *payload = e.As<binlog::TransactionPayloadEvent>()) {
+		/* MySQL 8 compressed transaction: its events follow inside the payload. */
+		size_t ppos = 0;
+		binlog::Event inner;
+		while (decoder.DecodeInner(*payload, &ppos, e.offset, inner))
+			Handle(inner);
+		return;
+	}
+	Handle(e);
+}
+
+void ChangeBuilder::Handle(const binlog::Event &ev)
+{
+	if (const auto *g = ev.As<binlog::MariaGtidEvent>()) {
+		cur_.gtid = g->ToString();
+		in_txn_ = true;
+		standalone_ = g->IsStandalone();
+	} else if (const auto *g2 = ev.As<binlog::MysqlGtidEvent>()) {
+		if (!g2->anonymous)
+			cur_.gtid = g2->ToString();
+	} else if (const auto *q = ev.As<binlog::QueryEvent>()) {
+		std::string_view stmt = SkipLeading(q->query);
+		std::string head = Lower(std::string(stmt.substr(0, 8)));
+		if (head.rfind("begin", 0) == 0) {
+			in_txn_ = true;
+		} else if (head.rfind("commit", 0) == 0 || head.rfind("rollback", 0) == 0) {
+			Commit();
+		} else {
+			std::string db, table;
+			if (ParseTruncate(stmt, db, table)) {
+				int idx = FindTable(db.empty() ? q->schema : db, table);
+				if (idx >= 0) {
+					Msg m{};
+					m.type = MsgType::Change;
+					m.kind = ChangeKind::Truncate;
+					m.table = idx;
+					emit_(std::move(m), false);
+				}
+			} else if (q->schema == srcdb_ || q->query.find(srcdb_) != std::string::npos) {
+				Msg m{};
+				m.type = MsgType::Notice;
+				m.text = "DDL statement not replicated (schema changes are not replicated yet): " +
+				         std::string(stmt.substr(0, 300));
+				emit_(std::move(m), false);
+			}
+			/* A DDL statement is its own transaction. */
+			if (standalone_ || !in_txn_)
+				Commit();
+		}
+	} else if (ev.As<binlog::XidEvent>()) {
+		Commit();
+	} else if (const auto *rows = ev.As<binlog::RowsEvent>()) {
+		if (!rows->table)
+			throw Error(sqlstate::kDataCorrupted,
+			            who_ + "row event at " + cur_.file + ":" + std::to_string(ev.header.log_pos) + " has no table map");
+		int idx = FindTable(rows->table->schema, rows->table->table);
+		if (idx < 0)
+			return;
+		const TableInfo &t = (*tables_)[idx];
+		if (rows->column_count != t.source.columns.size())
+			throw Error(sqlstate::kFeatureNotSupported,
+			            who_ + "table " + Quoted(t.SourceName()) + " now has " +
+			                std::to_string(rows->column_count) + " columns, " +
+			                std::to_string(t.source.columns.size()) + " when the connector started",
+			            "Its definition changed on the source; schema changes are not replicated yet.",
+			            "Apply the same change to " + t.QualifiedPgName() +
+			                " and restart the connector, or restart it with snapshot mode 'always'.");
+		binlog::RowIterator it(*rows);
+		binlog::RowChange change;
+		while (it.Next(change)) {
+			Msg m{};
+			m.type = MsgType::Change;
+			m.table = idx;
+			switch (rows->kind) {
+			case binlog::RowsKind::kWrite:
+				m.kind = ChangeKind::Insert;
+				ConvertImage(change.after, t, scratch_, text_, m.after);
+				break;
+			case binlog::RowsKind::kUpdate:
+				m.kind = ChangeKind::Update;
+				ConvertImage(change.before, t, scratch_, text_, m.before);
+				ConvertImage(change.after, t, scratch_, text_, m.after);
+				break;
+			case binlog::RowsKind::kDelete:
+				m.kind = ChangeKind::Delete;
+				ConvertImage(change.before, t, scratch_, text_, m.before);
+				break;
+			case binlog::RowsKind::kPartialUpdate:
+				throw Error(sqlstate::kFeatureNotSupported,
+				            who_ + "partial JSON updates of table " + Quoted(t.SourceName()) + " are not supported",
+				            {}, "Set binlog_row_value_options='' on the source server.");
+			}
+			emit_(std::move(m), false);
+		}
+	}
+}
+
+}  // namespace synchdb::mysql
