@@ -356,6 +356,7 @@ TEST(BinlogValues, Time2AllPrecisions)
 			EXPECT_EQ(v.fsp, fsp);
 		}
 	}
+	EXPECT_THROW(Decode(MakeColumn(ColumnType::kTime2, 7), ByteVec(6, 0x80)), Error);
 	ColumnDef c6 = MakeColumn(ColumnType::kTime2, 6);
 	EXPECT_EQ(Decode(c6, EncodeTime2(PackTime(true, 838, 59, 59, 0), 6)).ToString(), "-838:59:59.000000");
 	EXPECT_EQ(Decode(c6, EncodeTime2(PackTime(false, 838, 59, 59, 0), 6)).ToString(), "838:59:59.000000");
@@ -565,6 +566,13 @@ TEST(BinlogJson, Scalars)
 	EXPECT_EQ(Json(dbl(1.0)), "1.0");
 	EXPECT_EQ(Json(dbl(-0.25)), "-0.25");
 	EXPECT_EQ(Json(dbl(1e100)), "1e100");
+	EXPECT_EQ(Json(dbl(1e-7)), "1e-7");
+	EXPECT_EQ(Json(dbl(1.5e-300)), "1.5e-300");
+	EXPECT_EQ(Json(dbl(0.0001)), "0.0001");
+	EXPECT_EQ(Json(dbl(123456.789)), "123456.789");
+	EXPECT_EQ(Json(dbl(-2e16)), "-20000000000000000.0");
+	EXPECT_EQ(Json(dbl(1.5e17)), "1.5e17");
+	EXPECT_EQ(Json(dbl(0.0)), "0.0");
 	EXPECT_EQ(Json({0x0c, 0x03, 'a', '"', '\n'}), R"("a\"\n")");
 	EXPECT_EQ(Json({0x0c, 0x02, 0x01, '\\'}), R"("\u0001\\")");
 	/* A 200-byte string: two-byte data length. */

@@ -33,6 +33,7 @@
 #include "core/binlog/json.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -269,16 +270,49 @@ private:
 		out_.append(buf, res.ptr);
 	}
 
+	/*
+	 * Doubles the way MySQL prints them: the shortest digits that read back
+	 * exactly, in fixed notation for decimal exponents -4..16 (with ".0" if
+	 * integral) and as 1.5e100 / 1e-7 otherwise.  PostgreSQL's jsonb reads
+	 * either form to the same numeric, so only readability is at stake.
+	 */
 	void Double(double d)
 	{
+		if (!std::isfinite(d)) {
+			out_ += "null"; /* cannot occur in a valid document */
+			return;
+		}
 		char buf[64];
-		auto res = std::to_chars(buf, buf + sizeof buf, d);
-		std::string s(buf, res.ptr);
-		/* MySQL prints 1e100, not 1e+100, and 1.0 for integral values. */
-		if (auto p = s.find("e+"); p != std::string::npos)
-			s.erase(p + 1, 1);
-		if (s.find_first_of(".eEn") == std::string::npos)
-			s += ".0";
+		auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+		std::string_view sci(buf, res.ptr - buf); /* e.g. "-1.2345e-05" */
+		bool neg = !sci.empty() && sci[0] == '-';
+		if (neg)
+			sci.remove_prefix(1);
+		size_t e = sci.find('e');
+		std::string digits;
+		for (char c : sci.substr(0, e))
+			if (c != '.')
+				digits += c;
+		int exp = 0;
+		std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+'), sci.data() + sci.size(), exp);
+		while (digits.size() > 1 && digits.back() == '0')
+			digits.pop_back();
+
+		std::string s = neg ? "-" : "";
+		if (exp < -4 || exp > 16) {
+			s += digits[0];
+			if (digits.size() > 1)
+				s += "." + digits.substr(1);
+			s += "e" + std::to_string(exp);
+		} else if (exp < 0) {
+			s += "0." + std::string(-exp - 1, '0') + digits;
+		} else {
+			if (digits.size() <= static_cast<size_t>(exp) + 1) {
+				s += digits + std::string(exp + 1 - digits.size(), '0') + ".0";
+			} else {
+				s += digits.substr(0, exp + 1) + "." + digits.substr(exp + 1);
+			}
+		}
 		out_ += s;
 	}
 

@@ -26,6 +26,7 @@ RowsEvent ParseRowsEvent(uint8_t type, Bytes body, uint8_t post_header_len, uint
 	const char *what = EventTypeName(type);
 	RowsEvent ev;
 	ev.event_offset = event_offset;
+	ev.type_code = type;
 
 	switch (type) {
 	case 20: case 23: case 30: case 166: case 169:
@@ -126,13 +127,14 @@ void RowImage::Get(size_t i, Value &out) const
 	DecodeValue(table_->columns[i], Bytes(s.data, s.size), ctx, out);
 }
 
-RowIterator::RowIterator(const RowsEvent &ev) : ev_(ev), r_(ev.rows, ev.event_offset, "rows event")
+RowIterator::RowIterator(const RowsEvent &ev)
+	: ev_(ev), r_(ev.rows, ev.event_offset, EventTypeName(ev.type_code))
 {
 	if (!ev.table)
-		ThrowCorrupt(ev.event_offset, "rows event",
+		ThrowCorrupt(ev.event_offset, EventTypeName(ev.type_code),
 					 "refers to table id " + std::to_string(ev.table_id) + ", which no TABLE_MAP_EVENT defined");
 	if (ev.column_count > ev.table->columns.size())
-		ThrowCorrupt(ev.event_offset, "rows event",
+		ThrowCorrupt(ev.event_offset, EventTypeName(ev.type_code),
 					 "has " + std::to_string(ev.column_count) + " columns but the table map of " +
 						 ev.table->QualifiedName() + " has " + std::to_string(ev.table->columns.size()));
 	ncols_ = static_cast<size_t>(ev.column_count);
@@ -152,7 +154,7 @@ bool RowIterator::Next(RowChange &change)
 	 * forever; servers never write one.
 	 */
 	if (r_.Position() == start)
-		ThrowCorrupt(ev_.event_offset, "rows event", "has a row image without columns");
+		ThrowCorrupt(ev_.event_offset, EventTypeName(ev_.type_code), "has a row image without columns");
 	return true;
 }
 

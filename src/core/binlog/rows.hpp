@@ -39,6 +39,7 @@
 
 #include "core/binlog/reader.hpp"
 #include "core/binlog/table_map.hpp"
+#include "core/binlog/types.hpp"
 #include "core/binlog/value.hpp"
 
 namespace synchdb::binlog {
@@ -49,6 +50,7 @@ enum class RowsKind : uint8_t { kWrite, kUpdate, kDelete, kPartialUpdate };
 inline constexpr uint16_t kRowsStmtEndFlag = 0x0001;
 
 struct RowsEvent {
+	uint8_t type_code = 0; /* the event type, for messages */
 	RowsKind kind = RowsKind::kWrite;
 	uint8_t version = 1; /* 0 (pre-GA 5.1), 1 or 2 */
 	bool compressed = false;

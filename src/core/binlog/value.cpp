@@ -360,6 +360,10 @@ void DecodeValue(const ColumnDef &col, Bytes data, const ValueContext &ctx, Valu
 			Corrupt(col, ctx, "value has " + std::to_string(data.size()) + " bytes, expected " + std::to_string(n));
 	};
 
+	if (col.fsp > 6 && (col.real_type == ColumnType::kTime2 || col.real_type == ColumnType::kDateTime2 ||
+						col.real_type == ColumnType::kTimestamp2))
+		Corrupt(col, ctx, "fractional seconds precision " + std::to_string(col.fsp) + " is out of range");
+
 	switch (col.real_type) {
 	case ColumnType::kTiny:
 	case ColumnType::kShort:
