@@ -250,7 +250,8 @@ public:
 				}
 				break;
 			}
-			if (off.snapshot_done && !rc.snapshot_with_data)
+			resuming_ = off.snapshot_done && !rc.snapshot_with_data;
+			if (resuming_)
 				rc.start = off.pos;
 			if (off.exists)
 				PublishOffset(off.pos);
@@ -347,6 +348,8 @@ private:
 				if (!snapshotting_ && m->tables) {
 					/* Streaming only: make the tables now; positions come with the first commit. */
 					PgCall([] { CommitTransactionCommand(); });
+					if (resuming_)
+						SetSlotStage(slot_, generation_, ConnectorStage::ChangeDataCapture);
 				}
 				if (snapshotting_)
 					SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m->tables->size()), 0);
@@ -420,6 +423,7 @@ private:
 	bool truncate_ = false;
 	bool always_done_ = false;
 	bool progressed_ = false;
+	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
 };
 
 /* Attach to the slot; false if this launch is stale. Plain C. */
