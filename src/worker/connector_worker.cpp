@@ -53,6 +53,17 @@ namespace {
 int my_slot = -1;
 uint64 my_generation = 0;
 
+/*
+ * before_shmem_exit: a FATAL error or die() ends the process without
+ * unwinding the stack, so the reader thread is still running; stop it
+ * before the process's memory goes away under it.
+ */
+void StopReaderAtExit(int code, Datum arg)
+{
+	if (active_reader)
+		active_reader->Shutdown();
+}
+
 /* before_shmem_exit: the slot no longer has a worker. */
 void DetachSlot(int code, Datum arg)
 {
@@ -134,6 +145,10 @@ private:
 	size_t idx_ = 0;
 };
 
+class ReaderThread;
+/* The running reader thread, so that a FATAL exit (which does not unwind) can still stop it. */
+ReaderThread *active_reader = nullptr;
+
 /* The reader thread, started with every signal blocked, stopped and joined on destruction. */
 class ReaderThread {
 public:
@@ -149,13 +164,19 @@ public:
 			throw;
 		}
 		pthread_sigmask(SIG_SETMASK, &old, nullptr);
+		active_reader = this;
 	}
-	~ReaderThread()
+	~ReaderThread() { Shutdown(); }
+
+	/* Stop the thread and wait for it (at most about a second: heartbeats wake its reads). */
+	void Shutdown() noexcept
 	{
 		reader_.Stop();
 		q_.Close();
 		if (thread_.joinable())
 			thread_.join();
+		if (active_reader == this)
+			active_reader = nullptr;
 	}
 
 private:
@@ -475,6 +496,7 @@ void synchdb_connector_main(Datum arg)
 	my_slot = slot;
 	my_generation = generation;
 	before_shmem_exit(DetachSlot, (Datum) 0);
+	before_shmem_exit(StopReaderAtExit, (Datum) 0); /* runs first: callbacks run in reverse order */
 
 	PG_TRY();
 	{
