@@ -53,17 +53,6 @@ namespace {
 int my_slot = -1;
 uint64 my_generation = 0;
 
-/*
- * before_shmem_exit: a FATAL error or die() ends the process without
- * unwinding the stack, so the reader thread is still running; stop it
- * before the process's memory goes away under it.
- */
-void StopReaderAtExit(int code, Datum arg)
-{
-	if (active_reader)
-		active_reader->Shutdown();
-}
-
 /* before_shmem_exit: the slot no longer has a worker. */
 void DetachSlot(int code, Datum arg)
 {
@@ -184,6 +173,17 @@ private:
 	mysql::SourceReader reader_;
 	std::thread thread_;
 };
+
+/*
+ * before_shmem_exit: a FATAL error or die() ends the process without
+ * unwinding the stack, so the reader thread is still running; stop it
+ * before the process's memory goes away under it.
+ */
+void StopReaderAtExit(int code, Datum arg)
+{
+	if (active_reader)
+		active_reader->Shutdown();
+}
 
 enum class PumpResult { Stop, Finished, SourceLost };
 
