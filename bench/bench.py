@@ -139,6 +139,7 @@ class MemSampler(threading.Thread):
         self.stop_ = threading.Event()
         self.rss = self.anon = self.hwm = 0
         self.samples = 0
+        self.pids = set()
 
     def run(self):
         pg = Pg()
@@ -147,6 +148,7 @@ class MemSampler(threading.Thread):
                 pid = pg.one("SELECT pid FROM synchdb_state_view WHERE conninfo_name = %s", (self.name_,))
                 if pid and pid > 0:
                     m = proc_mem(pid)
+                    self.pids.add(pid)
                     if m:
                         self.samples += 1
                         self.rss = max(self.rss, m[0])
@@ -159,7 +161,32 @@ class MemSampler(threading.Thread):
     def finish(self):
         self.stop_.set()
         self.join()
-        return {"rss_mb": self.rss / 1024, "anon_mb": self.anon / 1024, "hwm_mb": self.hwm / 1024}
+        return {"rss_mb": self.rss / 1024, "anon_mb": self.anon / 1024, "hwm_mb": self.hwm / 1024,
+                "pids": sorted(self.pids)}
+
+
+class Perf:
+    """perf record -g of the connector worker (all its threads), when --perf is given."""
+
+    def __init__(self, enabled, pg, name, label):
+        self.proc = None
+        self.out = os.path.join(RUN, f"perf-{label}.data")
+        if not enabled:
+            return
+        try:
+            pid = wait_for(lambda: (lambda p: p if p and p > 0 else None)(
+                pg.one("SELECT pid FROM synchdb_state_view WHERE conninfo_name = %s", (name,))), 30, "worker pid",
+                interval=0.01)
+        except RuntimeError:
+            return
+        self.proc = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(pid), "-o", self.out],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        if self.proc:
+            self.proc.send_signal(2)
+            self.proc.wait()
+            log(f"  perf profile in {self.out}")
 
 
 # ------------------------------------------------------------------ synchdb helpers
@@ -211,11 +238,12 @@ class Bench:
     def __init__(self, args):
         self.args = args
         q = args.quick
-        self.snap_n = 100_000 if q else 1_000_000
-        self.wide_n = 20_000 if q else 200_000
-        self.ins_n = 100_000 if q else 1_000_000
-        self.upd_n = 20_000 if q else 200_000
-        self.del_n = 20_000 if q else 200_000
+        f = args.scale
+        self.snap_n = int((100_000 if q else 1_000_000) * f)
+        self.wide_n = int((20_000 if q else 200_000) * f)
+        self.ins_n = int((100_000 if q else 1_000_000) * f)
+        self.upd_n = int((20_000 if q else 200_000) * f)
+        self.del_n = int((20_000 if q else 200_000) * f)
         self.batch = 1000
         self.live_s = 20 if q else 60
         self.live_rows = 10_000 if q else 100_000
@@ -331,6 +359,7 @@ class Bench:
         sampler.start()
         t0 = time.time()
         pg.one("SELECT synchdb_start_engine_bgw(%s, 'initial_only')", (name,))
+        perf = Perf(self.args.perf, Pg(), name, f"snapshot-{srcdb}")
         seen_running = False
 
         def done():
@@ -347,6 +376,7 @@ class Bench:
             return s["stage"] not in ("initial snapshot", None, "") and (s["rows"] or 0) >= n
         wait_for(done, 3600, f"{name} snapshot")
         dt = time.time() - t0
+        perf.stop()
         mem = sampler.finish()
         got = pg.one(f'SELECT count(*) FROM "{srcdb}"."{table}"')
         if got != n:
@@ -508,6 +538,22 @@ class Bench:
         t = self.pipe(f"SELECT {', '.join(exprs)} FROM widedb.wide", "pipe.wide", n, nulls=True)
         self.rec("wide.pipe", n / t)
         pg = Pg()
+        # Cross-check: synchdb's copy against the pipe's (MariaDB's own text output).
+        diff = pg.one("SELECT count(*) FROM (SELECT * FROM widedb.wide EXCEPT ALL SELECT * FROM pipe.wide) d")
+        if diff:
+            cols_differ = []
+            for c in cols:
+                k = pg.one(f"SELECT count(*) FROM widedb.wide s JOIN pipe.wide p USING (id) "
+                           f"WHERE s.{c} IS DISTINCT FROM p.{c}")
+                if k:
+                    ex = pg.rows(f"SELECT s.id, s.{c}::text, p.{c}::text FROM widedb.wide s JOIN pipe.wide p USING (id) "
+                                 f"WHERE s.{c} IS DISTINCT FROM p.{c} LIMIT 1")[0]
+                    cols_differ.append(f"{c} ({k} rows, e.g. id {ex[0]}: synchdb {ex[1]!r}, pipe {ex[2]!r})")
+            self.notes.append(f"wide check: {diff} of {n} rows differ between synchdb and the raw pipe: "
+                              + "; ".join(cols_differ))
+            log("  " + self.notes[-1])
+        elif not self.notes_has("wide check"):
+            self.notes.append(f"wide check: synchdb's copy of widedb.wide equals the raw pipe's ({n} rows)")
         pg.rows("DROP TABLE IF EXISTS pipe.wide")
         pg.close()
         t, _ = self.pgloader("widedb", n, "wide", None)
@@ -612,6 +658,7 @@ class Bench:
             sampler.start()
             t0 = time.time()
             pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+            perf = Perf(self.args.perf, pg, name, f"cdc-{phase}")
             q = marker.format(t="cdcdb.sbtest1")
 
             def caught_up():
@@ -624,7 +671,9 @@ class Bench:
                     return False
             wait_for(caught_up, 3600, f"synchdb drained {phase}s")
             dt = time.time() - t0
+            perf.stop()
             mem = sampler.finish()
+            log(f"  synchdb drained {n} {phase}s in {dt:.2f}s (worker {mem['pids']}, peak RssAnon {mem['anon_mb']:.1f} MB)")
             mem_rss, mem_anon = max(mem_rss, mem["rss_mb"]), max(mem_anon, mem["anon_mb"])
             # The stored position should reach the source's position.
             try:
@@ -917,7 +966,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", default="snapshot,cdc,live,decode")
-    ap.add_argument("--live-threads", type=int, default=8)
+    ap.add_argument("--live-threads", type=int, default=32)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply the row counts")
+    ap.add_argument("--perf", action="store_true", help="perf record the worker during snapshots and drains")
     ap.add_argument("--deadline", type=float, default=0,
                     help="epoch seconds: start no repetition that would end after it (0: none)")
     args = ap.parse_args()

@@ -2,7 +2,7 @@
 # synchdb benchmark suite: one command.
 #
 #   bash bench/run.sh [--quick] [--runs N] [--steps snapshot,cdc,live,decode] [--keep]
-#                     [--deadline HH:MM] [--live-threads N]
+#                     [--deadline HH:MM] [--live-threads N] [--perf] [--scale F]
 #
 # Starts private servers under /tmp/synchdb-bench (PostgreSQL 55462 with
 # synchdb, PostgreSQL 55463 as the logical-replication subscriber, MariaDB
@@ -28,6 +28,8 @@ while [[ $# -gt 0 ]]; do
         --keep) keep=1 ;;
         --deadline) extra+=(--deadline "$(date -d "$2" +%s)"); shift ;;   # e.g. --deadline 20:35
         --live-threads) extra+=(--live-threads "$2"); shift ;;
+        --perf) extra+=(--perf) ;;
+        --scale) extra+=(--scale "$2"); shift ;;   # multiply the row counts   # perf record the worker (profiles under /tmp/synchdb-bench)
         -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
