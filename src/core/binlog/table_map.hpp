@@ -74,7 +74,13 @@ enum class WireKind : uint8_t {
 struct ColumnDef {
 	ColumnType type = ColumnType::kNull;	  /* type code in the table map */
 	ColumnType real_type = ColumnType::kNull; /* STRING resolved to ENUM/SET/STRING */
-	uint16_t meta = 0;						  /* raw metadata, type dependent */
+	/*
+	 * Metadata from the table map, as one number: the byte for 1-byte
+	 * metadata; VARCHAR/VAR_STRING the maximum length; NEWDECIMAL
+	 * precision << 8 | scale; BIT bytes << 8 | bits % 8; STRING/ENUM/SET
+	 * first byte << 8 | second byte (real type, length).
+	 */
+	uint16_t meta = 0;
 
 	WireKind wire = WireKind::kFixed;
 	uint8_t length_bytes = 0; /* for kLengthPrefixed */
@@ -132,7 +138,7 @@ std::shared_ptr<const TableMap> ParseTableMap(Bytes body, uint8_t post_header_le
  */
 void PrepareColumn(ColumnDef &col);
 
-/* Build a ColumnDef for a type and metadata (tests and tools). */
+/* Build a ColumnDef for a type and metadata as in ColumnDef::meta (tests and tools). */
 ColumnDef MakeColumn(ColumnType type, uint16_t meta = 0, bool is_unsigned = false, uint32_t charset = 0);
 
 }  // namespace synchdb::binlog

@@ -51,6 +51,7 @@ enum class ValueKind : uint8_t {
 	kGeometry,	/* srid, Bytes(): WKB without the SRID */
 };
 
+/* Lower-case name of a kind, e.g. "decimal", for messages and tests. */
 const char *ValueKindName(ValueKind kind);
 
 struct Value {
