@@ -193,6 +193,12 @@ void SourceReader::Snapshot(bool with_data)
 		pos = CurrentPosition(snap);
 		snap.Query("UNLOCK TABLES");
 	}
+	/* Shown in the offset like a commit's: the source's id and the snapshot's time. */
+	auto ids = snap.Query("SELECT @@server_id, UNIX_TIMESTAMP()");
+	if (!ids.empty() && ids[0].size() == 2 && ids[0][0] && ids[0][1]) {
+		pos.server_id = static_cast<uint32_t>(std::stoul(*ids[0][0]));
+		pos.ts_sec = static_cast<uint32_t>(std::stoul(*ids[0][1]));
+	}
 	if (with_data)
 		for (size_t i = 0; i < tables_->size(); i++)
 			CopyTable(snap, static_cast<int>(i));
