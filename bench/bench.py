@@ -130,6 +130,24 @@ def proc_mem(pid):
         return None
 
 
+def proc_cpu(pid):
+    """utime + stime of a process (all threads), in seconds, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+        return None
+
+
+def mariadbd_pid():
+    try:
+        with open(os.path.join(RUN, "mariadb", "mysqld.pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 class MemSampler(threading.Thread):
     """Samples /proc/<pid>/status of the connector worker every 100 ms."""
 
@@ -140,6 +158,10 @@ class MemSampler(threading.Thread):
         self.rss = self.anon = self.hwm = 0
         self.samples = 0
         self.pids = set()
+        self.cpu = {}   # pid -> last seen CPU seconds
+        self.t0 = time.time()
+        self.my_pid = mariadbd_pid()
+        self.my_cpu0 = proc_cpu(self.my_pid) if self.my_pid else None
 
     def run(self):
         pg = Pg()
@@ -149,6 +171,9 @@ class MemSampler(threading.Thread):
                 if pid and pid > 0:
                     m = proc_mem(pid)
                     self.pids.add(pid)
+                    c = proc_cpu(pid)
+                    if c is not None:
+                        self.cpu[pid] = c
                     if m:
                         self.samples += 1
                         self.rss = max(self.rss, m[0])
@@ -161,8 +186,14 @@ class MemSampler(threading.Thread):
     def finish(self):
         self.stop_.set()
         self.join()
+        wall = time.time() - self.t0
+        my_cpu = None
+        if self.my_cpu0 is not None:
+            c = proc_cpu(self.my_pid)
+            my_cpu = (c - self.my_cpu0) / wall if c is not None else None
         return {"rss_mb": self.rss / 1024, "anon_mb": self.anon / 1024, "hwm_mb": self.hwm / 1024,
-                "pids": sorted(self.pids)}
+                "pids": sorted(self.pids), "worker_cpu": sum(self.cpu.values()) / wall if wall else 0,
+                "mariadbd_cpu": my_cpu}
 
 
 class Perf:
@@ -383,6 +414,7 @@ class Bench:
             raise RuntimeError(f"synchdb snapshot of {srcdb}.{table}: {got} rows, expected {n}")
         s = state(pg, name)
         log(f"  synchdb {srcdb}: {dt:.2f}s, state {s}, mem {mem}")
+        self.rec(f"cpu.snapshot.{srcdb}", mem["worker_cpu"])
         if mem_key:
             self.rec(f"{mem_key}.rss_mb", mem["rss_mb"])
             self.rec(f"{mem_key}.anon_mb", mem["anon_mb"])
@@ -673,7 +705,10 @@ class Bench:
             dt = time.time() - t0
             perf.stop()
             mem = sampler.finish()
-            log(f"  synchdb drained {n} {phase}s in {dt:.2f}s (worker {mem['pids']}, peak RssAnon {mem['anon_mb']:.1f} MB)")
+            log(f"  synchdb drained {n} {phase}s in {dt:.2f}s (worker {mem['pids']}, peak RssAnon "
+                f"{mem['anon_mb']:.1f} MB, worker CPU {mem['worker_cpu']:.2f} cores, mariadbd CPU "
+                f"{mem['mariadbd_cpu'] or 0:.2f} cores)")
+            self.rec(f"cpu.cdc.{phase}", mem["worker_cpu"])
             mem_rss, mem_anon = max(mem_rss, mem["rss_mb"]), max(mem_anon, mem["anon_mb"])
             # The stored position should reach the source's position.
             try:
