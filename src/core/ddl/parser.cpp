@@ -818,8 +818,9 @@ std::vector<TableOption> Parser::TableOptions(bool in_alter)
 {
 	std::vector<TableOption> opts;
 	for (;;) {
-		AcceptSym(",");
-		if (AtEnd())
+		if (!in_alter) /* in ALTER TABLE, commas separate actions */
+			AcceptSym(",");
+		if (AtEnd() || (in_alter && (IsKw("ALGORITHM") || IsKw("LOCK"))))
 			break;
 		if (IsKw("PARTITION") || IsKw("AS") || IsKw("SELECT") || IsKw("IGNORE") || IsKw("REPLACE") || IsSym("(") ||
 			(in_alter && !IsKw("DEFAULT") && !IsKw("CHARACTER") && !IsKw("CHARSET") && !IsKw("COLLATE") &&
