@@ -344,6 +344,12 @@ void Applier::Prepare()
 {
 	PgCall([] {
 		SetConfigOption("session_replication_role", "replica", PGC_SUSET, PGC_S_OVERRIDE);
+		/*
+		 * As PostgreSQL's subscriptions do by default: the position commits
+		 * in the same transaction as the rows, so a commit lost in a crash
+		 * loses its position too and is replayed from the source.
+		 */
+		SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 		StartTransactionCommand();
 		PushActiveSnapshot(GetTransactionSnapshot());
 	});
