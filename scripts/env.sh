@@ -110,3 +110,26 @@ my_client() {
     mariadb --no-defaults --default-character-set=utf8mb4 -uroot \
         --socket="$SYNCHDB_RUN/$inst/mysqld.sock" "$@"
 }
+
+# For pg.sh and mariadb.sh: the port of instance $inst, stored in $portfile
+# at init and checked against the environment; sets port.  $1 is the
+# default instance, $2 its port; other instances take PORT=<n>.  Uses the
+# caller's inst, dir, portfile and die.
+synchdb_resolve_port() {
+    local want=""
+    if [[ "$inst" == "$1" ]]; then
+        want="$2"
+    elif [[ -n "${PORT:-}" ]]; then
+        want="$PORT"
+    fi
+    if [[ -f "$portfile" ]]; then
+        port="$(cat "$portfile")"
+        if [[ -n "$want" && "$want" != "$port" ]]; then
+            die "instance '$inst' was initialized with port $port, not $want (remove $dir to start over)"
+        fi
+    else
+        [[ -n "$want" ]] || die "instance '$inst' is new: give its port as PORT=<n>"
+        port="$want"
+    fi
+    [[ "$port" =~ ^[0-9]+$ ]] || die "bad port '$port'"
+}

@@ -84,24 +84,7 @@ wait_gone() {   # pid seconds
 }
 
 # The port of this instance: stored at init; checked against the environment.
-resolve_port() {
-    local want=""
-    if [[ "$inst" == mariadb ]]; then
-        want="$SYNCHDB_MYPORT"
-    elif [[ -n "${PORT:-}" ]]; then
-        want="$PORT"
-    fi
-    if [[ -f "$portfile" ]]; then
-        port="$(cat "$portfile")"
-        if [[ -n "$want" && "$want" != "$port" ]]; then
-            die "instance '$inst' was initialized with port $port, not $want (remove $dir to start over)"
-        fi
-    else
-        [[ -n "$want" ]] || die "instance '$inst' is new: give its port as PORT=<n>"
-        port="$want"
-    fi
-    [[ "$port" =~ ^[0-9]+$ ]] || die "bad port '$port'"
-}
+resolve_port() { synchdb_resolve_port mariadb "$SYNCHDB_MYPORT"; }
 
 do_init() {
     resolve_port

@@ -82,24 +82,7 @@ is_running() {
 }
 
 # The port of this instance: stored at init; checked against the environment.
-resolve_port() {
-    local want=""
-    if [[ "$inst" == pg ]]; then
-        want="$SYNCHDB_PGPORT"
-    elif [[ -n "${PORT:-}" ]]; then
-        want="$PORT"
-    fi
-    if [[ -f "$portfile" ]]; then
-        port="$(cat "$portfile")"
-        if [[ -n "$want" && "$want" != "$port" ]]; then
-            die "instance '$inst' was initialized with port $port, not $want (remove $dir to start over)"
-        fi
-    else
-        [[ -n "$want" ]] || die "instance '$inst' is new: give its port as PORT=<n>"
-        port="$want"
-    fi
-    [[ "$port" =~ ^[0-9]+$ ]] || die "bad port '$port'"
-}
+resolve_port() { synchdb_resolve_port pg "$SYNCHDB_PGPORT"; }
 
 make_run_dirs() {
     mkdir -p "$SYNCHDB_RUN" "$dir"
