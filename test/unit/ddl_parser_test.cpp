@@ -355,6 +355,8 @@ TEST(DdlSchema, SourceColumnsMapLikeInformationSchema)
 	EXPECT_EQ(PgDefaultExpression(t.columns[6], DefaultPgType(t.columns[6])), "B'0011'");
 	EXPECT_EQ(DefaultPgType(t.columns[7]).sql, "jsonb");
 	EXPECT_EQ(DefaultPgType(t.columns[8]).sql, "char(1)");
+	Statement mj = P("CREATE TABLE m (j longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`j`)))");
+	EXPECT_EQ(DefaultPgType(ToSourceTable(mj.create).columns[0]).sql, "jsonb");
 	/* Every corpus CREATE TABLE maps (or throws only kFeatureNotSupported). */
 	for (const CorpusEntry &e : Corpus()) {
 		Statement s = Parse(e.sql, "app");

@@ -145,6 +145,11 @@ mysql::SourceColumn ToSourceColumn(const ColumnDef &def, const std::string &tabl
 			cs = table_charset;
 		c.charset = cs;
 	}
+	/* MariaDB's JSON: LONGTEXT with CHECK (json_valid(`col`)). */
+	if (dt == "longtext")
+		for (const std::string &chk : def.checks)
+			if (chk == "json_valid(`" + def.name + "`)" || chk == "json_valid(" + def.name + ")")
+				c.json_alias = true;
 	c.auto_increment = def.auto_increment;
 	c.generated = def.generated_expr.has_value();
 	c.nullable = def.primary_key ? false : def.nullable.value_or(true);
