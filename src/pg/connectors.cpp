@@ -210,15 +210,9 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 
 	/* Register the worker. */
 	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "synchdb", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "synchdb_connector_main", BGW_MAXLEN);
+	InitSynchdbWorker(&worker, "synchdb_connector_main", "synchdb connector");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "synchdb engine: %s@%s:%d -> %s", name.c_str(), ci.hostname.c_str(),
 	         ci.port, ci.dstdb.c_str());
-	snprintf(worker.bgw_type, BGW_MAXLEN, "synchdb connector");
 	worker.bgw_main_arg = Int32GetDatum(idx);
 	memcpy(worker.bgw_extra, &generation, sizeof(generation));
 	worker.bgw_notify_pid = MyProcPid;

@@ -108,15 +108,9 @@ void _PG_init(void)
 
 	if (guc::auto_launcher) {
 		BackgroundWorker worker;
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		InitSynchdbWorker(&worker, "synchdb_launcher_main", "synchdb auto launcher");
 		/* Restarted after a crash-restart of the cluster, so connectors come back. */
 		worker.bgw_restart_time = 5;
-		strlcpy(worker.bgw_library_name, "synchdb", BGW_MAXLEN);
-		strlcpy(worker.bgw_function_name, "synchdb_launcher_main", BGW_MAXLEN);
-		strlcpy(worker.bgw_name, "synchdb auto launcher", BGW_MAXLEN);
-		strlcpy(worker.bgw_type, "synchdb auto launcher", BGW_MAXLEN);
 		RegisterBackgroundWorker(&worker);
 	}
 }

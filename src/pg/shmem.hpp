@@ -75,6 +75,14 @@ struct SharedState {
 	ConnectorSlot slots[FLEXIBLE_ARRAY_MEMBER];
 };
 
+/*
+ * A background worker of synchdb's library: shared memory and a database
+ * connection, started once recovery has finished, not restarted; function
+ * is the entry point, type what pg_stat_activity shows.  The caller sets
+ * the name, argument, restart time and notify pid as needed.
+ */
+void InitSynchdbWorker(BackgroundWorker *worker, const char *function, const char *type);
+
 /* Hooks installation, from _PG_init when preloaded. */
 void InstallShmemHooks();
 

@@ -67,14 +67,8 @@ List *ListDatabases(void)
 void LaunchDatabaseLauncher(const DbEntry *db)
 {
 	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "synchdb", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "synchdb_db_launcher_main", BGW_MAXLEN);
+	InitSynchdbWorker(&worker, "synchdb_db_launcher_main", "synchdb database launcher");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "synchdb launcher for database %s", db->name);
-	strlcpy(worker.bgw_type, "synchdb database launcher", BGW_MAXLEN);
 	worker.bgw_main_arg = ObjectIdGetDatum(db->oid);
 	worker.bgw_notify_pid = MyProcPid;
 
