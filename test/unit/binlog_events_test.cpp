@@ -654,6 +654,27 @@ TEST(BinlogEvents, FileEndingMidEvent)
 	}
 }
 
+TEST(BinlogEvents, EncryptedFileIsRefused)
+{
+	ByteVec file = {0xfe, 'b', 'i', 'n'};
+	Put(file, MakeFde(false, "10.6.12-MariaDB"));
+	ByteVec enc = {1};
+	Put(enc, LE(1, 4));
+	Put(enc, ByteVec(12, 0xab));
+	Put(file, MakeEvent(164, enc, false));
+	Put(file, ByteVec(40, 0x5a)); /* encrypted garbage */
+	FileReader reader(file, "maria-bin.000009");
+	Event ev;
+	ASSERT_TRUE(reader.Next(ev));
+	try {
+		reader.Next(ev);
+		FAIL();
+	} catch (const Error &e) {
+		EXPECT_EQ(e.sqlstate(), sqlstate::kFeatureNotSupported);
+		EXPECT_NE(std::string(e.what()).find("encrypted"), std::string::npos);
+	}
+}
+
 /*
  * Decode speed for a sysbench-shaped row (INT, INT, CHAR(120), CHAR(60)).
  * Printed, not asserted, unless SYNCHDB_BINLOG_BENCH is set (sanitizer and

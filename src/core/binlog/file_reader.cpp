@@ -77,6 +77,17 @@ bool FileReader::Next(Event &ev)
 	ev = decoder_.Decode(Bytes(data_.data() + pos_, size), offset);
 	pos_ += size;
 
+	/*
+	 * MariaDB encrypted binlogs: every event after this one is encrypted
+	 * with a key from the server's key management plugin.  (A replication
+	 * stream is decrypted by the server before it is sent.)
+	 */
+	if (ev.header.type() == EventType::kMariaStartEncryption)
+		throw Error(sqlstate::kFeatureNotSupported,
+					"binlog file " + Quoted(name_) + " is encrypted, which synchdb does not support",
+					"START_ENCRYPTION_EVENT at offset " + std::to_string(offset) + ".",
+					"Read the binlog through the replication protocol, which delivers decrypted events.");
+
 	if (auto *p = ev.As<TransactionPayloadEvent>()) {
 		payload_ = *p;
 		payload_pos_ = 0;
