@@ -49,16 +49,14 @@ DEPFLAGS = -MMD -MP
 # ---------------------------------------------------------------- unit tests
 UNIT_SRCS = $(sort $(wildcard test/unit/*.cpp))
 UNIT_BIN  = test/unit/synchdb_unittest
-UNIT_CORE_OBJS = $(patsubst src/%.cpp,test/unit/obj/%.o,$(CORE_SRCS))
+# The core objects are the extension's own (the core needs no PostgreSQL), built once.
+UNIT_CORE_OBJS = $(CORE_SRCS:.cpp=.o)
 UNIT_TEST_OBJS = $(patsubst test/unit/%.cpp,test/unit/obj/test/%.o,$(UNIT_SRCS))
 
-test/unit/obj/%.o: src/%.cpp
-	@mkdir -p $(dir $@)
-	$(CXX) $(SYNCHDB_CXXFLAGS) $(DEPFLAGS) -Iinclude -Isrc $(MARIADB_CFLAGS) -c -o $@ $<
 test/unit/obj/test/%.o: test/unit/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(SYNCHDB_CXXFLAGS) $(DEPFLAGS) -Iinclude -Isrc -Itest/unit $(MARIADB_CFLAGS) -c -o $@ $<
--include $(UNIT_CORE_OBJS:.o=.d) $(UNIT_TEST_OBJS:.o=.d)
+-include $(UNIT_TEST_OBJS:.o=.d)
 
 $(UNIT_BIN): $(UNIT_CORE_OBJS) $(UNIT_TEST_OBJS)
 	$(CXX) -o $@ $^ -lgtest -lgtest_main $(MARIADB_LIBS) -lzstd -lz -lpthread
