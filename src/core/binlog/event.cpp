@@ -611,7 +611,7 @@ Event Decoder::Decode(Bytes raw, uint64_t offset)
 		}
 	}
 	body = raw.subspan(header_len, end - header_len);
-	Event ev = DecodeBody(h, raw, body, offset);
+	Event ev = DecodeBody(h, body, offset);
 	ev.checksum_verified = verified;
 	return ev;
 }
@@ -637,15 +637,14 @@ bool Decoder::DecodeInner(const TransactionPayloadEvent &payload, size_t *pos, u
 	if (h.type() == EventType::kTransactionPayload || h.type() == EventType::kFormatDescription)
 		ThrowCorrupt(outer_offset, what, std::string("holds a nested ") + EventTypeName(h.type_code));
 	Bytes raw = rest.first(h.event_size);
-	out = DecodeBody(h, raw, raw.subspan(kHeaderSize), outer_offset);
+	out = DecodeBody(h, raw.subspan(kHeaderSize), outer_offset);
 	out.in_payload = true;
 	*pos += h.event_size;
 	return true;
 }
 
-Event Decoder::DecodeBody(const EventHeader &h, Bytes raw, Bytes body, uint64_t offset)
+Event Decoder::DecodeBody(const EventHeader &h, Bytes body, uint64_t offset)
 {
-	(void) raw;
 	Event ev;
 	ev.offset = offset;
 	ev.header = h;

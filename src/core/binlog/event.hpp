@@ -206,7 +206,7 @@ struct Event {
 	uint64_t offset = 0; /* of the event (for inner events: of their payload event) */
 	bool in_payload = false; /* decoded from a TRANSACTION_PAYLOAD_EVENT */
 	EventHeader header;
-	Bytes body;			 /* after the common header, without the checksum */
+	Bytes body; /* after the common header, without the checksum (FDE: everything after the header) */
 	bool checksum_verified = false;
 	EventData data;
 
@@ -255,7 +255,8 @@ public:
 	size_t TableCount() const { return tables_.size(); }
 
 private:
-	Event DecodeBody(const EventHeader &h, Bytes raw, Bytes body, uint64_t offset);
+	/* Parse the body of an event whose header and checksum are dealt with. */
+	Event DecodeBody(const EventHeader &h, Bytes body, uint64_t offset);
 
 	Options options_;
 	FormatDescription fde_;

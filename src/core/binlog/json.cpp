@@ -81,7 +81,7 @@ public:
 			out_ += "null";
 			return;
 		}
-		Value(doc_[0], 1, doc_.size() - 1, 0);
+		Value(doc_[0], 1, 0);
 	}
 
 private:
@@ -112,17 +112,15 @@ private:
 	}
 
 	/*
-	 * Write the value of the given type whose data starts at pos; avail is
-	 * the number of bytes from pos to the end of the enclosing container
-	 * (used to bound scalar reads).
+	 * Write the value of the given type whose data starts at pos (every
+	 * read is checked against the document's bounds).
 	 */
-	void Value(uint8_t type, size_t pos, size_t avail, int depth)
+	void Value(uint8_t type, size_t pos, int depth)
 	{
 		if (depth > kMaxDepth)
 			Fail("nesting deeper than " + std::to_string(kMaxDepth));
 		if (budget_nodes_-- == 0)
 			Fail("too many nodes for the document size");
-		(void) avail;
 
 		switch (type) {
 		case kSmallObject:
@@ -228,12 +226,12 @@ private:
 			bool inlined = type == kLiteral || type == kInt16 || type == kUInt16 ||
 				(large && (type == kInt32 || type == kUInt32));
 			if (inlined) {
-				Value(type, ve + 1, w, depth + 1);
+				Value(type, ve + 1, depth + 1);
 			} else {
 				uint64_t off = Load(ve + 1, w);
 				if (off >= size)
 					Fail("value offset " + std::to_string(off) + " outside its container");
-				Value(type, start + off, size - off, depth + 1);
+				Value(type, start + off, depth + 1);
 			}
 		}
 		out_ += is_object ? '}' : ']';
