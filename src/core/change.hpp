@@ -95,6 +95,7 @@ enum class MsgType : uint8_t {
 	SnapshotDone, /* pos: snapshot (or schema only) complete; stream from pos */
 	Change,       /* table, kind, before, after */
 	Commit,       /* pos: source transaction complete */
+	Ddl,          /* tables (after), sql, text (summary): a schema change; its Commit follows */
 	Notice,       /* text: something to log and count (e.g. DDL not replicated) */
 	Finished,     /* the reader has nothing more to do (snapshot mode initial_only) */
 	SourceLost,   /* text: connection lost; the main thread restarts the reader */
@@ -112,6 +113,7 @@ struct Msg {
 	std::string sqlstate, detail, hint;
 	SourcePosition pos;
 	std::shared_ptr<const TableSet> tables;
+	std::vector<std::string> sql;
 };
 
 using Batch = std::vector<Msg>;

@@ -8,6 +8,8 @@
  *   destructors, and are called through PgCall from the C++ methods.
  */
 #include "core/error.hpp"
+#include "core/mysql/schema_json.hpp"
+#include "core/schema_change.hpp"
 #include "core/typemap.hpp"
 #include "pg/apply.hpp"
 #include "pg/guard.hpp"
@@ -362,6 +364,8 @@ void Applier::Prepare()
 		         " file text NOT NULL, pos bigint NOT NULL, gtid text, server_id bigint, ts_sec bigint,"
 		         " snapshot_done boolean NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),"
 		         " PRIMARY KEY (dbname, connector))");
+		/* Schema history: the source definitions current at the stored position. */
+		spi.Exec("ALTER TABLE _synchdb.offsets ADD COLUMN IF NOT EXISTS tables text");
 	}
 	PgCall([] {
 		PopActiveSnapshot();
@@ -378,7 +382,8 @@ StoredOffset Applier::LoadOffset()
 	});
 	{
 		Spi spi;
-		if (spi.Exec("SELECT file, pos, coalesce(gtid, ''), coalesce(server_id, 0), coalesce(ts_sec, 0), snapshot_done "
+		if (spi.Exec("SELECT file, pos, coalesce(gtid, ''), coalesce(server_id, 0), coalesce(ts_sec, 0), snapshot_done, "
+		             "coalesce(tables, '') "
 		             "FROM _synchdb.offsets WHERE dbname = $1 AND connector = $2 AND incarnation = $3",
 		             {defdb_, connector_, incarnation_}, true) > 0) {
 			off.exists = true;
@@ -388,6 +393,7 @@ StoredOffset Applier::LoadOffset()
 			off.pos.server_id = static_cast<uint32_t>(std::stoul(spi.Value(0, 3).value_or("0")));
 			off.pos.ts_sec = static_cast<uint32_t>(std::stoul(spi.Value(0, 4).value_or("0")));
 			off.snapshot_done = spi.Value(0, 5).value_or("f") == "t";
+			off.tables_json = spi.Value(0, 6).value_or("");
 		}
 	}
 	PgCall([] {
@@ -417,6 +423,7 @@ bool Applier::InTxn() const
 void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate)
 {
 	tables_ = std::move(tables);
+	tables_dirty_ = true;
 	BeginTxn();
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
 	{
@@ -426,22 +433,7 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 			spi.Exec("SELECT pg_advisory_xact_lock(hashtext('synchdb schema ' || $1))", {t.pg_schema});
 		for (const TableInfo &t : *tables_) {
 			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
-			std::string sql = "CREATE TABLE IF NOT EXISTS " + t.QualifiedPgName() + " (";
-			for (size_t i = 0; i < t.pg_columns.size(); i++) {
-				const auto &col = t.source.columns[i];
-				sql += (i ? ", " : "") + QuotePgIdent(t.pg_columns[i]) + " " + t.pg_types[i].sql;
-				if (auto d = PgDefaultExpression(col, t.pg_types[i]))
-					sql += " DEFAULT " + *d;
-				if (!col.nullable)
-					sql += " NOT NULL";
-			}
-			if (!t.source.primary_key.empty()) {
-				sql += ", PRIMARY KEY (";
-				for (size_t k = 0; k < t.source.primary_key.size(); k++)
-					sql += (k ? ", " : "") + QuotePgIdent(t.pg_columns[t.source.primary_key[k]]);
-				sql += ")";
-			}
-			sql += ")";
+			const std::string sql = CreateTableSql(t);
 			spi.Exec(sql);
 			if (truncate)
 				spi.Exec("TRUNCATE " + t.QualifiedPgName());
@@ -449,6 +441,24 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 	}
 	PgCall([] { PopActiveSnapshot(); });
 	ResolveTables();
+}
+
+void Applier::ApplySchemaChange(const Msg &m)
+{
+	BeginTxn();
+	CloseRels();
+	changes_in_txn_++;
+	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+	{
+		Spi spi;
+		for (const std::string &sql : m.sql)
+			spi.Exec(sql);
+	}
+	PgCall([] { PopActiveSnapshot(); });
+	tables_ = m.tables;
+	tables_dirty_ = true;
+	ResolveTables();
+	stats_.ddls++;
 }
 
 void Applier::ResolveTables()
@@ -562,14 +572,23 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
 	{
 		Spi spi;
+		SpiParam tables;
+		if (tables_dirty_ && tables_) {
+			std::vector<mysql::SourceTable> sources;
+			for (const TableInfo &t : *tables_)
+				sources.push_back(t.source);
+			tables = mysql::TablesToJson(sources);
+		}
 		spi.Exec("INSERT INTO _synchdb.offsets AS o (dbname, connector, incarnation, file, pos, gtid, server_id, ts_sec, "
-		         "snapshot_done) VALUES ($1, $2, $3, $4, $5::bigint, nullif($6, ''), $7::bigint, $8::bigint, $9::boolean) "
+		         "snapshot_done, tables) VALUES ($1, $2, $3, $4, $5::bigint, nullif($6, ''), $7::bigint, $8::bigint, "
+		         "$9::boolean, $10) "
 		         "ON CONFLICT (dbname, connector) DO UPDATE SET incarnation = excluded.incarnation, file = excluded.file, "
 		         "pos = excluded.pos, gtid = coalesce(excluded.gtid, o.gtid), server_id = excluded.server_id, "
-		         "ts_sec = excluded.ts_sec, snapshot_done = excluded.snapshot_done, updated_at = now()",
+		         "ts_sec = excluded.ts_sec, snapshot_done = excluded.snapshot_done, "
+		         "tables = coalesce(excluded.tables, o.tables), updated_at = now()",
 		         {defdb_, connector_, incarnation_, pos.file, std::to_string(pos.pos), pos.gtid,
 		          std::to_string(pos.server_id), std::to_string(pos.ts_sec),
-		          std::string(snapshot_done_ ? "true" : "false")});
+		          std::string(snapshot_done_ ? "true" : "false"), tables});
 	}
 	PgCall([] {
 		PopActiveSnapshot();
@@ -577,6 +596,7 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 	});
 	stats_.txns++;
 	changes_in_txn_ = 0;
+	tables_dirty_ = false;
 }
 
 void Applier::Abort()

@@ -41,10 +41,11 @@ struct StoredOffset {
 	bool exists = false;
 	bool snapshot_done = false;
 	SourcePosition pos;
+	std::string tables_json; /* source table definitions at pos (schema history), "" if none */
 };
 
 struct ApplyStats {
-	uint64_t inserts = 0, updates = 0, deletes = 0, truncates = 0, txns = 0, snapshot_rows = 0;
+	uint64_t inserts = 0, updates = 0, deletes = 0, truncates = 0, txns = 0, snapshot_rows = 0, ddls = 0;
 };
 
 class Applier {
@@ -64,6 +65,8 @@ public:
 	void DefineTables(std::shared_ptr<const TableSet> tables, bool truncate);
 	/* COPY the snapshot rows of one table, pulling CopyData until its CopyEnd. */
 	uint64_t CopyTable(int table, MsgSource &source);
+	/* Run a schema change's statements and switch to its tables (current transaction). */
+	void ApplySchemaChange(const Msg &m);
 	/* Apply one Change message (current transaction). */
 	void Apply(const Msg &m);
 	/* Write the position and commit. */
@@ -91,6 +94,7 @@ private:
 	size_t changes_in_txn_ = 0;
 	ApplyStats stats_;
 	bool snapshot_done_ = false;
+	bool tables_dirty_ = false; /* the table definitions changed since the last commit */
 };
 
 }  // namespace synchdb::pg

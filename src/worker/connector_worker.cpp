@@ -35,6 +35,7 @@
 #include "core/json.hpp"
 #include "core/mysql/connection.hpp"
 #include "core/mysql/prerequisites.hpp"
+#include "core/mysql/schema_json.hpp"
 #include "core/mysql/source_reader.hpp"
 #include "core/queue.hpp"
 #include "pg/apply.hpp"
@@ -272,8 +273,11 @@ public:
 				break;
 			}
 			resuming_ = off.snapshot_done && !rc.snapshot_with_data;
-			if (resuming_)
+			if (resuming_) {
 				rc.start = off.pos;
+				if (!off.tables_json.empty())
+					rc.known_tables = mysql::TablesFromJson(off.tables_json);
+			}
 			if (off.exists)
 				PublishOffset(off.pos);
 
@@ -416,6 +420,15 @@ private:
 				if (ap.ChangesInTxn() >= 10000 || cursor.Drained())
 					flush();
 				break;
+			case MsgType::Ddl: {
+				show(ConnectorState::Executing);
+				ap.ApplySchemaChange(*m);
+				const char *summary = m->text.c_str();
+				const char *conn = json_.c_str();
+				(void) conn;
+				PgCall([&] { ereport(LOG, (errmsg("synchdb: replicated %s", summary))); });
+				break;
+			}
 			case MsgType::Notice: {
 				const char *text = m->text.c_str();
 				const char *name = json_.c_str();

@@ -44,7 +44,7 @@ struct Collected {
 Collected Replay(const std::string &file, std::shared_ptr<const TableSet> tables, const std::string &db)
 {
 	Collected out;
-	mysql::ChangeBuilder b(tables, db, "test", SourcePosition{"binlog.000001", 4, "", 0, 0},
+	mysql::ChangeBuilder b(tables, db, {}, "test", SourcePosition{"binlog.000001", 4, "", 0, 0},
 	                       [&](Msg &&m, bool flush) {
 		                       out.msgs.push_back(std::move(m));
 		                       out.flushes += flush;

@@ -8,7 +8,9 @@
 #include <cctype>
 
 #include "core/error.hpp"
+#include "core/ddl/parser.hpp"
 #include "core/pgtext.hpp"
+#include "core/schema_change.hpp"
 
 namespace synchdb::mysql {
 
@@ -119,9 +121,10 @@ void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value
 
 }  // namespace
 
-ChangeBuilder::ChangeBuilder(std::shared_ptr<const TableSet> tables, std::string srcdb, std::string connector,
-                             SourcePosition start, Emit emit)
-	: tables_(std::move(tables)), srcdb_(std::move(srcdb)), who_("connector " + Quoted(connector) + ": "),
+ChangeBuilder::ChangeBuilder(std::shared_ptr<const TableSet> tables, std::string srcdb, std::vector<TableName> filter,
+                             std::string connector, SourcePosition start, Emit emit)
+	: tables_(std::move(tables)), srcdb_(std::move(srcdb)), filter_(std::move(filter)),
+	  who_("connector " + Quoted(connector) + ": "),
 	  cur_(std::move(start)), emit_(std::move(emit))
 {
 }
@@ -178,6 +181,42 @@ void ChangeBuilder::OnEvent(const binlog::Event &e, binlog::Decoder &decoder)
 	Handle(e);
 }
 
+void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt)
+{
+	auto notice = [&](const std::string &text) {
+		Msg m{};
+		m.type = MsgType::Notice;
+		m.text = text;
+		emit_(std::move(m), false);
+	};
+	const bool mentions_us = q.schema == srcdb_ || q.query.find(srcdb_) != std::string::npos;
+	ddl::Statement st;
+	try {
+		st = ddl::Parse(stmt, q.schema);
+	} catch (const Error &e) {
+		if (mentions_us)
+			notice("DDL statement at " + cur_.file + ":" + std::to_string(cur_.pos) +
+			       " not replicated, it could not be parsed: " + e.what());
+		return;
+	}
+	if (st.kind == ddl::StatementKind::NotUnderstood) {
+		if (mentions_us)
+			notice("DDL statement at " + cur_.file + ":" + std::to_string(cur_.pos) + " not replicated (" + st.reason +
+			       "): " + std::string(stmt.substr(0, 200)));
+		return;
+	}
+	auto plan = PlanSchemaChange(st, *tables_, srcdb_, filter_);
+	if (!plan)
+		return;
+	tables_ = plan->tables;
+	Msg m{};
+	m.type = MsgType::Ddl;
+	m.tables = plan->tables;
+	m.sql = std::move(plan->sql);
+	m.text = plan->summary;
+	emit_(std::move(m), false);
+}
+
 void ChangeBuilder::Handle(const binlog::Event &ev)
 {
 	if (const auto *g = ev.As<binlog::MariaGtidEvent>()) {
@@ -205,13 +244,8 @@ void ChangeBuilder::Handle(const binlog::Event &ev)
 					m.table = idx;
 					emit_(std::move(m), false);
 				}
-			} else if (q->schema == srcdb_ || q->query.find(srcdb_) != std::string::npos) {
-				Msg m{};
-				m.type = MsgType::Notice;
-				m.text = "DDL statement not replicated (schema changes are not replicated yet): " +
-				         std::string(stmt.substr(0, 300));
-				emit_(std::move(m), false);
-			}
+			} else
+				HandleDdl(*q, stmt);
 			/* A DDL statement is its own transaction. */
 			if (standalone_ || !in_txn_)
 				Commit();

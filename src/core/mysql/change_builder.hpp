@@ -21,6 +21,7 @@
 #include "core/binlog/event.hpp"
 #include "core/binlog/rows.hpp"
 #include "core/change.hpp"
+#include "core/conninfo.hpp"
 
 namespace synchdb::mysql {
 
@@ -29,8 +30,8 @@ public:
 	/* emit(msg, flush): flush asks the caller to hand over what it holds (end of a transaction). */
 	using Emit = std::function<void(Msg &&, bool flush)>;
 
-	ChangeBuilder(std::shared_ptr<const TableSet> tables, std::string srcdb, std::string connector,
-	              SourcePosition start, Emit emit);
+	ChangeBuilder(std::shared_ptr<const TableSet> tables, std::string srcdb, std::vector<TableName> filter,
+	              std::string connector, SourcePosition start, Emit emit);
 
 	/* Decode one raw event (common header, body, checksum) and handle it. */
 	void OnRawEvent(binlog::Decoder &decoder, binlog::Bytes raw);
@@ -45,7 +46,10 @@ private:
 	int FindTable(const std::string &db, const std::string &table) const;
 
 	std::shared_ptr<const TableSet> tables_;
+	void HandleDdl(const binlog::QueryEvent &q, std::string_view stmt);
+
 	std::string srcdb_;
+	std::vector<TableName> filter_;
 	std::string who_;
 	SourcePosition cur_;
 	Emit emit_;

@@ -118,7 +118,8 @@ void SourceReader::Run() noexcept
 void SourceReader::RunOrThrow()
 {
 	Connection conn(config_.endpoint);
-	tables_ = ReadTables(conn);
+	tables_ = config_.known_tables && !config_.snapshot_with_data.has_value() ? MakeTableSet(*config_.known_tables)
+	                                                                          : ReadTables(conn);
 	Msg m{};
 	m.type = MsgType::Tables;
 	m.tables = tables_;
@@ -325,7 +326,7 @@ void SourceReader::Stream(SourcePosition pos)
 
 	binlog::Decoder decoder;
 	decoder.SetChecksum(Lower(checksum) == "crc32" ? binlog::ChecksumAlg::kCrc32 : binlog::ChecksumAlg::kOff);
-	ChangeBuilder builder(tables_, config_.srcdb, ep.connector, pos, [this](Msg &&m, bool flush) {
+	ChangeBuilder builder(tables_, config_.srcdb, config_.filter, ep.connector, pos, [this](Msg &&m, bool flush) {
 		Add(std::move(m));
 		if (flush)
 			Flush();

@@ -38,6 +38,8 @@ struct ReaderConfig {
 	std::optional<bool> snapshot_with_data;
 	bool stop_after_snapshot = false;
 	std::optional<SourcePosition> start; /* stream from here (when no snapshot) */
+	/* Definitions current at start (schema history); read from information_schema when absent. */
+	std::optional<std::vector<SourceTable>> known_tables;
 	uint32_t replica_server_id = 0;
 	size_t batch_rows = 512;
 	size_t copy_chunk_bytes = 64 * 1024;

@@ -1,0 +1,331 @@
+/*
+ * schema_change.cpp
+ *     Planning the destination side of source DDL.
+ */
+#include "core/schema_change.hpp"
+
+#include <algorithm>
+
+#include "core/ddl/schema.hpp"
+#include "core/error.hpp"
+#include "core/typemap.hpp"
+
+namespace synchdb {
+
+namespace {
+
+bool InScope(const ddl::QualifiedName &n, const std::string &srcdb, const std::vector<TableName> &filter)
+{
+	if (n.db != srcdb)
+		return false;
+	if (filter.empty())
+		return true;
+	return std::any_of(filter.begin(), filter.end(),
+	                   [&](const TableName &t) { return t.db == n.db && t.table == n.name; });
+}
+
+int Find(const TableSet &set, const ddl::QualifiedName &n)
+{
+	for (size_t i = 0; i < set.size(); i++)
+		if (set[i].source.db == n.db && set[i].source.name == n.name)
+			return static_cast<int>(i);
+	return -1;
+}
+
+/* A destination table for a source table, with the default mapping (as the snapshot makes them). */
+TableInfo MakeInfo(mysql::SourceTable t)
+{
+	auto set = MakeTableSet({std::move(t)});
+	return (*set)[0];
+}
+
+std::string ColumnSqlType(const TableInfo &t, size_t i)
+{
+	return t.pg_types[i].sql;
+}
+
+int ColumnIndex(const TableInfo &t, const std::string &source_name)
+{
+	for (size_t i = 0; i < t.source.columns.size(); i++)
+		if (t.source.columns[i].name == source_name)
+			return static_cast<int>(i);
+	return -1;
+}
+
+/* The value MySQL gives existing rows for a NOT NULL column added without a default. */
+std::optional<std::string> ImplicitDefault(PgKind kind)
+{
+	switch (kind) {
+	case PgKind::Bool: return "false";
+	case PgKind::Int2:
+	case PgKind::Int4:
+	case PgKind::Int8:
+	case PgKind::Numeric:
+	case PgKind::Float4:
+	case PgKind::Float8: return "0";
+	case PgKind::Text:
+	case PgKind::Varchar:
+	case PgKind::Char: return "''";
+	case PgKind::Bytea: return "'\\x'::bytea";
+	default: return std::nullopt; /* zero dates and the like: PostgreSQL has no equivalent */
+	}
+}
+
+/* ALTER TABLE ... ADD COLUMN for column i of t. */
+void AddColumnSql(const TableInfo &t, size_t i, std::vector<std::string> &sql)
+{
+	const auto &col = t.source.columns[i];
+	const std::string table = t.QualifiedPgName();
+	const std::string name = QuotePgIdent(t.pg_columns[i]);
+	std::string s = "ALTER TABLE " + table + " ADD COLUMN " + name + " " + ColumnSqlType(t, i);
+	auto dflt = PgDefaultExpression(col, t.pg_types[i]);
+	if (dflt)
+		s += " DEFAULT " + *dflt;
+	if (!col.nullable) {
+		if (!dflt) {
+			/* Existing rows get MySQL's implicit default, then the column keeps no default. */
+			if (auto implicit = ImplicitDefault(t.pg_types[i].kind)) {
+				sql.push_back(s + " NOT NULL DEFAULT " + *implicit);
+				sql.push_back("ALTER TABLE " + table + " ALTER COLUMN " + name + " DROP DEFAULT");
+				return;
+			}
+			sql.push_back(s); /* left nullable: no PostgreSQL value matches MySQL's implicit one */
+			return;
+		}
+		s += " NOT NULL";
+	}
+	sql.push_back(s);
+}
+
+/* Bring column `to` (index in after) of the destination in line with its old definition `from`. */
+void AlterColumnSql(const TableInfo &before, int from, const TableInfo &after, int to, std::vector<std::string> &sql)
+{
+	const std::string table = after.QualifiedPgName();
+	const std::string old_name = before.pg_columns[from];
+	const std::string new_name = after.pg_columns[to];
+	if (old_name != new_name)
+		sql.push_back("ALTER TABLE " + table + " RENAME COLUMN " + QuotePgIdent(old_name) + " TO " +
+		              QuotePgIdent(new_name));
+	const std::string col = QuotePgIdent(new_name);
+	if (before.pg_types[from].sql != after.pg_types[to].sql)
+		sql.push_back("ALTER TABLE " + table + " ALTER COLUMN " + col + " TYPE " + after.pg_types[to].sql + " USING " +
+		              col + "::" + after.pg_types[to].sql);
+	auto old_default = PgDefaultExpression(before.source.columns[from], before.pg_types[from]);
+	auto new_default = PgDefaultExpression(after.source.columns[to], after.pg_types[to]);
+	if (old_default != new_default || before.pg_types[from].sql != after.pg_types[to].sql) {
+		if (new_default)
+			sql.push_back("ALTER TABLE " + table + " ALTER COLUMN " + col + " SET DEFAULT " + *new_default);
+		else if (old_default)
+			sql.push_back("ALTER TABLE " + table + " ALTER COLUMN " + col + " DROP DEFAULT");
+	}
+	if (before.source.columns[from].nullable != after.source.columns[to].nullable)
+		sql.push_back("ALTER TABLE " + table + " ALTER COLUMN " + col +
+		              (after.source.columns[to].nullable ? " DROP NOT NULL" : " SET NOT NULL"));
+}
+
+std::string DropPrimaryKeySql(const std::string &qualified_table)
+{
+	/* The constraint keeps its first name through table renames: look it up. */
+	std::string lit = QuotePgLiteral(qualified_table);
+	return "DO $synchdb$ DECLARE c name; BEGIN SELECT conname INTO c FROM pg_constraint WHERE conrelid = " + lit +
+	       "::regclass AND contype = 'p'; IF c IS NOT NULL THEN EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', " +
+	       lit + ", c); END IF; END $synchdb$";
+}
+
+std::string PrimaryKeyList(const TableInfo &t)
+{
+	std::string s;
+	for (size_t k = 0; k < t.source.primary_key.size(); k++)
+		s += (k ? ", " : "") + QuotePgIdent(t.pg_columns[t.source.primary_key[k]]);
+	return s;
+}
+
+void PlanAlter(const ddl::AlterTable &alter, TableSet &set, int idx, const std::string &srcdb,
+               const std::vector<TableName> &filter, std::vector<std::string> &sql)
+{
+	const TableInfo before = set[idx];
+	mysql::SourceTable source = before.source;
+	ddl::ApplyAlter(source, alter);
+	TableInfo after = MakeInfo(source);
+
+	/* A rename first, so that the column statements name the new table. */
+	bool renamed = false;
+	for (const auto &a : alter.actions)
+		if (a.kind == ddl::AlterKind::RenameTable)
+			renamed = true;
+	if (renamed) {
+		ddl::QualifiedName to{after.source.db, after.source.name};
+		if (!InScope(to, srcdb, filter)) {
+			sql.push_back("DROP TABLE IF EXISTS " + before.QualifiedPgName());
+			set.erase(set.begin() + idx);
+			return;
+		}
+		if (after.pg_schema != before.pg_schema)
+			sql.push_back("ALTER TABLE " + before.QualifiedPgName() + " SET SCHEMA " + QuotePgIdent(after.pg_schema));
+		if (after.pg_table != before.pg_table)
+			sql.push_back("ALTER TABLE " + QuotePgIdent(after.pg_schema) + "." + QuotePgIdent(before.pg_table) +
+			              " RENAME TO " + QuotePgIdent(after.pg_table));
+	}
+
+	/* Columns: follow each source column by its identity through the actions. */
+	std::vector<std::string> renamed_from(after.source.columns.size()); /* new column -> old source name */
+	for (size_t i = 0; i < after.source.columns.size(); i++)
+		renamed_from[i] = after.source.columns[i].name;
+	for (const auto &a : alter.actions) {
+		if (a.kind == ddl::AlterKind::ChangeColumn || a.kind == ddl::AlterKind::RenameColumn) {
+			const std::string &newname = a.kind == ddl::AlterKind::ChangeColumn ? a.column.name : a.new_name;
+			int ni = ColumnIndex(after, newname);
+			if (ni >= 0 && ColumnIndex(before, a.name) >= 0)
+				renamed_from[ni] = a.name;
+		}
+	}
+	/* Dropped columns: in before, not the origin of any column after. */
+	for (size_t i = 0; i < before.source.columns.size(); i++) {
+		const std::string &n = before.source.columns[i].name;
+		if (std::find(renamed_from.begin(), renamed_from.end(), n) == renamed_from.end())
+			sql.push_back("ALTER TABLE " + after.QualifiedPgName() + " DROP COLUMN IF EXISTS " +
+			              QuotePgIdent(before.pg_columns[i]));
+	}
+	/* Primary key dropped or changed: drop before altering columns. */
+	const bool pk_changed = PrimaryKeyList(before) != PrimaryKeyList(after) ||
+	                        std::any_of(alter.actions.begin(), alter.actions.end(), [](const ddl::AlterAction &a) {
+		                        return a.kind == ddl::AlterKind::DropPrimaryKey || a.kind == ddl::AlterKind::AddPrimaryKey;
+	                        });
+	if (pk_changed && !before.source.primary_key.empty())
+		sql.push_back(DropPrimaryKeySql(after.QualifiedPgName()));
+	/* Kept (possibly renamed or retyped) and added columns. */
+	for (size_t i = 0; i < after.source.columns.size(); i++) {
+		int from = ColumnIndex(before, renamed_from[i]);
+		if (from >= 0)
+			AlterColumnSql(before, from, after, static_cast<int>(i), sql);
+		else
+			AddColumnSql(after, i, sql);
+	}
+	if (pk_changed && !after.source.primary_key.empty())
+		sql.push_back("ALTER TABLE " + after.QualifiedPgName() + " ADD PRIMARY KEY (" + PrimaryKeyList(after) + ")");
+	set[idx] = std::move(after);
+}
+
+}  // namespace
+
+std::string CreateTableSql(const TableInfo &t)
+{
+	std::string sql = "CREATE TABLE IF NOT EXISTS " + t.QualifiedPgName() + " (";
+	for (size_t i = 0; i < t.pg_columns.size(); i++) {
+		const auto &col = t.source.columns[i];
+		sql += (i ? ", " : "") + QuotePgIdent(t.pg_columns[i]) + " " + t.pg_types[i].sql;
+		if (auto d = PgDefaultExpression(col, t.pg_types[i]))
+			sql += " DEFAULT " + *d;
+		if (!col.nullable)
+			sql += " NOT NULL";
+	}
+	if (!t.source.primary_key.empty())
+		sql += ", PRIMARY KEY (" + PrimaryKeyList(t) + ")";
+	return sql + ")";
+}
+
+std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const TableSet &before, const std::string &srcdb,
+                                             const std::vector<TableName> &filter)
+{
+	auto set = std::make_shared<TableSet>(before);
+	SchemaChange change;
+	using K = ddl::StatementKind;
+	switch (st.kind) {
+	case K::CreateTable: {
+		const auto &c = st.create;
+		if (!InScope(c.table, srcdb, filter))
+			return std::nullopt;
+		int existing = Find(*set, c.table);
+		mysql::SourceTable source;
+		if (c.like) {
+			int from = Find(*set, *c.like);
+			if (from < 0)
+				throw Error(sqlstate::kFeatureNotSupported,
+				            "cannot replicate CREATE TABLE " + c.table.ToString() + " LIKE " + c.like->ToString(),
+				            "The table it copies is not replicated, so its definition is not known.",
+				            "Add the table to the connector's table list, or restart the connector with snapshot mode "
+				            "'always'.");
+			source = (*set)[from].source;
+			source.db = c.table.db;
+			source.name = c.table.name;
+		} else
+			source = ddl::ToSourceTable(c);
+		if (existing >= 0) {
+			if (c.if_not_exists && !c.or_replace)
+				return std::nullopt;
+			change.sql.push_back("DROP TABLE IF EXISTS " + (*set)[existing].QualifiedPgName());
+			set->erase(set->begin() + existing);
+		}
+		TableInfo info = MakeInfo(std::move(source));
+		change.sql.push_back("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(info.pg_schema));
+		change.sql.push_back(CreateTableSql(info));
+		change.summary = "CREATE TABLE " + c.table.ToString();
+		set->push_back(std::move(info));
+		break;
+	}
+	case K::DropTable: {
+		for (const auto &n : st.drop.tables) {
+			int i = Find(*set, n);
+			if (i < 0)
+				continue;
+			change.sql.push_back("DROP TABLE IF EXISTS " + (*set)[i].QualifiedPgName());
+			set->erase(set->begin() + i);
+		}
+		if (change.sql.empty())
+			return std::nullopt;
+		change.summary = "DROP TABLE";
+		break;
+	}
+	case K::RenameTable: {
+		for (const auto &[from, to] : st.rename.renames) {
+			int i = Find(*set, from);
+			if (i < 0) {
+				if (InScope(to, srcdb, filter))
+					throw Error(sqlstate::kFeatureNotSupported,
+					            "cannot replicate RENAME TABLE " + from.ToString() + " TO " + to.ToString(),
+					            "The renamed table comes from outside the replicated tables, so its rows are not "
+					            "known.",
+					            "Restart the connector with snapshot mode 'always'.");
+				continue;
+			}
+			ddl::AlterTable alter;
+			alter.table = from;
+			ddl::AlterAction a;
+			a.kind = ddl::AlterKind::RenameTable;
+			a.new_table = to;
+			alter.actions.push_back(a);
+			PlanAlter(alter, *set, i, srcdb, filter, change.sql);
+		}
+		if (change.sql.empty())
+			return std::nullopt;
+		change.summary = "RENAME TABLE";
+		break;
+	}
+	case K::AlterTable: {
+		int i = Find(*set, st.alter.table);
+		if (i < 0)
+			return std::nullopt;
+		if (std::all_of(st.alter.actions.begin(), st.alter.actions.end(),
+		                [](const ddl::AlterAction &a) { return a.NeedsNothing(); }))
+			return std::nullopt;
+		PlanAlter(st.alter, *set, i, srcdb, filter, change.sql);
+		change.summary = "ALTER TABLE " + st.alter.table.ToString();
+		break;
+	}
+	case K::DropDatabase: {
+		if (st.database.name != srcdb)
+			return std::nullopt;
+		for (const auto &t : *set)
+			change.sql.push_back("DROP TABLE IF EXISTS " + t.QualifiedPgName());
+		set->clear();
+		change.summary = "DROP DATABASE " + srcdb;
+		break;
+	}
+	default:
+		return std::nullopt;
+	}
+	change.tables = std::move(set);
+	return change;
+}
+
+}  // namespace synchdb
