@@ -265,7 +265,7 @@ void ChangeBuilder::Handle(const binlog::Event &ev)
 			            who_ + "table " + Quoted(t.SourceName()) + " now has " +
 			                std::to_string(rows->column_count) + " columns, " +
 			                std::to_string(t.source.columns.size()) + " when the connector started",
-			            "Its definition changed on the source; schema changes are not replicated yet.",
+			            "Its definition changed on the source through a statement synchdb did not follow (the server log names DDL it did not replicate).",
 			            "Apply the same change to " + t.QualifiedPgName() +
 			                " and restart the connector, or restart it with snapshot mode 'always'.");
 		binlog::RowIterator it(*rows);
