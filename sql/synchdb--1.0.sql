@@ -54,6 +54,17 @@ CREATE VIEW synchdb_state_view AS
            snapshot_tables_done, snapshot_tables_total, snapshot_rows
     FROM synchdb_get_state();
 
+-- Counters of each connector since its worker started (shared memory).
+CREATE FUNCTION synchdb_get_stats(
+    OUT name text, OUT dbname text, OUT inserts bigint, OUT updates bigint, OUT deletes bigint,
+    OUT truncates bigint, OUT ddls bigint, OUT ddls_skipped bigint, OUT transactions bigint,
+    OUT snapshot_rows bigint, OUT last_skipped_ddl text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'synchdb_get_stats'
+LANGUAGE C VOLATILE;
+
+CREATE VIEW synchdb_stats_view AS SELECT * FROM synchdb_get_stats();
+
 -- Exercises the C++/PostgreSQL error guards; used by the regression tests.
 CREATE FUNCTION synchdb_guard_selftest(kind text)
 RETURNS bigint
@@ -69,3 +80,5 @@ REVOKE ALL ON FUNCTION synchdb_stop_engine_bgw(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_state() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_guard_selftest(text) FROM PUBLIC;
 REVOKE ALL ON synchdb_state_view FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_get_stats() FROM PUBLIC;
+REVOKE ALL ON synchdb_stats_view FROM PUBLIC;

@@ -97,6 +97,7 @@ PG_FUNCTION_INFO_V1(synchdb_start_engine_bgw);
 PG_FUNCTION_INFO_V1(synchdb_stop_engine_bgw);
 PG_FUNCTION_INFO_V1(synchdb_get_state);
 PG_FUNCTION_INFO_V1(synchdb_guard_selftest);
+PG_FUNCTION_INFO_V1(synchdb_get_stats);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -205,6 +206,49 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 				values[9] = Int32GetDatum(s.tables_done);
 				values[10] = Int32GetDatum(s.tables_total);
 				values[11] = Int64GetDatum(static_cast<int64>(s.rows_copied));
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			}
+		});
+		return (Datum) 0;
+	});
+}
+
+/*
+ * synchdb_get_stats(): one row per connector bound to a slot; counters since its worker started.
+ */
+Datum synchdb_get_stats(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		SharedState *sh = Shared();
+		const int n = sh->nslots;
+		std::vector<ConnectorSlot> copy(static_cast<size_t>(n));
+		LWLockAcquire(sh->lock, LW_SHARED);
+		for (int i = 0; i < n; i++)
+			memcpy(&copy[i], &sh->slots[i], offsetof(ConnectorSlot, conninfo));
+		LWLockRelease(sh->lock);
+		PgCall([&] {
+			InitMaterializedSRF(fcinfo, 0);
+			ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+			for (int i = 0; i < n; i++) {
+				const ConnectorSlot &s = copy[i];
+				if (!s.in_use)
+					continue;
+				Datum values[11];
+				bool nulls[11] = {false};
+				values[0] = CStringGetTextDatum(s.name);
+				values[1] = CStringGetTextDatum(s.defdb);
+				values[2] = Int64GetDatum(static_cast<int64>(s.stat_inserts));
+				values[3] = Int64GetDatum(static_cast<int64>(s.stat_updates));
+				values[4] = Int64GetDatum(static_cast<int64>(s.stat_deletes));
+				values[5] = Int64GetDatum(static_cast<int64>(s.stat_truncates));
+				values[6] = Int64GetDatum(static_cast<int64>(s.stat_ddls));
+				values[7] = Int64GetDatum(static_cast<int64>(s.stat_ddls_skipped));
+				values[8] = Int64GetDatum(static_cast<int64>(s.stat_txns));
+				values[9] = Int64GetDatum(static_cast<int64>(s.stat_snapshot_rows));
+				if (s.last_skipped_ddl[0])
+					values[10] = SafeText(s.last_skipped_ddl);
+				else
+					nulls[10] = true;
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		});

@@ -157,6 +157,24 @@ void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int table
 	LWLockRelease(shared->lock);
 }
 
+void SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *last_skipped_ddl)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation)) {
+		s->stat_inserts = st.inserts;
+		s->stat_updates = st.updates;
+		s->stat_deletes = st.deletes;
+		s->stat_truncates = st.truncates;
+		s->stat_ddls = st.ddls;
+		s->stat_ddls_skipped = st.ddls_skipped;
+		s->stat_txns = st.txns;
+		s->stat_snapshot_rows = st.snapshot_rows;
+		if (last_skipped_ddl)
+			strlcpy(s->last_skipped_ddl, last_skipped_ddl, sizeof(s->last_skipped_ddl));
+	}
+	LWLockRelease(shared->lock);
+}
+
 const char *ConnectorStateName(ConnectorState s)
 {
 	switch (s) {

@@ -327,6 +327,9 @@ private:
 	{
 		ap.Commit(pos, snapshot_done);
 		PublishOffset(pos);
+		const ApplyStats &a = ap.Stats();
+		SlotStats st{a.inserts, a.updates, a.deletes, a.truncates, a.ddls, ddls_skipped_, a.txns, a.snapshot_rows};
+		SetSlotStats(slot_, generation_, st, last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str());
 	}
 
 	/* Apply messages until told to stop, the reader finishes, or the source is lost. */
@@ -430,6 +433,10 @@ private:
 				break;
 			}
 			case MsgType::Notice: {
+				if (m->rows == 1) {
+					ddls_skipped_++;
+					last_skipped_ddl_ = m->text.substr(0, 255);
+				}
 				const char *text = m->text.c_str();
 				const char *name = json_.c_str();
 				(void) name;
@@ -458,6 +465,8 @@ private:
 	bool always_done_ = false;
 	bool progressed_ = false;
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
+	uint64 ddls_skipped_ = 0;
+	std::string last_skipped_ddl_;
 };
 
 /* Attach to the slot; false if this launch is stale. Plain C. */

@@ -88,6 +88,13 @@ def test_ddl_forms_during_streaming():
     my.run("DROP TABLE inventory.t3")
     wait_for(lambda: pg.one("SELECT to_regclass('inventory.t3')") is None, 30, what="dropped table")
     ok(pg)
+    stats = pg.rows("SELECT ddls, inserts, updates, ddls_skipped FROM synchdb_stats_view WHERE name = 'mysqlconn'")[0]
+    check(stats == (11, 6, 2, 0), f"statistics: 11 DDL statements, 6 inserts, 2 updates: {stats}")
+
+    # CREATE TABLE ... SELECT: with row-based logging the server writes the CREATE TABLE and the rows.
+    my.run("CREATE TABLE inventory.ctas AS SELECT 1 AS a, 'x' AS b")
+    wait_same(pg, my, "inventory", "ctas", ["a", "b"])
+    ok(pg)
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
 
 

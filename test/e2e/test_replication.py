@@ -91,6 +91,9 @@ def test_snapshot_then_cdc():
     my.run("ROLLBACK")
     all_same(pg, my)
     check(pg.one("SELECT count(*) FROM inventory.customers WHERE email = 'never@example.com'") == 0, "no rollback")
+    st = pg.rows("SELECT inserts, updates, deletes, snapshot_rows, transactions FROM synchdb_stats_view "
+                 "WHERE name = 'mysqlconn'")[0]
+    check(st[0] >= 2 and st[1] >= 5 and st[2] >= 2 and st[3] > 20 and st[4] >= 5, f"statistics {st}")
     off = pg.one("SELECT last_dbz_offset FROM synchdb_state_view WHERE conninfo_name = 'mysqlconn'")
     check('"file":"mysql-bin.' in off and '"pos":' in off and '"gtids":"0-1-' in off, f"Debezium-shaped offset {off}")
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")

@@ -147,3 +147,48 @@ TEST(ChangeBuilder, MariadbFileWithGtidsAndRowsEvents)
 	EXPECT_TRUE(gtid);
 	EXPECT_GT(c.flushes, 0);
 }
+
+namespace {
+
+binlog::Event QueryEv(const std::string &schema, const std::string &sql, uint32_t next_pos)
+{
+	binlog::Event e;
+	e.header.type_code = static_cast<uint8_t>(binlog::EventType::kQuery);
+	e.header.log_pos = next_pos;
+	e.header.server_id = 1;
+	binlog::QueryEvent q;
+	q.schema = schema;
+	q.query = sql;
+	e.data = q;
+	return e;
+}
+
+}  // namespace
+
+TEST(ChangeBuilder, DdlBecomesASchemaChangeAndUnknownDdlIsCounted)
+{
+	std::vector<Msg> msgs;
+	auto empty = std::make_shared<const TableSet>();
+	mysql::ChangeBuilder b(empty, "inventory", {}, "test", SourcePosition{"binlog.000001", 4, "", 0, 0},
+	                       [&](Msg &&m, bool) { msgs.push_back(std::move(m)); });
+	binlog::Decoder d;
+	b.OnEvent(QueryEv("inventory", "CREATE TABLE t1 (id INT PRIMARY KEY, v VARCHAR(5))", 100), d);
+	ASSERT_GE(msgs.size(), 2u);
+	EXPECT_EQ(msgs[0].type, MsgType::Ddl);
+	ASSERT_EQ(msgs[0].tables->size(), 1u);
+	EXPECT_EQ(msgs[0].tables->at(0).source.name, "t1");
+	EXPECT_EQ(msgs[1].type, MsgType::Commit); /* a DDL statement is its own transaction */
+	EXPECT_EQ(msgs[1].pos.pos, 100u);
+
+	msgs.clear();
+	b.OnEvent(QueryEv("inventory", "ALTER TABLE t1 FROBNICATE EVERYTHING", 200), d);
+	ASSERT_GE(msgs.size(), 2u);
+	EXPECT_EQ(msgs[0].type, MsgType::Notice);
+	EXPECT_EQ(msgs[0].rows, 1u); /* counted as a DDL statement passed over */
+	EXPECT_NE(msgs[0].text.find("binlog.000001:200"), std::string::npos) << msgs[0].text;
+
+	msgs.clear();
+	b.OnEvent(QueryEv("otherdb", "CREATE TABLE x (id INT)", 300), d);
+	ASSERT_EQ(msgs.size(), 1u); /* another database: only the commit that advances the position */
+	EXPECT_EQ(msgs[0].type, MsgType::Commit);
+}

@@ -186,6 +186,7 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 	auto notice = [&](const std::string &text) {
 		Msg m{};
 		m.type = MsgType::Notice;
+		m.rows = 1;                    /* a DDL statement passed over */
 		m.text = text;
 		emit_(std::move(m), false);
 	};
@@ -260,6 +261,21 @@ void ChangeBuilder::Handle(const binlog::Event &ev)
 		if (idx < 0)
 			return;
 		const TableInfo &t = (*tables_)[idx];
+		/*
+		 * With binlog_row_metadata=FULL the table map names the columns:
+		 * they must be the tracked ones, in order, or rows would land in the
+		 * wrong columns.
+		 */
+		if (rows->table->has_column_names && rows->table->columns.size() == t.source.columns.size())
+			for (size_t c = 0; c < t.source.columns.size(); c++)
+				if (rows->table->columns[c].name != t.source.columns[c].name)
+					throw Error(sqlstate::kDataCorrupted,
+					            who_ + "the binlog's table map of " + Quoted(t.SourceName()) + " names column " +
+					                std::to_string(c + 1) + " " + Quoted(rows->table->columns[c].name) +
+					                ", the tracked definition " + Quoted(t.source.columns[c].name),
+					            "The source's definition of the table differs from the one synchdb followed through "
+					            "the binlog (at " + cur_.file + ":" + std::to_string(cur_.pos) + ").",
+					            "Restart the connector with snapshot mode 'always' to copy the table again.");
 		if (rows->column_count != t.source.columns.size())
 			throw Error(sqlstate::kFeatureNotSupported,
 			            who_ + "table " + Quoted(t.SourceName()) + " now has " +
