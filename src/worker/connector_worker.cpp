@@ -204,6 +204,7 @@ public:
 		LWLockRelease(sh->lock);
 
 		ConnInfo ci = ConnInfoFromJson(name, json::Parse(json_));
+		name_ = ci.name;
 		mysql::Endpoint ep;
 		ep.connector = ci.name;
 		ep.host = ci.hostname;
@@ -427,9 +428,8 @@ private:
 				show(ConnectorState::Executing);
 				ap.ApplySchemaChange(*m);
 				const char *summary = m->text.c_str();
-				const char *conn = json_.c_str();
-				(void) conn;
-				PgCall([&] { ereport(LOG, (errmsg("synchdb: replicated %s", summary))); });
+				const char *conn = name_.c_str();
+				PgCall([&] { ereport(LOG, (errmsg("synchdb connector \"%s\": replicated %s", conn, summary))); });
 				break;
 			}
 			case MsgType::Notice: {
@@ -438,9 +438,8 @@ private:
 					last_skipped_ddl_ = m->text.substr(0, 255);
 				}
 				const char *text = m->text.c_str();
-				const char *name = json_.c_str();
-				(void) name;
-				PgCall([&] { ereport(LOG, (errmsg("synchdb: %s", text))); });
+				const char *conn = name_.c_str();
+				PgCall([&] { ereport(LOG, (errmsg("synchdb connector \"%s\": %s", conn, text))); });
 				break;
 			}
 			case MsgType::Finished:
@@ -465,6 +464,7 @@ private:
 	bool always_done_ = false;
 	bool progressed_ = false;
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
+	std::string name_;
 	uint64 ddls_skipped_ = 0;
 	std::string last_skipped_ddl_;
 };

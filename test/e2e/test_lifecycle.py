@@ -250,7 +250,7 @@ def test_source_restart_reconnects():
     finally:
         script("mariadb.sh", "start")
     wait_for(lambda: pg.state("mysqlconn")["err"] == "no error", 60, what="err cleared after reconnect")
-    check(pg.state("mysqlconn")["state"] == "syncing", "syncing again")
+    wait_state(pg, "mysqlconn", "syncing", 30)
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
 
 
