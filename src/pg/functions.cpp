@@ -48,6 +48,18 @@ std::string NameArg(FunctionCallInfo fcinfo, int n)
 
 constexpr int kStopTimeoutMs = 60000;
 
+/* The slots as they are now, copied under the lock (without the conninfo buffers); tuples are built after. */
+std::vector<ConnectorSlot> CopySlots()
+{
+	SharedState *sh = Shared();
+	std::vector<ConnectorSlot> copy(static_cast<size_t>(sh->nslots));
+	LWLockAcquire(sh->lock, LW_SHARED);
+	for (int i = 0; i < sh->nslots; i++)
+		memcpy(&copy[i], &sh->slots[i], offsetof(ConnectorSlot, conninfo));
+	LWLockRelease(sh->lock);
+	return copy;
+}
+
 /*
  * Text for the state view: err may quote raw source bytes or have been cut
  * in the middle of a character; replace every invalid UTF-8 sequence with
@@ -175,14 +187,8 @@ Datum synchdb_stop_engine_bgw(PG_FUNCTION_ARGS)
 Datum synchdb_get_state(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
-		SharedState *sh = Shared();
-		const int n = sh->nslots;
-		/* Copy under the lock, build tuples after releasing it. */
-		std::vector<ConnectorSlot> copy(static_cast<size_t>(n));
-		LWLockAcquire(sh->lock, LW_SHARED);
-		for (int i = 0; i < n; i++)
-			memcpy(&copy[i], &sh->slots[i], offsetof(ConnectorSlot, conninfo));
-		LWLockRelease(sh->lock);
+		const std::vector<ConnectorSlot> copy = CopySlots();
+		const int n = static_cast<int>(copy.size());
 
 		PgCall([&] {
 			InitMaterializedSRF(fcinfo, 0);
@@ -219,13 +225,8 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
-		SharedState *sh = Shared();
-		const int n = sh->nslots;
-		std::vector<ConnectorSlot> copy(static_cast<size_t>(n));
-		LWLockAcquire(sh->lock, LW_SHARED);
-		for (int i = 0; i < n; i++)
-			memcpy(&copy[i], &sh->slots[i], offsetof(ConnectorSlot, conninfo));
-		LWLockRelease(sh->lock);
+		const std::vector<ConnectorSlot> copy = CopySlots();
+		const int n = static_cast<int>(copy.size());
 		PgCall([&] {
 			InitMaterializedSRF(fcinfo, 0);
 			ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;

@@ -203,3 +203,18 @@ def wait_same(pg, my, db, table, columns, timeout=60.0):
         wait_for(same, timeout, 0.3, what=f"{db}.{table} identical")
     except TestFailure as e:
         raise TestFailure(f"{e}: {last.get('why')}")
+
+
+def clean_destination(schemas, reload_sample=True):
+    """No connectors, the given replicated schemas and the offsets gone; the sample source reloaded."""
+    pg = Pg()
+    if pg.one("SELECT count(*) FROM pg_extension WHERE extname = 'synchdb'"):
+        for (name,) in pg.rows("SELECT name FROM synchdb_conninfo"):
+            pg.one("SELECT synchdb_del_conninfo(%s)", (name,))
+    else:
+        pg.rows("CREATE EXTENSION synchdb CASCADE")
+    for schema in list(schemas) + ["_synchdb"]:
+        pg.rows(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    if reload_sample:
+        load_sample()
+    return pg

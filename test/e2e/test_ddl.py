@@ -2,20 +2,11 @@
 """End-to-end tests of schema changes replicated from MariaDB during streaming."""
 import sys
 
-from harness import My, Pg, add_conninfo, check, load_sample, run_tests, script, wait_for, wait_same
+from harness import My, Pg, add_conninfo, check, clean_destination, run_tests, script, wait_for, wait_same
 
 
 def fresh():
-    pg = Pg()
-    if pg.one("SELECT count(*) FROM pg_extension WHERE extname = 'synchdb'"):
-        for (name,) in pg.rows("SELECT name FROM synchdb_conninfo"):
-            pg.one("SELECT synchdb_del_conninfo(%s)", (name,))
-    else:
-        pg.rows("CREATE EXTENSION synchdb CASCADE")
-    for schema in ("inventory", "_synchdb"):
-        pg.rows(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    load_sample()
-    return pg
+    return clean_destination(("inventory",))
 
 
 def start(pg, name="mysqlconn", **kw):

@@ -7,8 +7,8 @@ import sys
 import threading
 import time
 
-from harness import (MYPORT, My, Pg, TestFailure, add_conninfo, check, dest_rows, load_sample, run_tests, script,
-                     source_rows, wait_for, wait_same, wait_state, wait_stopped_with_error)
+from harness import (My, Pg, TestFailure, add_conninfo, check, clean_destination, run_tests, script, wait_for,
+                     wait_same, wait_stopped_with_error)
 
 INVENTORY = {
     "products": ["id", "name", "description", "weight"],
@@ -20,17 +20,7 @@ INVENTORY = {
 
 
 def fresh():
-    """Clean destination: no connectors, no replicated schemas, no offsets; sample reloaded."""
-    pg = Pg()
-    if pg.one("SELECT count(*) FROM pg_extension WHERE extname = 'synchdb'"):
-        for (name,) in pg.rows("SELECT name FROM synchdb_conninfo"):
-            pg.one("SELECT synchdb_del_conninfo(%s)", (name,))
-    else:
-        pg.rows("CREATE EXTENSION synchdb CASCADE")
-    for schema in ("inventory", "typedb", "_synchdb"):
-        pg.rows(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    load_sample()
-    return pg
+    return clean_destination(("inventory", "typedb"))
 
 
 def start(pg, name="mysqlconn", mode=None, **kw):

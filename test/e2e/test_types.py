@@ -6,7 +6,7 @@ both must equal the expected PostgreSQL text, value by value.
 """
 import sys
 
-from harness import My, Pg, add_conninfo, check, run_tests, wait_for, wait_stopped_with_error
+from harness import My, add_conninfo, clean_destination, check, run_tests, wait_for, wait_stopped_with_error
 
 COLUMNS = """id INT PRIMARY KEY,
  ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED, mi MEDIUMINT, miu MEDIUMINT UNSIGNED,
@@ -67,15 +67,7 @@ def setup(my):
 
 
 def fresh():
-    pg = Pg()
-    if pg.one("SELECT count(*) FROM pg_extension WHERE extname = 'synchdb'"):
-        for (name,) in pg.rows("SELECT name FROM synchdb_conninfo"):
-            pg.one("SELECT synchdb_del_conninfo(%s)", (name,))
-    else:
-        pg.rows("CREATE EXTENSION synchdb CASCADE")
-    pg.rows("DROP SCHEMA IF EXISTS typedb CASCADE")
-    pg.rows("DROP SCHEMA IF EXISTS _synchdb CASCADE")
-    return pg
+    return clean_destination(("typedb",), reload_sample=False)
 
 
 def row_text(pg, id_):
@@ -109,7 +101,7 @@ def test_type_matrix_snapshot_and_cdc():
         # The same values through the binlog, as an insert and as an update.
         cols = ", ".join(EXPECTED)
         my.run(f"INSERT INTO typedb.t (id, {cols}) SELECT 3, {cols} FROM typedb.t WHERE id = 1")
-        my.run(f"INSERT INTO typedb.t (id) VALUES (4)")
+        my.run("INSERT INTO typedb.t (id) VALUES (4)")
         sets = ", ".join(f"a.{c} = b.{c}" for c in EXPECTED)
         my.run(f"UPDATE typedb.t a JOIN typedb.t b ON b.id = 1 SET {sets} WHERE a.id = 4")
         def cdc_done():
