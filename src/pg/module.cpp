@@ -29,7 +29,12 @@ bool DropsSynchdb(Node *stmt)
 	ListCell *lc;
 	foreach (lc, drop->objects) {
 		Node *obj = (Node *) lfirst(lc);
-		if (IsA(obj, String) && strcmp(strVal(obj), "synchdb") == 0)
+		if (!IsA(obj, String))
+			continue;
+		if (strcmp(strVal(obj), "synchdb") == 0)
+			return true;
+		/* synchdb requires pgcrypto: DROP EXTENSION pgcrypto CASCADE drops synchdb too. */
+		if (strcmp(strVal(obj), "pgcrypto") == 0 && drop->behavior == DROP_CASCADE)
 			return true;
 	}
 	return false;

@@ -150,6 +150,8 @@ def test_drop_extension_refused_while_running():
     err = pg.error("DROP EXTENSION synchdb")
     check(err.startswith("55000: ERROR:  cannot drop extension synchdb while connectors are running"), err)
     check("\"mysqlconn\"" in err and "synchdb_stop_engine_bgw" in err, err)
+    err = pg.error("DROP EXTENSION pgcrypto CASCADE")
+    check(err.startswith("55000: ERROR:  cannot drop extension synchdb while connectors are running"), err)
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
     pg.rows("DROP EXTENSION synchdb")
     pg.rows("CREATE EXTENSION synchdb")
