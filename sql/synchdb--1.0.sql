@@ -65,6 +65,13 @@ LANGUAGE C VOLATILE;
 
 CREATE VIEW synchdb_stats_view AS SELECT * FROM synchdb_get_stats();
 
+-- The PostgreSQL type the default mapping gives a source column type.
+CREATE FUNCTION synchdb_translate_datatype(connector text, type text, length bigint DEFAULT -1,
+                                           scale bigint DEFAULT -1, "precision" bigint DEFAULT -1)
+RETURNS text
+AS 'MODULE_PATHNAME', 'synchdb_translate_datatype'
+LANGUAGE C STABLE;
+
 -- Exercises the C++/PostgreSQL error guards; used by the regression tests.
 CREATE FUNCTION synchdb_guard_selftest(kind text)
 RETURNS bigint
@@ -81,4 +88,5 @@ REVOKE ALL ON FUNCTION synchdb_get_state() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_guard_selftest(text) FROM PUBLIC;
 REVOKE ALL ON synchdb_state_view FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_stats() FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_translate_datatype(text, text, bigint, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON synchdb_stats_view FROM PUBLIC;

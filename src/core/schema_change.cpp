@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/ddl/parser.hpp"
 #include "core/ddl/schema.hpp"
 #include "core/error.hpp"
 #include "core/typemap.hpp"
@@ -207,6 +208,32 @@ void PlanAlter(const ddl::AlterTable &alter, TableSet &set, int idx, const std::
 }
 
 }  // namespace
+
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale)
+{
+	std::string written = type;
+	while (!written.empty() && written.back() == ' ')
+		written.pop_back();
+	if (written.empty() || written.find_first_of(";`") != std::string::npos)
+		throw Error(sqlstate::kInvalidParameterValue, "invalid MySQL data type " + Quoted(type));
+	if (length > 0 && written.find('(') == std::string::npos) {
+		/* "int unsigned" with length 10 is written "int(10) unsigned". */
+		size_t space = written.find(' ');
+		std::string args = "(" + std::to_string(length) + (scale > 0 ? "," + std::to_string(scale) : "") + ")";
+		written = space == std::string::npos ? written + args : written.substr(0, space) + args + written.substr(space);
+	}
+	ddl::Statement st;
+	try {
+		st = ddl::Parse("CREATE TABLE t (c " + written + ")", "db");
+	} catch (const Error &) {
+		throw Error(sqlstate::kInvalidParameterValue, "invalid MySQL data type " + Quoted(written), {},
+		            "Give a type as MySQL writes it, for example \"int unsigned\", \"decimal\" with length and "
+		            "scale, or \"enum('a','b')\".");
+	}
+	if (st.kind != ddl::StatementKind::CreateTable || st.create.columns.size() != 1)
+		throw Error(sqlstate::kInvalidParameterValue, "invalid MySQL data type " + Quoted(written));
+	return DefaultPgType(ddl::ToSourceColumn(st.create.columns[0]));
+}
 
 std::string CreateTableSql(const TableInfo &t)
 {

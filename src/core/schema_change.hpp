@@ -41,6 +41,14 @@ struct SchemaChange {
 std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const TableSet &before, const std::string &srcdb,
                                              const std::vector<TableName> &filter);
 
+/*
+ * The PostgreSQL type the default mapping gives a MySQL/MariaDB column type
+ * (synchdb_translate_datatype): type as written ("int unsigned", "decimal",
+ * "enum('a','b')"), length and scale as in information_schema, -1 or 0 for
+ * none.  An unknown type is an error, never a silent text.
+ */
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale);
+
 /* CREATE TABLE IF NOT EXISTS for a destination table (columns, defaults, NOT NULL, primary key). */
 std::string CreateTableSql(const TableInfo &t);
 

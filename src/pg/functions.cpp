@@ -16,6 +16,7 @@
 
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
+#include "core/schema_change.hpp"
 #include "pg/connectors.hpp"
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
@@ -110,6 +111,7 @@ PG_FUNCTION_INFO_V1(synchdb_stop_engine_bgw);
 PG_FUNCTION_INFO_V1(synchdb_get_state);
 PG_FUNCTION_INFO_V1(synchdb_guard_selftest);
 PG_FUNCTION_INFO_V1(synchdb_get_stats);
+PG_FUNCTION_INFO_V1(synchdb_translate_datatype);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -254,6 +256,28 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 			}
 		});
 		return (Datum) 0;
+	});
+}
+
+/*
+ * synchdb_translate_datatype(connector, type, length, scale, precision):
+ * the PostgreSQL type of the default mapping.
+ */
+Datum synchdb_translate_datatype(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		ConnectorType ct = ParseConnectorType(TextArg(fcinfo, 0, "connector"));
+		if (ct != ConnectorType::MySQL)
+			throw Error(sqlstate::kFeatureNotSupported,
+			            std::string("type translation for ") + ConnectorTypeDisplayName(ct) + " is not available yet",
+			            {}, "Only connector type \"mysql\" (MySQL and MariaDB) is supported so far.");
+		std::string type = TextArg(fcinfo, 1, "type");
+		int64 length = PG_ARGISNULL(2) ? -1 : PG_GETARG_INT64(2);
+		int64 scale = PG_ARGISNULL(3) ? -1 : PG_GETARG_INT64(3);
+		/* precision: MySQL's types take their precision as the length argument; accepted for compatibility. */
+		PgColumnType pt = TranslateDatatype(type, length, scale);
+		const char *sql = pt.sql.c_str();
+		return PgCall([&] { return CStringGetTextDatum(sql); });
 	});
 }
 

@@ -141,6 +141,18 @@ SELECT synchdb_guard_selftest('live') AS live_objects;
 DROP FUNCTION regress_heap_growth(text, int);
 DROP FUNCTION regress_guard(text);
 
+-- Default type translation.
+SELECT t, l, s, synchdb_translate_datatype('mysql', t, l, s)
+FROM (VALUES ('int', -1, -1), ('int unsigned', 10, -1), ('bigint unsigned', -1, -1), ('decimal', 10, 2),
+             ('varchar', 255, -1), ('bit', 1, -1), ('bit', 5, -1), ('datetime', 3, -1), ('timestamp', 6, -1),
+             ('time', -1, -1), ('year', -1, -1), ('enum(''a'',''b'')', -1, -1), ('json', -1, -1),
+             ('geometry', -1, -1), ('tinyint', 1, -1), ('MEDIUMBLOB', -1, -1)) AS v(t, l, s);
+SELECT synchdb_translate_datatype('MySQL', 'double');
+SELECT synchdb_translate_datatype('mysql', 'nosuchtype');
+SELECT synchdb_translate_datatype('mysql', 'int; drop table x');
+SELECT synchdb_translate_datatype('oracle', 'number', 10, 0);
+SELECT synchdb_translate_datatype('db2', 'int');
+
 -- Deleting.
 SELECT synchdb_del_conninfo('MySQLConn3');
 SELECT synchdb_del_conninfo('ruled');
