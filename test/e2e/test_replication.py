@@ -301,6 +301,18 @@ def test_compressed_binlog_events():
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
 
 
+def test_idle_connector_follows_binlog_rotation():
+    pg = fresh()
+    my = My()
+    start(pg)
+    wait_cdc(pg)
+    my.run("FLUSH BINARY LOGS")
+    current = my.run("SHOW MASTER STATUS")[0][0]
+    wait_for(lambda: pg.one("SELECT file FROM _synchdb.offsets WHERE connector = 'mysqlconn'") == current, 30,
+             what=f"the stored position to move to {current} without any change")
+    pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
+
+
 def test_binlog_purged_is_a_clear_error():
     pg = fresh()
     my = My()

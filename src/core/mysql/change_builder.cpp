@@ -161,6 +161,14 @@ void ChangeBuilder::OnEvent(const binlog::Event &e, binlog::Decoder &decoder)
 	if (const auto *r = e.As<binlog::RotateEvent>()) {
 		cur_.file = r->next_file;
 		cur_.pos = r->position;
+		/*
+		 * A real rotation (not the artificial one that starts a stream):
+		 * record the new file as the position even when nothing of ours
+		 * changed, so that an idle connector does not keep pointing at a
+		 * binlog the server may purge.
+		 */
+		if (!(h.flags & binlog::kEventFlagArtificial) && h.log_pos != 0 && !in_txn_)
+			Commit();
 		return;
 	}
 	const bool artificial = h.flags & binlog::kEventFlagArtificial;
