@@ -346,6 +346,13 @@ private:
 				shown = s;
 			}
 		};
+		/* Stage changes are rare: only touch shared memory when it changes (not per row). */
+		auto stage = [&](ConnectorStage s) {
+			if (s != stage_shown_) {
+				SetSlotStage(slot_, generation_, s);
+				stage_shown_ = s;
+			}
+		};
 		auto flush = [&] {
 			if (have_pending) {
 				CommitAt(ap, pending, false);
@@ -378,13 +385,13 @@ private:
 					/* Streaming only: make the tables now; positions come with the first commit. */
 					PgCall([] { CommitTransactionCommand(); });
 					if (resuming_)
-						SetSlotStage(slot_, generation_, ConnectorStage::ChangeDataCapture);
+						stage(ConnectorStage::ChangeDataCapture);
 				}
 				if (snapshotting_)
 					SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m->tables->size()), 0);
 				break;
 			case MsgType::CopyData:
-				SetSlotStage(slot_, generation_, ConnectorStage::InitialSnapshot);
+				stage(ConnectorStage::InitialSnapshot);
 				show(ConnectorState::Executing);
 				cursor.PutBack();
 				{
@@ -411,11 +418,13 @@ private:
 				CommitAt(ap, m->pos, true);
 				always_done_ = true;
 				snapshotting_ = false;
-				SetSlotStage(slot_, generation_, ConnectorStage::ChangeDataCapture);
+				/* initial_only ends here: its stage stays "initial snapshot". */
+				stage(mode_ == SnapshotMode::InitialOnly ? ConnectorStage::InitialSnapshot
+				                                         : ConnectorStage::ChangeDataCapture);
 				break;
 			case MsgType::Change:
 				show(ConnectorState::Executing);
-				SetSlotStage(slot_, generation_, ConnectorStage::ChangeDataCapture);
+				stage(ConnectorStage::ChangeDataCapture);
 				ap.Apply(*m);
 				break;
 			case MsgType::Commit:
@@ -465,6 +474,7 @@ private:
 	bool progressed_ = false;
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
 	std::string name_;
+	ConnectorStage stage_shown_ = ConnectorStage::None;
 	uint64 ddls_skipped_ = 0;
 	std::string last_skipped_ddl_;
 };
