@@ -57,7 +57,8 @@ CREATE VIEW synchdb_state_view AS
 -- Counters of each connector since its worker started (shared memory).
 CREATE FUNCTION synchdb_get_stats(
     OUT name text, OUT dbname text, OUT inserts bigint, OUT updates bigint, OUT deletes bigint,
-    OUT truncates bigint, OUT ddls bigint, OUT ddls_skipped bigint, OUT transactions bigint,
+    OUT truncates bigint, OUT ddls bigint, OUT ddls_skipped bigint, OUT ddls_no_action bigint,
+    OUT transactions bigint,
     OUT snapshot_rows bigint, OUT last_skipped_ddl text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'synchdb_get_stats'

@@ -96,7 +96,7 @@ enum class MsgType : uint8_t {
 	Change,       /* table, kind, before, after */
 	Commit,       /* pos: source transaction complete */
 	Ddl,          /* tables (after), sql, text (summary): a schema change; its Commit follows */
-	Notice,       /* text: something to log; rows = 1 when it is a DDL statement passed over */
+	Notice,       /* text: something to log; rows = 1: a DDL statement passed over, 2: a DDL needing nothing (not logged) */
 	Finished,     /* the reader has nothing more to do (snapshot mode initial_only) */
 	SourceLost,   /* text: connection lost; the main thread restarts the reader */
 	Error,        /* text, sqlstate, detail, hint: stop the connector */

@@ -236,8 +236,8 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 				const ConnectorSlot &s = copy[i];
 				if (!s.in_use)
 					continue;
-				Datum values[11];
-				bool nulls[11] = {false};
+				Datum values[12];
+				bool nulls[12] = {false};
 				values[0] = CStringGetTextDatum(s.name);
 				values[1] = CStringGetTextDatum(s.defdb);
 				values[2] = Int64GetDatum(static_cast<int64>(s.stat_inserts));
@@ -246,12 +246,13 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 				values[5] = Int64GetDatum(static_cast<int64>(s.stat_truncates));
 				values[6] = Int64GetDatum(static_cast<int64>(s.stat_ddls));
 				values[7] = Int64GetDatum(static_cast<int64>(s.stat_ddls_skipped));
-				values[8] = Int64GetDatum(static_cast<int64>(s.stat_txns));
-				values[9] = Int64GetDatum(static_cast<int64>(s.stat_snapshot_rows));
+				values[8] = Int64GetDatum(static_cast<int64>(s.stat_ddls_noop));
+				values[9] = Int64GetDatum(static_cast<int64>(s.stat_txns));
+				values[10] = Int64GetDatum(static_cast<int64>(s.stat_snapshot_rows));
 				if (s.last_skipped_ddl[0])
-					values[10] = SafeText(s.last_skipped_ddl);
+					values[11] = SafeText(s.last_skipped_ddl);
 				else
-					nulls[10] = true;
+					nulls[11] = true;
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		});

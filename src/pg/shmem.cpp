@@ -167,6 +167,7 @@ void SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *
 		s->stat_truncates = st.truncates;
 		s->stat_ddls = st.ddls;
 		s->stat_ddls_skipped = st.ddls_skipped;
+		s->stat_ddls_noop = st.ddls_noop;
 		s->stat_txns = st.txns;
 		s->stat_snapshot_rows = st.snapshot_rows;
 		if (last_skipped_ddl)

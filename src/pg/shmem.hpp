@@ -65,7 +65,7 @@ struct ConnectorSlot {
 	uint64 rows_copied;
 	/* Statistics since the worker started (synchdb_stats_view). */
 	uint64 stat_inserts, stat_updates, stat_deletes, stat_truncates;
-	uint64 stat_ddls, stat_ddls_skipped, stat_txns, stat_snapshot_rows;
+	uint64 stat_ddls, stat_ddls_skipped, stat_ddls_noop, stat_txns, stat_snapshot_rows;
 	char last_skipped_ddl[256];
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
@@ -107,7 +107,7 @@ void SetSlotOffset(int slot, uint64 generation, const char *offset);
 void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int tables_total, uint64 rows);
 
 struct SlotStats {
-	uint64 inserts, updates, deletes, truncates, ddls, ddls_skipped, txns, snapshot_rows;
+	uint64 inserts, updates, deletes, truncates, ddls, ddls_skipped, ddls_noop, txns, snapshot_rows;
 };
 void SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const char *last_skipped_ddl);
 

@@ -329,7 +329,8 @@ private:
 		ap.Commit(pos, snapshot_done);
 		PublishOffset(pos);
 		const ApplyStats &a = ap.Stats();
-		SlotStats st{a.inserts, a.updates, a.deletes, a.truncates, a.ddls, ddls_skipped_, a.txns, a.snapshot_rows};
+		SlotStats st{a.inserts, a.updates, a.deletes, a.truncates, a.ddls, ddls_skipped_, ddls_noop_, a.txns,
+		             a.snapshot_rows};
 		SetSlotStats(slot_, generation_, st, last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str());
 	}
 
@@ -442,6 +443,10 @@ private:
 				break;
 			}
 			case MsgType::Notice: {
+				if (m->rows == 2) {
+					ddls_noop_++;
+					break;
+				}
 				if (m->rows == 1) {
 					ddls_skipped_++;
 					last_skipped_ddl_ = m->text.substr(0, 255);
@@ -476,6 +481,7 @@ private:
 	std::string name_;
 	ConnectorStage stage_shown_ = ConnectorStage::None;
 	uint64 ddls_skipped_ = 0;
+	uint64 ddls_noop_ = 0;
 	std::string last_skipped_ddl_;
 };
 

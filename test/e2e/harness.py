@@ -163,7 +163,7 @@ def norm(v):
     if isinstance(v, (bytes, bytearray, memoryview)):
         return bytes(v).hex()
     if isinstance(v, decimal.Decimal):
-        return str(v.normalize()) if v == v.to_integral() else str(v)
+        return int(v) if v == v.to_integral() else str(v.normalize())
     if isinstance(v, float):
         return repr(round(v, 6))
     if isinstance(v, (datetime.date, datetime.datetime, datetime.time, datetime.timedelta)):

@@ -82,6 +82,11 @@ def test_ddl_forms_during_streaming():
     stats = pg.rows("SELECT ddls, inserts, updates, ddls_skipped FROM synchdb_stats_view WHERE name = 'mysqlconn'")[0]
     check(stats == (11, 6, 2, 0), f"statistics: 11 DDL statements, 6 inserts, 2 updates: {stats}")
 
+    my.run("CREATE INDEX k_c ON inventory.orders (quantity)")
+    my.run("CREATE VIEW inventory.v AS SELECT 1 AS one")
+    wait_for(lambda: pg.one("SELECT ddls_no_action FROM synchdb_stats_view WHERE name = 'mysqlconn'") == 2, 30,
+             what="DDL needing nothing counted")
+
     # CREATE TABLE ... SELECT: with row-based logging the server writes the CREATE TABLE and the rows.
     my.run("CREATE TABLE inventory.ctas AS SELECT 1 AS a, 'x' AS b")
     wait_same(pg, my, "inventory", "ctas", ["a", "b"])
@@ -134,6 +139,89 @@ def test_restart_between_ddl_and_rows():
     script("pg.sh", "start")
     pg = Pg()
     wait_same(pg, my, "inventory", "r", ["id", "v", "w"], 60)
+    ok(pg)
+    pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
+
+
+def test_many_tables_mixed_stream():
+    """Tens of tables created, altered, renamed, dropped and written in one interleaved stream."""
+    import random
+    pg = fresh()
+    my = My()
+    start(pg)
+    rnd = random.Random(20261125)
+    tables = {}   # name -> list of (column, type)
+    next_id = {}
+    types = ["INT", "BIGINT UNSIGNED", "VARCHAR(20)", "DECIMAL(8,2)", "DATE", "DOUBLE", "TEXT", "TINYINT"]
+
+    def value(t, i):
+        return {"INT": str(i), "BIGINT UNSIGNED": str(i * 1000003), "VARCHAR(20)": f"'v{i}'",
+                "DECIMAL(8,2)": f"{i}.25", "DATE": f"'2024-01-{(i % 28) + 1:02d}'", "DOUBLE": f"{i}.5",
+                "TEXT": f"'t{i}'", "TINYINT": str(i % 100)}[t]
+
+    def insert(name, n=3):
+        for _ in range(n):
+            i = next_id[name]
+            next_id[name] += 1
+            cols = ", ".join(["id"] + [c for c, _ in tables[name]])
+            vals = ", ".join([str(i)] + [value(t, i) for _, t in tables[name]])
+            my.run(f"INSERT INTO inventory.`{name}` ({cols}) VALUES ({vals})")
+
+    for n in range(24):
+        name = f"m{n}"
+        cols = [(f"c{k}", rnd.choice(types)) for k in range(rnd.randint(1, 4))]
+        my.run(f"CREATE TABLE inventory.`{name}` (id INT PRIMARY KEY, " +
+               ", ".join(f"{c} {t}" for c, t in cols) + ")")
+        tables[name] = cols
+        next_id[name] = 1
+        insert(name)
+    for step in range(60):
+        name = rnd.choice(sorted(tables))
+        op = rnd.choice(["add", "drop", "rename_col", "retype", "rename_table", "dml", "dml", "delete"])
+        cols = tables[name]
+        if op == "add":
+            c, t = f"a{step}", rnd.choice(types)
+            my.run(f"ALTER TABLE inventory.`{name}` ADD COLUMN {c} {t}")
+            cols.append((c, t))
+        elif op == "drop" and len(cols) > 1:
+            c, _ = cols.pop(rnd.randrange(len(cols)))
+            my.run(f"ALTER TABLE inventory.`{name}` DROP COLUMN {c}")
+        elif op == "rename_col" and cols:
+            k = rnd.randrange(len(cols))
+            new = f"r{step}"
+            my.run(f"ALTER TABLE inventory.`{name}` RENAME COLUMN {cols[k][0]} TO {new}")
+            cols[k] = (new, cols[k][1])
+        elif op == "retype":
+            for k, (c, t) in enumerate(cols):
+                if t == "INT":
+                    my.run(f"ALTER TABLE inventory.`{name}` MODIFY {c} BIGINT")
+                    cols[k] = (c, "INT")  # values generated as INT still fit
+                    break
+        elif op == "rename_table":
+            new = f"{name}_r{step}"
+            my.run(f"RENAME TABLE inventory.`{name}` TO inventory.`{new}`")
+            tables[new] = tables.pop(name)
+            next_id[new] = next_id.pop(name)
+            name = new
+        elif op == "delete":
+            my.run(f"DELETE FROM inventory.`{name}` WHERE id % 2 = 0")
+        insert(name, 2)
+    for name in sorted(tables)[:3]:
+        my.run(f"DROP TABLE inventory.`{name}`")
+        del tables[name]
+    for name, cols in sorted(tables.items()):
+        wait_same(pg, my, "inventory", name, ["id"] + [c for c, _ in cols], 60)
+        src = [(r[0], r[1]) for r in my.run(
+            "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'inventory' "
+            "AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION", (name,))]
+        for col, ctype in src:
+            want = pg.one("SELECT synchdb_translate_datatype('mysql', %s)", (ctype,))
+            got = pg.one("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                         "WHERE attrelid = %s::regclass AND attname = %s", (f'inventory."{name}"', col.lower()))
+            norm = {"varchar(20)": "character varying(20)", "numeric(8,2)": "numeric(8,2)"}
+            check(got == norm.get(want, want), f"{name}.{col}: {ctype} became {got}, mapping gives {want}")
+    gone = pg.one("SELECT count(*) FROM pg_tables WHERE schemaname = 'inventory' AND tablename ~ '^m[0-9]'")
+    check(gone == len(tables), f"{gone} tables in PostgreSQL, {len(tables)} on the source")
     ok(pg)
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
 

@@ -215,8 +215,16 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 		return;
 	}
 	auto plan = PlanSchemaChange(st, *tables_, srcdb_, filter_);
-	if (!plan)
+	if (!plan) {
+		if (mentions_us) {
+			/* Nothing to do for the replica (an index, a view, a grant, ...): counted, not logged. */
+			Msg m{};
+			m.type = MsgType::Notice;
+			m.rows = 2;
+			emit_(std::move(m), false);
+		}
 		return;
+	}
 	tables_ = plan->tables;
 	Msg m{};
 	m.type = MsgType::Ddl;
