@@ -49,6 +49,14 @@ std::string NameArg(FunctionCallInfo fcinfo, int n)
 
 constexpr int kStopTimeoutMs = 60000;
 
+/* An unknown connector name is an error with a hint. */
+void RequireConnector(const std::string &name)
+{
+	if (!LoadConnInfoRow(name))
+		throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
+		            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
+}
+
 /* The slots as they are now, copied under the lock (without the conninfo buffers); tuples are built after. */
 std::vector<ConnectorSlot> CopySlots()
 {
@@ -139,9 +147,7 @@ Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
 		std::string name = NameArg(fcinfo, 0);
-		if (!LoadConnInfoRow(name))
-			throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
-			            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
+		RequireConnector(name);
 		if (SharedOrNull())
 			StopConnectorWorker(name, kStopTimeoutMs);
 		DeleteConnInfo(name);
@@ -168,9 +174,7 @@ Datum synchdb_stop_engine_bgw(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
 		std::string name = NameArg(fcinfo, 0);
-		if (!LoadConnInfoRow(name))
-			throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
-			            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
+		RequireConnector(name);
 		SetConnInfoActive(name, false);
 		bool was_running = StopConnectorWorker(name, kStopTimeoutMs);
 		if (!was_running)
