@@ -89,7 +89,9 @@ SYNCHDB_MY_EXTRA_OPTS="--innodb-buffer-pool-size=1G --innodb-log-file-size=1G --
     bash scripts/mariadb.sh start mariadb
 
 ts="$(date -u +%Y%m%d-%H%M%S)"
-out="bench/results/$ts$([[ $quick -eq 1 ]] && echo -quick).md"
+suffix=""
+[[ $quick -eq 0 ]] || suffix=-quick
+out="bench/results/$ts$suffix.md"
 args=(--runs "$runs" --steps "$steps" --out "$out" "${extra[@]}")
 [[ $quick -eq 1 ]] && args+=(--quick)
 rc=0
