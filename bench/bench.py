@@ -836,6 +836,13 @@ class Bench:
         t_end = time.time()
         stop.set()
         tb.join()
+        # One more heartbeat after the last sysbench commit: once it is seen,
+        # everything the load committed has been applied.
+        final = My("live")
+        final.run("UPDATE heartbeat SET seq = %s, ts_us = CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED) "
+                  "WHERE id = 1", (sent["last"] + 1,))
+        final.close()
+        sent["last"] += 1
         t_stop = time.time()
         tw.join(timeout=1800)
         catchup = time.time() - t_stop
