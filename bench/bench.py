@@ -838,11 +838,11 @@ class Bench:
         tb.join()
         # One more heartbeat after the last sysbench commit: once it is seen,
         # everything the load committed has been applied.
+        sent["last"] = sent.get("last", 0) + 1   # first, so that the watcher waits for it
         final = My("live")
         final.run("UPDATE heartbeat SET seq = %s, ts_us = CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED) "
-                  "WHERE id = 1", (sent["last"] + 1,))
+                  "WHERE id = 1", (sent["last"],))
         final.close()
-        sent["last"] += 1
         t_stop = time.time()
         tw.join(timeout=1800)
         catchup = time.time() - t_stop
