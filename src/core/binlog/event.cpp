@@ -665,6 +665,7 @@ Event Decoder::DecodeBody(const EventHeader &h, Bytes body, uint64_t offset)
 		 * (events already decoded keep their maps alive).
 		 */
 		tables_.clear();
+		table_map_bodies_.clear();
 		break;
 	case EventType::kXid: {
 		/* XID_EVENT: xid 8 */
@@ -703,8 +704,23 @@ Event Decoder::DecodeBody(const EventHeader &h, Bytes body, uint64_t offset)
 		ev.data = ParsePreviousGtids(body, offset);
 		break;
 	case EventType::kTableMap: {
-		auto tm = ParseTableMap(body, fde_.PostHeaderLength(EventType::kTableMap, 8), offset);
+		const uint8_t post_header = fde_.PostHeaderLength(EventType::kTableMap, 8);
+		const size_t id_bytes = post_header == 6 ? 4 : 6;
+		if (body.size() > id_bytes) {
+			uint64_t id = 0;
+			for (size_t i = 0; i < id_bytes; i++)
+				id |= static_cast<uint64_t>(body[i]) << (8 * i);
+			auto cached = tables_.find(id);
+			auto raw = table_map_bodies_.find(id);
+			if (cached != tables_.end() && raw != table_map_bodies_.end() && raw->second.size() == body.size() &&
+			    std::memcmp(raw->second.data(), body.data(), body.size()) == 0) {
+				ev.data = TableMapEvent{cached->second};
+				break;
+			}
+		}
+		auto tm = ParseTableMap(body, post_header, offset);
 		tables_[tm->table_id] = tm;
+		table_map_bodies_[tm->table_id].assign(body.begin(), body.end());
 		ev.data = TableMapEvent{std::move(tm)};
 		break;
 	}

@@ -263,6 +263,12 @@ private:
 	bool have_fde_ = false;
 	ChecksumAlg checksum_ = ChecksumAlg::kUndefined;
 	std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;
+	/*
+	 * The body each cached table map was parsed from: servers repeat the
+	 * same TABLE_MAP_EVENT before every rows event, so an identical body
+	 * reuses the parsed map instead of parsing it again.
+	 */
+	std::unordered_map<uint64_t, std::vector<uint8_t>> table_map_bodies_;
 };
 
 /* CRC32 (zlib polynomial) of bytes. */
