@@ -40,11 +40,6 @@ TableInfo MakeInfo(mysql::SourceTable t)
 	return (*set)[0];
 }
 
-std::string ColumnSqlType(const TableInfo &t, size_t i)
-{
-	return t.pg_types[i].sql;
-}
-
 int ColumnIndex(const TableInfo &t, const std::string &source_name)
 {
 	for (size_t i = 0; i < t.source.columns.size(); i++)
@@ -78,7 +73,7 @@ void AddColumnSql(const TableInfo &t, size_t i, std::vector<std::string> &sql)
 	const auto &col = t.source.columns[i];
 	const std::string table = t.QualifiedPgName();
 	const std::string name = QuotePgIdent(t.pg_columns[i]);
-	std::string s = "ALTER TABLE " + table + " ADD COLUMN " + name + " " + ColumnSqlType(t, i);
+	std::string s = "ALTER TABLE " + table + " ADD COLUMN " + name + " " + t.pg_types[i].sql;
 	auto dflt = PgDefaultExpression(col, t.pg_types[i]);
 	if (dflt)
 		s += " DEFAULT " + *dflt;

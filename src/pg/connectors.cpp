@@ -66,14 +66,6 @@ std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name)
 	return row;
 }
 
-ConnInfo LoadConnInfo(const std::string &name)
-{
-	auto row = LoadConnInfoRow(name);
-	if (!row)
-		throw UnknownConnector(name);
-	return ConnInfoFromJson(name, json::Parse(row->data));
-}
-
 void InsertConnInfo(const ConnInfo &ci)
 {
 	if (LoadConnInfoRow(ci.name))
@@ -317,22 +309,6 @@ void ReleaseSlot(const std::string &name)
 	if (s && !SlotRunning(s))
 		memset(s, 0, sizeof(*s));
 	LWLockRelease(sh->lock);
-}
-
-std::vector<std::string> RunningConnectors()
-{
-	std::vector<std::string> out;
-	SharedState *sh = SharedOrNull();
-	if (!sh)
-		return out;
-	LWLockAcquire(sh->lock, LW_SHARED);
-	for (int i = 0; i < sh->nslots; i++) {
-		const ConnectorSlot *s = &sh->slots[i];
-		if (s->dboid == MyDatabaseId && SlotRunning(s))
-			out.emplace_back(s->name);
-	}
-	LWLockRelease(sh->lock);
-	return out;
 }
 
 }  // namespace synchdb::pg

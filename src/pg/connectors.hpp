@@ -28,8 +28,6 @@ struct ConnInfoRow {
 };
 
 std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name);
-/* Load and parse; an unknown name is an error with a hint. */
-ConnInfo LoadConnInfo(const std::string &name);
 void InsertConnInfo(const ConnInfo &ci);
 void DeleteConnInfo(const std::string &name);
 void SetConnInfoActive(const std::string &name, bool active);
@@ -50,7 +48,5 @@ bool StopConnectorWorker(const std::string &name, int timeout_ms);
 /* Forget the connector's slot (after synchdb_del_conninfo). */
 void ReleaseSlot(const std::string &name);
 
-/* Names of the connectors of this database whose workers run. */
-std::vector<std::string> RunningConnectors();
 
 }  // namespace synchdb::pg
