@@ -44,29 +44,116 @@ std::string DefaultPgName(std::string_view s)
 
 }  // namespace
 
-std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tables)
+bool TableInfo::HasTransforms() const
+{
+	for (const auto &t : transforms)
+		if (t.Active())
+			return true;
+	return false;
+}
+
+TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
+{
+	TableInfo info;
+	const std::string tkey = MappingKey(t.db, t.name);
+	const TableNameRule *trule = nullptr;
+	if (mapping)
+		if (auto it = mapping->tables.find(tkey); it != mapping->tables.end())
+			trule = &it->second;
+	info.pg_schema = trule ? trule->schema : DefaultPgName(t.db);
+	info.pg_table = trule ? trule->table : DefaultPgName(t.name);
+	info.name_origin = trule ? trule->origin : std::string();
+	info.source = std::move(t);
+	for (size_t i = 0; i < info.source.columns.size(); i++) {
+		const auto &c = info.source.columns[i];
+		auto fail = [&](const Error &e) {
+			return Error(e.sqlstate(),
+			             "column " + Quoted(c.name) + " of table " + Quoted(info.SourceName()) + ": " + e.what(),
+			             e.detail(), e.hint());
+		};
+		PgColumnType def;
+		try {
+			def = DefaultPgType(c);
+		} catch (const Error &e) {
+			throw fail(e);
+		}
+		const bool spatial = IsSpatialType(c.data_type);
+		const std::string ckey = MappingKey(info.source.db, info.source.name, c.name);
+		std::string name = DefaultPgName(c.name);
+		PgColumnType pt = def;
+		std::string type_origin;
+		ColumnTransform xf;
+		if (mapping) {
+			if (auto it = mapping->columns.find(ckey); it != mapping->columns.end())
+				name = it->second.column;
+			const bool u = c.is_unsigned || c.column_type.find(" unsigned") != std::string::npos;
+			const std::string stype = NormalizeSourceTypeName(c.data_type) + (u ? " unsigned" : "");
+			const TypeRule *rule = nullptr;
+			if (auto it = mapping->column_types.find(ckey);
+			    it != mapping->column_types.end() && (it->second.only_type.empty() || it->second.only_type == stype))
+				rule = &it->second;
+			else if (auto it2 = mapping->type_rules.find(stype + (c.auto_increment ? "|1" : "|0"));
+			         it2 != mapping->type_rules.end())
+				rule = &it2->second;
+			if (rule) {
+				TypeRuleColumnInfo ti;
+				ti.data_type = NormalizeSourceTypeName(c.data_type);
+				ti.char_length = static_cast<long>(c.char_max_length);
+				ti.precision = c.precision;
+				ti.scale = c.scale;
+				if (c.data_type == "datetime" || c.data_type == "timestamp" || c.data_type == "time")
+					ti.fsp = SourceFractionalDigits(c);
+				if (c.data_type == "bit")
+					ti.bit_width = SourceBitWidth(c);
+				pt.sql = RuleTypeSql(*rule, ti);
+				pt.kind = PgKindOfTypeName(pt.sql).value_or(spatial ? PgKind::Text : def.kind);
+				type_origin = rule->origin;
+			}
+			if (auto it = mapping->transforms.find(ckey); it != mapping->transforms.end()) {
+				const TransformRule &r = it->second;
+				if ((r.uses_wkb || r.uses_srid) && !spatial)
+					throw Error(r.origin.find("rule file") != std::string::npos ? sqlstate::kConfigFileError
+					                                                             : sqlstate::kInvalidParameterValue,
+					            "invalid transform expression in " + r.origin + ": it uses %w or %s, but column " +
+					                Quoted(c.name) + " of table " + Quoted(info.SourceName()) + " has type " +
+					                c.data_type + ", not a geometry",
+					            {}, "Use %d for the value of a column that is not a geometry.");
+				xf.written = r.written;
+				xf.sql = r.sql;
+				xf.origin = r.origin;
+				xf.spatial = spatial;
+				xf.input = spatial ? PgColumnType{"text", PgKind::Text} : def;
+			}
+		}
+		for (size_t k = 0; k < info.pg_columns.size(); k++)
+			if (info.pg_columns[k] == name)
+				throw Error(sqlstate::kDuplicateObject,
+				            "columns " + Quoted(info.source.columns[k].name) + " and " + Quoted(c.name) + " of table " +
+				                Quoted(info.SourceName()) + " both map to destination column " + Quoted(name),
+				            {}, "Change the column rules (rule file or synchdb_objmap) so that every column gets its "
+				                "own name.");
+		info.pg_columns.push_back(name);
+		info.pg_types.push_back(pt);
+		info.conversions.push_back(MakeConversion(info.source, i, xf.Active() ? xf.input : pt));
+		info.transforms.push_back(std::move(xf));
+		info.type_origins.push_back(std::move(type_origin));
+	}
+	return info;
+}
+
+std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tables, const Mapping *mapping)
 {
 	auto set = std::make_shared<TableSet>();
 	set->reserve(tables.size());
 	for (auto &t : tables) {
-		TableInfo info;
-		info.pg_schema = DefaultPgName(t.db);
-		info.pg_table = DefaultPgName(t.name);
-		info.source = std::move(t);
-		for (size_t i = 0; i < info.source.columns.size(); i++) {
-			const auto &c = info.source.columns[i];
-			PgColumnType pt;
-			try {
-				pt = DefaultPgType(c);
-			} catch (const Error &e) {
-				throw Error(e.sqlstate(),
-				            "column " + Quoted(c.name) + " of table " + Quoted(info.SourceName()) + ": " + e.what(),
-				            e.detail(), e.hint());
-			}
-			info.pg_columns.push_back(DefaultPgName(c.name));
-			info.pg_types.push_back(pt);
-			info.conversions.push_back(MakeConversion(info.source, i, pt));
-		}
+		TableInfo info = MakeTableInfo(std::move(t), mapping);
+		for (const auto &other : *set)
+			if (other.pg_schema == info.pg_schema && other.pg_table == info.pg_table)
+				throw Error(sqlstate::kDuplicateObject,
+				            "source tables " + Quoted(other.SourceName()) + " and " + Quoted(info.SourceName()) +
+				                " both map to destination table " + info.QualifiedPgName(),
+				            {}, "Change the table rules (rule file or synchdb_objmap) so that every table gets its own "
+				                "destination.");
 		set->push_back(std::move(info));
 	}
 	return set;

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mapping.hpp"
 #include "core/mysql/schema.hpp"
 #include "core/pgtext.hpp"
 #include "core/typemap.hpp"
@@ -43,6 +44,20 @@ struct SourcePosition {
 	std::string ToOffsetJson() const;
 };
 
+/*
+ * A column's transform expression (mapping.hpp): the value arrives as
+ * text of type `input` (the column's default type; hex EWKB text for a
+ * geometry), the expression's result goes into the column.
+ */
+struct ColumnTransform {
+	std::string written; /* as the rule wrote it; "" = no transform */
+	std::string sql;     /* with $1 value, $2 WKB base64, $3 SRID */
+	PgColumnType input{"text", PgKind::Text};
+	bool spatial = false;
+	std::string origin;
+	bool Active() const { return !sql.empty(); }
+};
+
 /* A replicated table: source definition, PostgreSQL types, conversions. */
 struct TableInfo {
 	mysql::SourceTable source;
@@ -50,7 +65,12 @@ struct TableInfo {
 	std::string pg_table;             /* destination table (unquoted) */
 	std::vector<std::string> pg_columns; /* destination column names (unquoted) */
 	std::vector<PgColumnType> pg_types;
-	std::vector<ColumnConversion> conversions;
+	std::vector<ColumnConversion> conversions; /* to the column's type, or to its transform's input type */
+	std::vector<ColumnTransform> transforms;   /* per column */
+	std::vector<std::string> type_origins;     /* per column: the rule that chose the type, "" = default */
+	std::string name_origin;                   /* the rule that named the table, "" = default */
+
+	bool HasTransforms() const;
 
 	std::string QualifiedPgName() const; /* "schema"."table", quoted */
 	std::string SourceName() const { return source.db + "." + source.name; }
@@ -58,8 +78,17 @@ struct TableInfo {
 
 using TableSet = std::vector<TableInfo>;
 
-/* Build the destination definitions of source tables with the default mapping. */
-std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tables);
+/*
+ * Build the destination definitions of source tables: the default mapping
+ * (schema = source database, names in lower case), changed by the user's
+ * rules when mapping is given.  Throws for a rule that cannot apply (%w
+ * on a column that is not a geometry) and for two source objects mapped
+ * to one destination object.
+ */
+std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tables, const Mapping *mapping = nullptr);
+
+/* One table, as MakeTableSet would build it. */
+TableInfo MakeTableInfo(mysql::SourceTable table, const Mapping *mapping);
 
 /* One row image as PostgreSQL input text. */
 struct RowData {

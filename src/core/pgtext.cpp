@@ -454,6 +454,7 @@ ColumnConversion MakeConversion(const mysql::SourceTable &t, size_t column_index
 		c.fixed_bytes = 16;
 	else if (col.data_type == "inet4")
 		c.fixed_bytes = 4;
+	c.spatial = IsSpatialType(col.data_type);
 
 	std::string cs;
 	for (char ch : col.charset)
@@ -638,7 +639,7 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 		if (c.kind == PgKind::Bytea)
 			AppendByteaHex(out, v.Bytes());
 		else
-			AppendText(c, v.Bytes(), TextEncoding::kUtf8, out);
+			AppendEwkbHex(out, v.Bytes(), v.srid);
 		return true;
 	}
 	throw Error(sqlstate::kInternalError, std::string("unexpected binlog value kind ") + binlog::ValueKindName(v.kind));
@@ -653,12 +654,8 @@ std::string SnapshotSelectExpr(const mysql::SourceColumn &c)
 		name += ch;
 	}
 	name += '`';
-	const std::string &t = c.data_type;
-	if (t == "bit")
+	if (c.data_type == "bit")
 		return "CAST(" + name + " AS UNSIGNED) AS " + name;
-	if (t == "geometry" || t == "point" || t == "linestring" || t == "polygon" || t == "multipoint" ||
-		t == "multilinestring" || t == "multipolygon" || t == "geometrycollection" || t == "geomcollection")
-		return "SUBSTRING(" + name + ", 5) AS " + name;
 	return name;
 }
 
@@ -668,6 +665,18 @@ bool SnapshotValueToPgText(const char *data, size_t len, const ColumnConversion 
 	if (data == nullptr)
 		return false;
 	std::string_view s(data, len);
+	if (c.spatial) {
+		/* Internal form: SRID (4 bytes, little-endian), then WKB. */
+		if (s.size() < 4)
+			Unrepresentable(c, "(" + std::to_string(s.size()) + " bytes)", "A geometry value is at least 4 bytes.");
+		const auto *b = reinterpret_cast<const unsigned char *>(s.data());
+		uint32_t srid = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24);
+		if (c.kind == PgKind::Bytea)
+			AppendByteaHex(out, s.substr(4));
+		else
+			AppendEwkbHex(out, s.substr(4), srid);
+		return true;
+	}
 	switch (c.kind) {
 	case PgKind::Bool:
 	case PgKind::Bit:
@@ -734,6 +743,115 @@ void AppendByteaHex(std::string &out, std::string_view bytes)
 	for (unsigned char b : bytes) {
 		*p++ = kHex[b >> 4];
 		*p++ = kHex[b & 15];
+	}
+}
+
+bool IsSpatialType(std::string_view t)
+{
+	return t == "geometry" || t == "point" || t == "linestring" || t == "polygon" || t == "multipoint" ||
+		   t == "multilinestring" || t == "multipolygon" || t == "geometrycollection" || t == "geomcollection";
+}
+
+void AppendEwkbHex(std::string &out, std::string_view wkb, uint32_t srid)
+{
+	auto hex = [&](std::string_view bytes) {
+		for (unsigned char b : bytes) {
+			out += kHex[b >> 4];
+			out += kHex[b & 15];
+		}
+	};
+	if (srid == 0 || wkb.size() < 5) {
+		hex(wkb);
+		return;
+	}
+	/* Byte order, type with the SRID flag (0x20000000), SRID, rest: all in the WKB's byte order. */
+	const bool little = wkb[0] == 1;
+	auto u32 = [&](uint32_t v) {
+		unsigned char b[4];
+		for (int i = 0; i < 4; i++)
+			b[little ? i : 3 - i] = static_cast<unsigned char>(v >> (8 * i));
+		hex(std::string_view(reinterpret_cast<const char *>(b), 4));
+	};
+	const auto *p = reinterpret_cast<const unsigned char *>(wkb.data());
+	uint32_t type = little ? (p[1] | p[2] << 8 | p[3] << 16 | static_cast<uint32_t>(p[4]) << 24)
+						   : (static_cast<uint32_t>(p[1]) << 24 | p[2] << 16 | p[3] << 8 | p[4]);
+	hex(wkb.substr(0, 1));
+	u32(type | 0x20000000u);
+	u32(srid);
+	hex(wkb.substr(5));
+}
+
+bool SplitEwkbHex(std::string_view text, std::string &wkb, uint32_t &srid)
+{
+	if (text.size() % 2 != 0 || text.size() < 10)
+		return false;
+	std::string bytes;
+	bytes.reserve(text.size() / 2);
+	auto nib = [](char ch) -> int {
+		if (ch >= '0' && ch <= '9')
+			return ch - '0';
+		if (ch >= 'a' && ch <= 'f')
+			return ch - 'a' + 10;
+		if (ch >= 'A' && ch <= 'F')
+			return ch - 'A' + 10;
+		return -1;
+	};
+	for (size_t i = 0; i < text.size(); i += 2) {
+		int hi = nib(text[i]), lo = nib(text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		bytes += static_cast<char>(hi << 4 | lo);
+	}
+	const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
+	if (p[0] > 1)
+		return false;
+	const bool little = p[0] == 1;
+	auto get = [&](size_t at) -> uint32_t {
+		return little ? (p[at] | p[at + 1] << 8 | p[at + 2] << 16 | static_cast<uint32_t>(p[at + 3]) << 24)
+					  : (static_cast<uint32_t>(p[at]) << 24 | p[at + 1] << 16 | p[at + 2] << 8 | p[at + 3]);
+	};
+	uint32_t type = get(1);
+	srid = 0;
+	if (!(type & 0x20000000u)) {
+		wkb = std::move(bytes);
+		return true;
+	}
+	if (bytes.size() < 9)
+		return false;
+	srid = get(5);
+	type &= ~0x20000000u;
+	wkb.clear();
+	wkb += bytes[0];
+	for (int i = 0; i < 4; i++)
+		wkb += static_cast<char>(little ? (type >> (8 * i)) & 0xff : (type >> (8 * (3 - i))) & 0xff);
+	wkb.append(bytes, 9, std::string::npos);
+	return true;
+}
+
+void AppendBase64(std::string &out, std::string_view bytes)
+{
+	static const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i = 0;
+	const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
+	for (; i + 3 <= bytes.size(); i += 3) {
+		uint32_t v = p[i] << 16 | p[i + 1] << 8 | p[i + 2];
+		out += kB64[v >> 18];
+		out += kB64[(v >> 12) & 63];
+		out += kB64[(v >> 6) & 63];
+		out += kB64[v & 63];
+	}
+	size_t rest = bytes.size() - i;
+	if (rest == 1) {
+		uint32_t v = p[i] << 16;
+		out += kB64[v >> 18];
+		out += kB64[(v >> 12) & 63];
+		out += "==";
+	} else if (rest == 2) {
+		uint32_t v = p[i] << 16 | p[i + 1] << 8;
+		out += kB64[v >> 18];
+		out += kB64[(v >> 12) & 63];
+		out += kB64[(v >> 6) & 63];
+		out += '=';
 	}
 }
 

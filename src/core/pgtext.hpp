@@ -55,6 +55,7 @@ struct ColumnConversion {
 	int fsp = 0;		   /* fractional second digits of the source */
 	int bit_width = 0;	   /* BIT(n) */
 	int fixed_bytes = 0;   /* BINARY(n), UUID, INET6, INET4: the binlog drops trailing 0x00 bytes, pad back to n */
+	bool spatial = false;  /* GEOMETRY and its subtypes: bytea gets the WKB, any other kind the EWKB in hex */
 	bool nullable = true;
 	std::string charset;   /* source CHARACTER_SET_NAME, "" if none */
 	TextEncoding encoding = TextEncoding::kUtf8; /* from charset */
@@ -76,10 +77,10 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 /*
  * Snapshot: the SELECT expression for column c of its table, a plain
  * backquoted name for most types.  BIT columns are read as
- * CAST(`c` AS UNSIGNED) and geometries as SUBSTRING(`c`, 5), which is the
- * WKB without the 4-byte SRID: the bytes the binlog carries, so that
- * snapshot and CDC rows agree byte for byte (ST_AsWKB could reorder axes
- * of geographic SRSs on MySQL 8).  Expressions are aliased to the column's
+ * CAST(`c` AS UNSIGNED).  Geometries are read in their internal form, the
+ * 4-byte SRID then the WKB: the bytes the binlog carries, so that snapshot
+ * and CDC rows agree byte for byte (ST_AsWKB could reorder axes of
+ * geographic SRSs on MySQL 8).  Expressions are aliased to the column's
  * name.
  */
 std::string SnapshotSelectExpr(const mysql::SourceColumn &c);
@@ -112,6 +113,24 @@ void AppendCopyNull(std::string &out);
 
 /* Bytes as bytea hex input: "\x0aff". */
 void AppendByteaHex(std::string &out, std::string_view bytes);
+
+/*
+ * A geometry as PostGIS's hex EWKB ("0101000020E6100000..."): the WKB
+ * with the SRID flag and the SRID inserted when srid is not 0.  It is what
+ * PostGIS's geometry input function reads, so a geometry column mapped to
+ * text casts with ::geometry, and one mapped to geometry needs no
+ * expression.
+ */
+void AppendEwkbHex(std::string &out, std::string_view wkb, uint32_t srid);
+
+/* Split hex EWKB back into WKB (no SRID) and SRID; false if text is not hex EWKB. */
+bool SplitEwkbHex(std::string_view text, std::string &wkb, uint32_t &srid);
+
+/* Standard base64 (RFC 4648, with padding). */
+void AppendBase64(std::string &out, std::string_view bytes);
+
+/* Whether a source DATA_TYPE is GEOMETRY or one of its subtypes. */
+bool IsSpatialType(std::string_view data_type);
 
 /* Days since 1970-01-01 to a proleptic Gregorian date, valid for any int64 input in range. */
 void CivilFromDays(int64_t days, int64_t &year, unsigned &month, unsigned &day);

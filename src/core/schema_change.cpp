@@ -33,11 +33,10 @@ int Find(const TableSet &set, const ddl::QualifiedName &n)
 	return -1;
 }
 
-/* A destination table for a source table, with the default mapping (as the snapshot makes them). */
-TableInfo MakeInfo(mysql::SourceTable t)
+/* A destination table for a source table, as the snapshot makes them. */
+TableInfo MakeInfo(mysql::SourceTable t, const Mapping *mapping)
 {
-	auto set = MakeTableSet({std::move(t)});
-	return (*set)[0];
+	return MakeTableInfo(std::move(t), mapping);
 }
 
 int ColumnIndex(const TableInfo &t, const std::string &source_name)
@@ -137,12 +136,12 @@ std::string PrimaryKeyList(const TableInfo &t)
 }
 
 void PlanAlter(const ddl::AlterTable &alter, TableSet &set, int idx, const std::string &srcdb,
-               const std::vector<TableName> &filter, std::vector<std::string> &sql)
+               const std::vector<TableName> &filter, std::vector<std::string> &sql, const Mapping *mapping)
 {
 	const TableInfo before = set[idx];
 	mysql::SourceTable source = before.source;
 	ddl::ApplyAlter(source, alter);
-	TableInfo after = MakeInfo(source);
+	TableInfo after = MakeInfo(source, mapping);
 
 	/* A rename first, so that the column statements name the new table. */
 	bool renamed = false;
@@ -247,7 +246,7 @@ std::string CreateTableSql(const TableInfo &t)
 }
 
 std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const TableSet &before, const std::string &srcdb,
-                                             const std::vector<TableName> &filter)
+                                             const std::vector<TableName> &filter, const Mapping *mapping)
 {
 	auto set = std::make_shared<TableSet>(before);
 	SchemaChange change;
@@ -278,7 +277,7 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 			change.sql.push_back("DROP TABLE IF EXISTS " + (*set)[existing].QualifiedPgName());
 			set->erase(set->begin() + existing);
 		}
-		TableInfo info = MakeInfo(std::move(source));
+		TableInfo info = MakeInfo(std::move(source), mapping);
 		change.sql.push_back("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(info.pg_schema));
 		change.sql.push_back(CreateTableSql(info));
 		change.summary = "CREATE TABLE " + c.table.ToString();
@@ -316,7 +315,7 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 			a.kind = ddl::AlterKind::RenameTable;
 			a.new_table = to;
 			alter.actions.push_back(a);
-			PlanAlter(alter, *set, i, srcdb, filter, change.sql);
+			PlanAlter(alter, *set, i, srcdb, filter, change.sql, mapping);
 		}
 		if (change.sql.empty())
 			return std::nullopt;
@@ -330,7 +329,7 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 		if (std::all_of(st.alter.actions.begin(), st.alter.actions.end(),
 		                [](const ddl::AlterAction &a) { return a.NeedsNothing(); }))
 			return std::nullopt;
-		PlanAlter(st.alter, *set, i, srcdb, filter, change.sql);
+		PlanAlter(st.alter, *set, i, srcdb, filter, change.sql, mapping);
 		change.summary = "ALTER TABLE " + st.alter.table.ToString();
 		break;
 	}

@@ -39,7 +39,7 @@ struct SchemaChange {
  * Throws synchdb::Error for a change the destination cannot follow.
  */
 std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const TableSet &before, const std::string &srcdb,
-                                             const std::vector<TableName> &filter);
+                                             const std::vector<TableName> &filter, const Mapping *mapping = nullptr);
 
 /*
  * The PostgreSQL type the default mapping gives a MySQL/MariaDB column type

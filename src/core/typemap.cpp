@@ -238,6 +238,49 @@ const char *PgKindName(PgKind kind)
 	return "?";
 }
 
+std::optional<PgKind> PgKindOfTypeName(std::string_view type)
+{
+	std::string t = Lower(type);
+	if (size_t paren = t.find('('); paren != std::string::npos) {
+		size_t close = t.find(')', paren);
+		t = t.substr(0, paren) + (close == std::string::npos ? "" : t.substr(close + 1));
+	}
+	std::string n;
+	bool space = false;
+	for (char ch : t) {
+		if (std::isspace(static_cast<unsigned char>(ch))) {
+			space = true;
+			continue;
+		}
+		if (space && !n.empty())
+			n += ' ';
+		space = false;
+		n += ch;
+	}
+	if (n.rfind("pg_catalog.", 0) == 0)
+		n = n.substr(11);
+	static const struct {
+		const char *name;
+		PgKind kind;
+	} kNames[] = {
+		{"bool", PgKind::Bool}, {"boolean", PgKind::Bool}, {"smallint", PgKind::Int2}, {"int2", PgKind::Int2},
+		{"integer", PgKind::Int4}, {"int", PgKind::Int4}, {"int4", PgKind::Int4}, {"bigint", PgKind::Int8},
+		{"int8", PgKind::Int8}, {"numeric", PgKind::Numeric}, {"decimal", PgKind::Numeric}, {"real", PgKind::Float4},
+		{"float4", PgKind::Float4}, {"double precision", PgKind::Float8}, {"float8", PgKind::Float8},
+		{"float", PgKind::Float8}, {"text", PgKind::Text}, {"varchar", PgKind::Varchar},
+		{"character varying", PgKind::Varchar}, {"char", PgKind::Char}, {"character", PgKind::Char},
+		{"bpchar", PgKind::Char}, {"bytea", PgKind::Bytea}, {"bit", PgKind::Bit}, {"varbit", PgKind::Varbit},
+		{"bit varying", PgKind::Varbit}, {"date", PgKind::Date}, {"time", PgKind::Time},
+		{"time without time zone", PgKind::Time}, {"timestamp", PgKind::Timestamp},
+		{"timestamp without time zone", PgKind::Timestamp}, {"timestamptz", PgKind::Timestamptz},
+		{"timestamp with time zone", PgKind::Timestamptz}, {"json", PgKind::Jsonb}, {"jsonb", PgKind::Jsonb},
+		{"uuid", PgKind::Uuid}, {"inet", PgKind::Inet}, {"cidr", PgKind::Inet}};
+	for (const auto &e : kNames)
+		if (n == e.name)
+			return e.kind;
+	return std::nullopt;
+}
+
 PgColumnType DefaultPgType(const mysql::SourceColumn &c)
 {
 	const std::string t = Lower(c.data_type);

@@ -50,6 +50,15 @@ enum class PgKind {
 /* "bool", "int4", ... for messages and tests. */
 const char *PgKindName(PgKind kind);
 
+/*
+ * The kind of a PostgreSQL type named by a rule ("text", "varchar(20)",
+ * "timestamp with time zone", "int8"); nullopt for a type synchdb has no
+ * rendering of its own for (an extension's type such as PostGIS's
+ * geometry, a domain): values then go to its input function in the form
+ * of the column's default type.
+ */
+std::optional<PgKind> PgKindOfTypeName(std::string_view type);
+
 struct PgColumnType {
 	std::string sql; /* as written in CREATE TABLE: "integer", "numeric(10,2)", "timestamp(3) without time zone" */
 	PgKind kind;

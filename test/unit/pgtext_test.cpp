@@ -506,7 +506,7 @@ TEST(PgTextSnapshot, SelectExpressions)
 	EXPECT_EQ(SnapshotSelectExpr(c), "CAST(`b` AS UNSIGNED) AS `b`");
 	c.name = "g";
 	c.data_type = "polygon";
-	EXPECT_EQ(SnapshotSelectExpr(c), "SUBSTRING(`g`, 5) AS `g`");
+	EXPECT_EQ(SnapshotSelectExpr(c), "`g`"); /* internal form: SRID then WKB */
 }
 
 TEST(PgTextSnapshot, NullAndStrings)
@@ -571,7 +571,14 @@ TEST(PgTextSnapshot, BinaryAndGeometry)
 {
 	EXPECT_EQ(Snap(std::string_view("\x00\xFF", 2), Conv("binary", "binary(2)")), "\\x00ff");
 	EXPECT_EQ(Snap("", Conv("blob", "blob")), "\\x");
-	EXPECT_EQ(Snap(std::string_view("\x01\x01\0\0\0", 5), Conv("point", "point")), "\\x0101000000");
+	/* Snapshot geometries arrive as SRID (4 bytes LE) + WKB; bytea keeps the WKB. */
+	EXPECT_EQ(Snap(std::string_view("\xE6\x10\0\0\x01\x01\0\0\0", 9), Conv("point", "point")), "\\x0101000000");
+	/* Mapped to text: hex EWKB with the SRID (4326 = 0x10E6). */
+	ColumnConversion t = Conv("point", "point");
+	t.kind = PgKind::Text;
+	EXPECT_EQ(Snap(std::string_view("\xE6\x10\0\0\x01\x01\0\0\0", 9), t), "0101000020e6100000");
+	EXPECT_EQ(Snap(std::string_view("\0\0\0\0\x01\x01\0\0\0", 9), t), "0101000000");
+	EXPECT_EQ(Thrown([&] { Snap("ab", t); }).sqlstate(), sqlstate::kDataException);
 	EXPECT_EQ(Snap("12345678-9abc-1def-8123-456789abcdef", Conv("uuid", "uuid")),
 			  "12345678-9abc-1def-8123-456789abcdef");
 	EXPECT_EQ(Snap("::ffff:1.2.3.4", Conv("inet6", "inet6")), "::ffff:1.2.3.4");
@@ -657,4 +664,52 @@ TEST(PgTextBinlogRegression, FixedBinaryGetsItsTrailingZerosBack)
 	v.SetView(std::string_view("\x12\x3e\x45\x67\xe8\x9b\x12\xd3\xa4\x56\x42\x66\x14\x17\x40", 15));
 	ASSERT_TRUE(synchdb::BinlogValueToPgText(v, c, out));
 	EXPECT_EQ(out, "123e4567-e89b-12d3-a456-426614174000");
+}
+
+TEST(PgTextGeometry, EwkbRoundTrip)
+{
+	/* POINT(1 2), little-endian WKB. */
+	std::string wkb("\x01\x01\0\0\0", 5);
+	wkb.append(std::string("\0\0\0\0\0\0\xF0\x3F", 8));
+	wkb.append(std::string("\0\0\0\0\0\0\0\x40", 8));
+	std::string hex;
+	AppendEwkbHex(hex, wkb, 4326);
+	EXPECT_EQ(hex.substr(0, 18), "0101000020e6100000");
+	std::string back;
+	uint32_t srid = 1;
+	ASSERT_TRUE(SplitEwkbHex(hex, back, srid));
+	EXPECT_EQ(srid, 4326u);
+	EXPECT_EQ(back, wkb);
+	/* Big-endian WKB keeps its byte order. */
+	std::string be("\x00\0\0\0\x01", 5);
+	be.append(std::string(16, '\0'));
+	hex.clear();
+	AppendEwkbHex(hex, be, 3857);
+	EXPECT_EQ(hex.substr(0, 18), "002000000100000f11");
+	ASSERT_TRUE(SplitEwkbHex(hex, back, srid));
+	EXPECT_EQ(srid, 3857u);
+	EXPECT_EQ(back, be);
+	/* No SRID: plain WKB. */
+	hex.clear();
+	AppendEwkbHex(hex, wkb, 0);
+	ASSERT_TRUE(SplitEwkbHex(hex, back, srid));
+	EXPECT_EQ(srid, 0u);
+	EXPECT_EQ(back, wkb);
+	EXPECT_FALSE(SplitEwkbHex("zz", back, srid));
+	EXPECT_FALSE(SplitEwkbHex("0501000000", back, srid));
+}
+
+TEST(PgTextGeometry, Base64)
+{
+	auto b64 = [](std::string_view s) {
+		std::string out;
+		AppendBase64(out, s);
+		return out;
+	};
+	EXPECT_EQ(b64(""), "");
+	EXPECT_EQ(b64("f"), "Zg==");
+	EXPECT_EQ(b64("fo"), "Zm8=");
+	EXPECT_EQ(b64("foo"), "Zm9v");
+	EXPECT_EQ(b64("foob"), "Zm9vYg==");
+	EXPECT_EQ(b64(std::string_view("\xff\xfe\x00", 3)), "//4A");
 }

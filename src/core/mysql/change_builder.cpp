@@ -214,7 +214,7 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 			       "): " + std::string(stmt.substr(0, 200)));
 		return;
 	}
-	auto plan = PlanSchemaChange(st, *tables_, srcdb_, filter_);
+	auto plan = PlanSchemaChange(st, *tables_, srcdb_, filter_, mapping_.get());
 	if (!plan) {
 		if (mentions_us) {
 			/* Nothing to do for the replica (an index, a view, a grant, ...): counted, not logged. */

@@ -39,6 +39,8 @@ public:
 	void OnEvent(const binlog::Event &e, binlog::Decoder &decoder);
 
 	const SourcePosition &Position() const { return cur_; }
+	/* The user's rules, applied to tables that DDL creates or changes. */
+	void SetMapping(std::shared_ptr<const Mapping> mapping) { mapping_ = std::move(mapping); }
 
 private:
 	void Handle(const binlog::Event &ev);
@@ -50,6 +52,7 @@ private:
 
 	std::string srcdb_;
 	std::vector<TableName> filter_;
+	std::shared_ptr<const Mapping> mapping_;
 	std::string who_;
 	SourcePosition cur_;
 	Emit emit_;

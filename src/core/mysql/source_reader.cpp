@@ -118,7 +118,7 @@ void SourceReader::Run() noexcept
 void SourceReader::RunOrThrow()
 {
 	Connection conn(config_.endpoint);
-	tables_ = config_.known_tables && !config_.snapshot_with_data.has_value() ? MakeTableSet(*config_.known_tables)
+	tables_ = config_.known_tables && !config_.snapshot_with_data.has_value() ? MakeTableSet(*config_.known_tables, config_.mapping.get())
 	                                                                          : ReadTables(conn);
 	Msg m{};
 	m.type = MsgType::Tables;
@@ -146,7 +146,7 @@ void SourceReader::RunOrThrow()
 std::shared_ptr<const TableSet> SourceReader::ReadTables(Connection &conn)
 {
 	auto tables = ReadSourceTables(conn, config_.srcdb, config_.filter);
-	return MakeTableSet(std::move(tables));
+	return MakeTableSet(std::move(tables), config_.mapping.get());
 }
 
 SourcePosition SourceReader::CurrentPosition(Connection &conn)
@@ -331,6 +331,7 @@ void SourceReader::Stream(SourcePosition pos)
 		if (flush)
 			Flush();
 	});
+	builder.SetMapping(config_.mapping);
 
 	while (!stop_) {
 		closer.ev = mariadb_rpl_fetch(rpl, closer.ev);

@@ -40,6 +40,8 @@ struct ReaderConfig {
 	std::optional<SourcePosition> start; /* stream from here (when no snapshot) */
 	/* Definitions current at start (schema history); read from information_schema when absent. */
 	std::optional<std::vector<SourceTable>> known_tables;
+	/* The user's rules (rule file and object map); null for the defaults. */
+	std::shared_ptr<const Mapping> mapping;
 	uint32_t replica_server_id = 0;
 	size_t batch_rows = 512;
 	size_t copy_chunk_bytes = 64 * 1024;
