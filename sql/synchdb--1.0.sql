@@ -91,3 +91,62 @@ REVOKE ALL ON synchdb_state_view FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_stats() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_translate_datatype(text, text, bigint, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON synchdb_stats_view FROM PUBLIC;
+
+-- Object mapping: rules kept in a table instead of (or beside) a rule file.
+CREATE TABLE synchdb_objmap (
+    name    text NOT NULL,
+    objtype text NOT NULL CHECK (objtype IN ('table', 'column', 'datatype', 'transform')),
+    enabled boolean NOT NULL DEFAULT true,
+    srcobj  text NOT NULL,
+    dstobj  text NOT NULL,
+    PRIMARY KEY (name, objtype, srcobj)
+);
+REVOKE ALL ON synchdb_objmap FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('synchdb_objmap', '');
+
+-- What each replicated column became: written by the connector workers of this database.
+CREATE TABLE synchdb_attribute (
+    name            text NOT NULL,
+    type            text NOT NULL,
+    attrelid        oid NOT NULL,
+    attnum          smallint NOT NULL,
+    ext_tbname      text NOT NULL,
+    ext_attname     text NOT NULL,
+    ext_atttypename text NOT NULL,
+    mapped_typename text,
+    transform       text,
+    PRIMARY KEY (name, type, attrelid, attnum)
+);
+REVOKE ALL ON synchdb_attribute FROM PUBLIC;
+
+CREATE VIEW synchdb_att_view AS
+SELECT a.name, a.type, a.attnum, a.ext_tbname,
+       n.nspname || '.' || c.relname AS pg_tbname,
+       a.ext_attname, pa.attname::text AS pg_attname,
+       a.ext_atttypename, format_type(pa.atttypid, pa.atttypmod) AS pg_atttypename,
+       a.transform
+FROM synchdb_attribute a
+LEFT JOIN pg_class c ON c.oid = a.attrelid
+LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attribute pa ON pa.attrelid = a.attrelid AND pa.attnum = a.attnum AND NOT pa.attisdropped
+ORDER BY a.name, a.ext_tbname, a.attnum;
+REVOKE ALL ON synchdb_att_view FROM PUBLIC;
+
+CREATE FUNCTION synchdb_add_objmap(name text, objtype text, srcobj text, dstobj text)
+RETURNS int
+AS 'MODULE_PATHNAME', 'synchdb_add_objmap'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_del_objmap(name text, objtype text, srcobj text)
+RETURNS int
+AS 'MODULE_PATHNAME', 'synchdb_del_objmap'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_reload_objmap(name text)
+RETURNS int
+AS 'MODULE_PATHNAME', 'synchdb_reload_objmap'
+LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION synchdb_add_objmap(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_del_objmap(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_reload_objmap(text) FROM PUBLIC;

@@ -883,4 +883,43 @@ void AppendCopyNull(std::string &out)
 	out += "\\N";
 }
 
+bool ParseCopyTextRow(std::string_view text, size_t &pos, CopyRowSink &sink, std::string &scratch)
+{
+	if (pos >= text.size())
+		return false;
+	for (;;) {
+		size_t start = pos;
+		size_t end = text.find_first_of("\t\n", pos);
+		if (end == std::string_view::npos)
+			end = text.size();
+		std::string_view field = text.substr(start, end - start);
+		if (field == "\\N")
+			sink.Null();
+		else if (field.find('\\') == std::string_view::npos)
+			sink.Value(field);
+		else {
+			scratch.clear();
+			for (size_t i = 0; i < field.size(); i++) {
+				if (field[i] != '\\' || i + 1 == field.size()) {
+					scratch += field[i];
+					continue;
+				}
+				switch (field[++i]) {
+				case 't': scratch += '\t'; break;
+				case 'n': scratch += '\n'; break;
+				case 'r': scratch += '\r'; break;
+				case 'b': scratch += '\b'; break;
+				case 'f': scratch += '\f'; break;
+				case 'v': scratch += '\v'; break;
+				default: scratch += field[i]; break;
+				}
+			}
+			sink.Value(scratch);
+		}
+		pos = end + 1;
+		if (end >= text.size() || text[end] == '\n')
+			return true;
+	}
+}
+
 }  // namespace synchdb

@@ -111,6 +111,20 @@ bool TemporalTextIsRepresentable(std::string_view text, PgKind kind);
 void AppendCopyField(std::string &out, std::string_view value);
 void AppendCopyNull(std::string &out);
 
+/*
+ * Read back one row of COPY text written by AppendCopyField/AppendCopyNull
+ * (tab-separated, newline-terminated) from text at pos, into fields
+ * (each value unescaped, nullopt-like NULL flagged by the callback's
+ * length -1).  Returns false at the end of text.  Used where snapshot rows
+ * cannot go through COPY (tables with transform expressions).
+ */
+struct CopyRowSink {
+	virtual ~CopyRowSink() = default;
+	virtual void Null() = 0;
+	virtual void Value(std::string_view v) = 0;
+};
+bool ParseCopyTextRow(std::string_view text, size_t &pos, CopyRowSink &sink, std::string &scratch);
+
 /* Bytes as bytea hex input: "\x0aff". */
 void AppendByteaHex(std::string &out, std::string_view bytes);
 

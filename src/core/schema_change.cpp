@@ -203,7 +203,7 @@ void PlanAlter(const ddl::AlterTable &alter, TableSet &set, int idx, const std::
 
 }  // namespace
 
-PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale)
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping)
 {
 	std::string written = type;
 	while (!written.empty() && written.back() == ' ')
@@ -226,7 +226,15 @@ PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t 
 	}
 	if (st.kind != ddl::StatementKind::CreateTable || st.create.columns.size() != 1)
 		throw Error(sqlstate::kInvalidParameterValue, "invalid MySQL data type " + Quoted(written));
-	return DefaultPgType(ddl::ToSourceColumn(st.create.columns[0]));
+	mysql::SourceColumn col = ddl::ToSourceColumn(st.create.columns[0]);
+	if (!mapping)
+		return DefaultPgType(col);
+	/* The connector's type rules (a type rule can only match by type: no table or column is named). */
+	mysql::SourceTable t;
+	t.db = "\x01";
+	t.name = "\x01";
+	t.columns.push_back(std::move(col));
+	return MakeTableInfo(std::move(t), mapping).pg_types[0];
 }
 
 std::string CreateTableSql(const TableInfo &t)

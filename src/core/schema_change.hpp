@@ -47,7 +47,8 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
  * "enum('a','b')"), length and scale as in information_schema, -1 or 0 for
  * none.  An unknown type is an error, never a silent text.
  */
-PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale);
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale,
+                               const Mapping *mapping = nullptr);
 
 /* CREATE TABLE IF NOT EXISTS for a destination table (columns, defaults, NOT NULL, primary key). */
 std::string CreateTableSql(const TableInfo &t);

@@ -8,14 +8,17 @@
  *   destructors, and are called through PgCall from the C++ methods.
  */
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/mysql/schema_json.hpp"
 #include "core/schema_change.hpp"
 #include "core/typemap.hpp"
 #include "pg/apply.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "pg/transform.hpp"
 
 #include <cstring>
+#include <map>
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -25,6 +28,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
+#include "parser/parse_type.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 }
@@ -46,6 +50,11 @@ struct Applier::RelState {
 	Oid *ioparams;
 	int32 *typmods;
 	const char *name;    /* "schema"."table" for messages */
+	/* Transform expressions (nullptr when the table has none). */
+	const PreparedTransform *const *xfs; /* per source column, nullptr: none */
+	ExprState **xstates;
+	ParamListInfo xparams;
+	ExprContext *xecontext;
 };
 
 namespace {
@@ -61,7 +70,8 @@ MemoryContext ApplyContext()
 }
 
 /* Open a relation with an executor state, as the logical replication worker does. */
-void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *name, RelState *rs)
+void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *name, const PreparedTransform *const *xfs,
+              RelState *rs)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	rs->rel = table_open(relid, RowExclusiveLock);
@@ -100,10 +110,29 @@ void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *nam
 			                        "'always'.")));
 		rs->attnums[i] = att;
 		Form_pg_attribute attr = TupleDescAttr(desc, att - 1);
+		Oid intype = attr->atttypid;
+		int32 intypmod = attr->atttypmod;
+		if (xfs && xfs[i]) {
+			/* The value arrives in the transform's input type; the expression makes the column's. */
+			intype = xfs[i]->intype;
+			intypmod = xfs[i]->intypmod;
+		}
 		Oid infunc;
-		getTypeInputInfo(attr->atttypid, &infunc, &rs->ioparams[i]);
+		getTypeInputInfo(intype, &infunc, &rs->ioparams[i]);
 		fmgr_info_cxt(infunc, &rs->infuncs[i], TopTransactionContext);
-		rs->typmods[i] = attr->atttypmod;
+		rs->typmods[i] = intypmod;
+	}
+	rs->xfs = xfs;
+	if (xfs) {
+		/* Instantiated once per transaction; evaluated per value with $1..$3 as parameters. */
+		rs->xstates = (ExprState **) palloc0(sizeof(ExprState *) * ncols);
+		for (int i = 0; i < ncols; i++)
+			if (xfs[i])
+				rs->xstates[i] = ExecInitExpr(xfs[i]->expr, NULL);
+		rs->xparams = makeParamList(3);
+		rs->xparams->numParams = 3;
+		rs->xecontext = CreateExprContext(rs->estate);
+		rs->xecontext->ecxt_param_list_info = rs->xparams;
 	}
 	MemoryContextSwitchTo(old);
 }
@@ -123,17 +152,41 @@ struct ApplyErrorContext {
 	RelState *rs;
 	int column; /* source column index, -1 when not converting */
 	const char *what;
+	bool in_transform; /* evaluating the column's transform expression */
+	const char *where; /* the value's position in the source */
 };
 
 void ApplyErrorCallback(void *arg)
 {
 	ApplyErrorContext *c = (ApplyErrorContext *) arg;
-	if (c->column >= 0)
-		errcontext("synchdb: %s, column \"%s\" of %s", c->what,
+	if (c->column >= 0 && c->in_transform)
+		errcontext("synchdb: %s, transform expression of column \"%s\" of %s (%s), value %s", c->what,
 		           NameStr(TupleDescAttr(RelationGetDescr(c->rs->rel), c->rs->attnums[c->column] - 1)->attname),
-		           c->rs->name);
+		           c->rs->name, c->rs->xfs[c->column]->origin, c->where ? c->where : "");
+	else if (c->column >= 0)
+		errcontext("synchdb: %s, column \"%s\" of %s, value %s", c->what,
+		           NameStr(TupleDescAttr(RelationGetDescr(c->rs->rel), c->rs->attnums[c->column] - 1)->attname),
+		           c->rs->name, c->where ? c->where : "");
 	else
 		errcontext("synchdb: %s, table %s", c->what, c->rs->name);
+}
+
+/* Scratch for a geometry's transform parameters; static, so no C++ object lives on a frame that may longjmp. */
+std::string xf_wkb_base64;
+
+/* Hex EWKB text -> base64 WKB in xf_wkb_base64 and the SRID; false if the text is not EWKB. No PostgreSQL calls. */
+bool SpatialParams(const char *p, size_t n, uint32_t *srid) noexcept
+{
+	try {
+		std::string wkb;
+		if (!SplitEwkbHex(std::string_view(p, n), wkb, *srid))
+			return false;
+		xf_wkb_base64.clear();
+		AppendBase64(xf_wkb_base64, wkb);
+		return true;
+	} catch (...) {
+		return false;
+	}
 }
 
 ApplyErrorContext *current_apply_context = nullptr;
@@ -149,20 +202,60 @@ void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot)
 	}
 	for (int i = 0; i < rs->ncols; i++) {
 		int a = rs->attnums[i] - 1;
-		if (row->IsNull(i))
+		const PreparedTransform *xf = rs->xfs ? rs->xfs[i] : NULL;
+		if (row->IsNull(i) && !xf)
 			continue;
-		const RowData::Field &f = row->fields[i];
-		const char *p = row->buf.data() + f.offset;
-		if (memchr(p, '\0', f.length))
-			ereport(ERROR, (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
-			                errmsg("value of column \"%s\" of %s contains a NUL byte, which PostgreSQL cannot store",
-			                       NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname), rs->name),
-			                errhint("Map the column to bytea, or remove the NUL bytes on the source.")));
-		char *s = pnstrdup(p, f.length);
+		Datum value = (Datum) 0;
+		bool isnull = row->IsNull(i);
+		const char *p = NULL;
+		int len = 0;
 		if (current_apply_context)
 			current_apply_context->column = i;
-		slot->tts_values[a] = InputFunctionCall(&rs->infuncs[i], s, rs->ioparams[i], rs->typmods[i]);
-		slot->tts_isnull[a] = false;
+		if (!isnull) {
+			const RowData::Field &f = row->fields[i];
+			p = row->buf.data() + f.offset;
+			len = f.length;
+			if (memchr(p, '\0', len))
+				ereport(ERROR, (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				                errmsg("value of column \"%s\" of %s contains a NUL byte, which PostgreSQL cannot store",
+				                       NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname), rs->name),
+				                errhint("Map the column to bytea, or remove the NUL bytes on the source.")));
+			char *s = pnstrdup(p, len);
+			value = InputFunctionCall(&rs->infuncs[i], s, rs->ioparams[i], rs->typmods[i]);
+		}
+		if (xf) {
+			ParamExternData *prm = rs->xparams->params;
+			prm[0].value = value;
+			prm[0].isnull = isnull;
+			prm[0].pflags = PARAM_FLAG_CONST;
+			prm[0].ptype = xf->intype;
+			prm[1].value = (Datum) 0;
+			prm[1].isnull = true;
+			prm[1].pflags = PARAM_FLAG_CONST;
+			prm[1].ptype = TEXTOID;
+			prm[2].value = (Datum) 0;
+			prm[2].isnull = true;
+			prm[2].pflags = PARAM_FLAG_CONST;
+			prm[2].ptype = INT4OID;
+			if (xf->spatial && !isnull) {
+				uint32_t srid = 0;
+				if (!SpatialParams(p, len, &srid))
+					ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+					                errmsg("value of geometry column \"%s\" of %s is not a geometry synchdb can read",
+					                       NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname), rs->name)));
+				prm[1].value = PointerGetDatum(cstring_to_text_with_len(xf_wkb_base64.data(), (int) xf_wkb_base64.size()));
+				prm[1].isnull = false;
+				prm[2].value = Int32GetDatum((int32) srid);
+				prm[2].isnull = false;
+			}
+			if (current_apply_context)
+				current_apply_context->in_transform = true;
+			value = ExecEvalExpr(rs->xstates[i], rs->xecontext, &isnull);
+			if (current_apply_context)
+				current_apply_context->in_transform = false;
+		}
+		slot->tts_values[a] = value;
+		slot->tts_isnull[a] = isnull;
 	}
 	if (current_apply_context)
 		current_apply_context->column = -1;
@@ -193,12 +286,13 @@ bool FindOldC(RelState *rs, const RowData *before)
 	return RelationFindReplTupleSeq(rs->rel, LockTupleExclusive, rs->oldslot, rs->foundslot);
 }
 
-void ApplyChangeC(RelState *rs, const Msg *m)
+void ApplyChangeC(RelState *rs, const Msg *m, const char *where)
 {
 	ApplyErrorContext ctx = {rs, -1,
 	                         m->kind == ChangeKind::Insert   ? "applying an INSERT"
 	                         : m->kind == ChangeKind::Update ? "applying an UPDATE"
-	                                                         : "applying a DELETE"};
+	                                                         : "applying a DELETE",
+	                         false, where};
 	ErrorContextCallback cb;
 	cb.callback = ApplyErrorCallback;
 	cb.arg = &ctx;
@@ -336,7 +430,8 @@ uint64 CopyTableC(Oid relid, List *attnames, CopyFeed *feed)
 /* ---------------------------------------------------------------- Applier */
 
 Applier::Applier(std::string defdb, std::string connector, std::string incarnation)
-	: defdb_(std::move(defdb)), connector_(std::move(connector)), incarnation_(std::move(incarnation))
+	: defdb_(std::move(defdb)), connector_(std::move(connector)), incarnation_(std::move(incarnation)),
+	  transforms_(std::make_unique<Transforms>())
 {
 }
 
@@ -366,6 +461,19 @@ void Applier::Prepare()
 		         " PRIMARY KEY (dbname, connector))");
 		/* Schema history: the source definitions current at the stored position. */
 		spi.Exec("ALTER TABLE _synchdb.offsets ADD COLUMN IF NOT EXISTS tables text");
+		/*
+		 * Column map (source -> destination): the extension's synchdb_attribute
+		 * when synchdb is installed in this database, else a table of our own.
+		 */
+		if (spi.Exec("SELECT 1 FROM pg_extension WHERE extname = 'synchdb'", {}, true) > 0)
+			attr_table_ = ExtensionSchema() + ".synchdb_attribute";
+		else {
+			spi.Exec("CREATE TABLE IF NOT EXISTS _synchdb.attribute ("
+			         " name text NOT NULL, type text NOT NULL, attrelid oid NOT NULL, attnum smallint NOT NULL,"
+			         " ext_tbname text NOT NULL, ext_attname text NOT NULL, ext_atttypename text NOT NULL,"
+			         " mapped_typename text, transform text, PRIMARY KEY (name, type, attrelid, attnum))");
+			attr_table_ = "_synchdb.attribute";
+		}
 	}
 	PgCall([] {
 		PopActiveSnapshot();
@@ -394,6 +502,8 @@ StoredOffset Applier::LoadOffset()
 			off.pos.ts_sec = static_cast<uint32_t>(std::stoul(spi.Value(0, 4).value_or("0")));
 			off.snapshot_done = spi.Value(0, 5).value_or("f") == "t";
 			off.tables_json = spi.Value(0, 6).value_or("");
+			where_ = "in the source transaction after binlog position " + off.pos.file + ":" +
+			         std::to_string(off.pos.pos);
 		}
 	}
 	PgCall([] {
@@ -431,6 +541,7 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 		/* Connectors replicating into the same schema must not race on CREATE ... IF NOT EXISTS. */
 		for (const TableInfo &t : *tables_)
 			spi.Exec("SELECT pg_advisory_xact_lock(hashtext('synchdb schema ' || $1))", {t.pg_schema});
+		ReconcileDestination(spi);
 		for (const TableInfo &t : *tables_) {
 			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
 			const std::string sql = CreateTableSql(t);
@@ -438,6 +549,7 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 			if (truncate)
 				spi.Exec("TRUNCATE " + t.QualifiedPgName());
 		}
+		WriteAttributes(spi);
 	}
 	PgCall([] { PopActiveSnapshot(); });
 	ResolveTables();
@@ -453,9 +565,10 @@ void Applier::ApplySchemaChange(const Msg &m)
 		Spi spi;
 		for (const std::string &sql : m.sql)
 			spi.Exec(sql);
+		tables_ = m.tables;
+		WriteAttributes(spi);
 	}
 	PgCall([] { PopActiveSnapshot(); });
-	tables_ = m.tables;
 	tables_dirty_ = true;
 	ResolveTables();
 	stats_.ddls++;
@@ -471,6 +584,111 @@ void Applier::ResolveTables()
 		relids_.push_back(relid);
 	}
 	rels_.assign(tables_->size(), nullptr);
+	transforms_->Prepare(*tables_, relids_);
+}
+
+void Applier::ReconcileDestination(Spi &spi)
+{
+	struct Existing {
+		std::string schema, table;
+		std::map<std::string, std::pair<std::string, std::string>> columns; /* source column -> (pg name, mapped type) */
+	};
+	std::map<std::string, Existing> existing;
+	uint64_t n = spi.Exec("SELECT a.ext_tbname, a.ext_attname, n.nspname, c.relname, coalesce(pa.attname::text, ''), "
+	                      "coalesce(a.mapped_typename, '') FROM " + attr_table_ +
+	                          " a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+	                          "LEFT JOIN pg_attribute pa ON pa.attrelid = a.attrelid AND pa.attnum = a.attnum "
+	                          "AND NOT pa.attisdropped WHERE a.name = $1",
+	                      {connector_}, true);
+	for (uint64_t i = 0; i < n; i++) {
+		Existing &e = existing[spi.Value(i, 0).value_or("")];
+		e.schema = spi.Value(i, 2).value_or("");
+		e.table = spi.Value(i, 3).value_or("");
+		e.columns[spi.Value(i, 1).value_or("")] = {spi.Value(i, 4).value_or(""), spi.Value(i, 5).value_or("")};
+	}
+	for (const TableInfo &t : *tables_) {
+		auto it = existing.find(t.SourceName());
+		if (it == existing.end())
+			continue;
+		const Existing &e = it->second;
+		std::vector<std::string> done;
+		if (e.schema != t.pg_schema || e.table != t.pg_table) {
+			spi.Exec("SELECT to_regclass($1) IS NOT NULL", {t.QualifiedPgName()}, true);
+			if (spi.Value(0, 0).value_or("f") == "t")
+				throw Error(sqlstate::kDuplicateObject,
+				            "connector " + Quoted(connector_) + ": cannot move table " + QuotePgIdent(e.schema) + "." +
+				                QuotePgIdent(e.table) + " (source " + t.SourceName() + ") to " + t.QualifiedPgName() +
+				                ", which already exists",
+				            "The rules name a new destination for the table.",
+				            "Drop or rename the existing table " + t.QualifiedPgName() + ", or change the rule.");
+			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
+			if (e.schema != t.pg_schema)
+				spi.Exec("ALTER TABLE " + QuotePgIdent(e.schema) + "." + QuotePgIdent(e.table) + " SET SCHEMA " +
+				         QuotePgIdent(t.pg_schema));
+			if (e.table != t.pg_table)
+				spi.Exec("ALTER TABLE " + QuotePgIdent(t.pg_schema) + "." + QuotePgIdent(e.table) + " RENAME TO " +
+				         QuotePgIdent(t.pg_table));
+			done.push_back("table " + QuotePgIdent(e.schema) + "." + QuotePgIdent(e.table) + " -> " +
+			               t.QualifiedPgName());
+		}
+		for (size_t i = 0; i < t.source.columns.size(); i++) {
+			auto c = e.columns.find(t.source.columns[i].name);
+			if (c == e.columns.end() || c->second.first.empty())
+				continue;
+			const std::string &cur = c->second.first;
+			const std::string &mapped = c->second.second;
+			const std::string col = QuotePgIdent(t.pg_columns[i]);
+			if (cur != t.pg_columns[i]) {
+				spi.Exec("ALTER TABLE " + t.QualifiedPgName() + " RENAME COLUMN " + QuotePgIdent(cur) + " TO " + col);
+				done.push_back("column " + QuotePgIdent(cur) + " -> " + col);
+			}
+			if (!mapped.empty() && mapped != t.pg_types[i].sql) {
+				spi.Exec("ALTER TABLE " + t.QualifiedPgName() + " ALTER COLUMN " + col + " TYPE " + t.pg_types[i].sql +
+				         " USING " + col + "::" + t.pg_types[i].sql);
+				done.push_back("column " + col + " " + mapped + " -> " + t.pg_types[i].sql);
+			}
+		}
+		if (!done.empty()) {
+			std::string msg;
+			for (const auto &d : done)
+				msg += (msg.empty() ? "" : ", ") + d;
+			const char *conn = connector_.c_str();
+			const char *m = msg.c_str();
+			const std::string src = t.SourceName();
+			const char *sp = src.c_str();
+			PgCall([&] {
+				ereport(LOG, (errmsg("synchdb connector \"%s\": destination of %s follows the rules: %s", conn, sp, m)));
+			});
+		}
+	}
+}
+
+void Applier::WriteAttributes(Spi &spi)
+{
+	json::Value rows = json::Value::MakeArray();
+	for (const TableInfo &t : *tables_) {
+		for (size_t i = 0; i < t.source.columns.size(); i++) {
+			const auto &c = t.source.columns[i];
+			json::Value r = json::Value::MakeObject();
+			r.Set("t", json::Value::MakeString(t.SourceName()));
+			r.Set("s", json::Value::MakeString(t.pg_schema));
+			r.Set("r", json::Value::MakeString(t.pg_table));
+			r.Set("c", json::Value::MakeString(c.name));
+			r.Set("p", json::Value::MakeString(t.pg_columns[i]));
+			r.Set("y", json::Value::MakeString(c.column_type.empty() ? c.data_type : c.column_type));
+			r.Set("m", json::Value::MakeString(t.pg_types[i].sql));
+			r.Set("x", json::Value::MakeString(t.transforms[i].written));
+			rows.Push(std::move(r));
+		}
+	}
+	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1", {connector_});
+	spi.Exec("INSERT INTO " + attr_table_ +
+	             " (name, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, transform) "
+	             "SELECT $1, 'mysql', c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
+	             "FROM json_to_recordset($2::json) AS r(t text, s text, r text, c text, p text, y text, m text, x text) "
+	             "JOIN pg_namespace n ON n.nspname = r.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.r "
+	             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = r.p AND NOT a.attisdropped",
+	         {connector_, json::Write(rows)});
 }
 
 Applier::RelState *Applier::OpenRel(int table)
@@ -487,7 +705,8 @@ Applier::RelState *Applier::OpenRel(int table)
 	const char *const *np = names.data();
 	int n = static_cast<int>(names.size());
 	const char *qn = qname.c_str();
-	PgCall([&] { OpenRelC(relid, np, n, qn, rs); });
+	const PreparedTransform *const *xfs = transforms_->ForTable(table);
+	PgCall([&] { OpenRelC(relid, np, n, qn, xfs, rs); });
 	rels_[table] = rs;
 	return rs;
 }
@@ -503,9 +722,59 @@ void Applier::CloseRels()
 	}
 }
 
+uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
+{
+	RelState *rs = OpenRel(table);
+	scratch_.type = MsgType::Change;
+	scratch_.kind = ChangeKind::Insert;
+	scratch_.table = table;
+	struct Sink : CopyRowSink {
+		RowData *row;
+		void Null() override { row->AddNull(); }
+		void Value(std::string_view v) override { row->AddValue(v); }
+	} sink;
+	sink.row = &scratch_.after;
+	const std::string source_name = (*tables_)[table].SourceName();
+	const Msg *mp = &scratch_;
+	uint64_t rows = 0;
+	for (;;) {
+		const Msg *m = source.Next(std::chrono::milliseconds(100));
+		if (!m) {
+			PgCall([] { CHECK_FOR_INTERRUPTS(); });
+			continue;
+		}
+		if (m->type == MsgType::CopyData && m->table == table) {
+			size_t pos = 0;
+			for (;;) {
+				scratch_.after.Clear();
+				if (!ParseCopyTextRow(m->text, pos, sink, copy_scratch_))
+					break;
+				where_ = "in snapshot row " + std::to_string(rows + 1) + " of table " + source_name;
+				const char *wp = where_.c_str();
+				PgCall([&] { ApplyChangeC(rs, mp, wp); });
+				rows++;
+			}
+			continue;
+		}
+		if (m->type == MsgType::CopyEnd && m->table == table)
+			break;
+		const bool lost = m->type == MsgType::SourceLost;
+		const std::string text =
+			m->type == MsgType::Error || lost ? m->text : std::string("unexpected message in the snapshot stream");
+		const char *tp = text.c_str();
+		PgCall([&] {
+			ereport(ERROR, (errcode(lost ? ERRCODE_CONNECTION_FAILURE : ERRCODE_DATA_EXCEPTION), errmsg("%s", tp)));
+		});
+	}
+	stats_.snapshot_rows += rows;
+	return rows;
+}
+
 uint64_t Applier::CopyTable(int table, MsgSource &source)
 {
 	BeginTxn();
+	if ((*tables_)[table].HasTransforms())
+		return InsertSnapshotRows(table, source);
 	const TableInfo &t = (*tables_)[table];
 	std::vector<const char *> names;
 	for (const auto &c : t.pg_columns)
@@ -554,7 +823,8 @@ void Applier::Apply(const Msg &m)
 	}
 	RelState *rs = OpenRel(m.table);
 	const Msg *mp = &m;
-	PgCall([&] { ApplyChangeC(rs, mp); });
+	const char *wp = where_.c_str();
+	PgCall([&] { ApplyChangeC(rs, mp, wp); });
 	switch (m.kind) {
 	case ChangeKind::Insert: stats_.inserts++; break;
 	case ChangeKind::Update: stats_.updates++; break;
@@ -597,6 +867,7 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 	stats_.txns++;
 	changes_in_txn_ = 0;
 	tables_dirty_ = false;
+	where_ = "in the source transaction after binlog position " + pos.file + ":" + std::to_string(pos.pos);
 }
 
 void Applier::Abort()

@@ -29,6 +29,8 @@
 
 namespace synchdb::pg {
 
+class Transforms;
+
 /* Where the COPY callback pulls snapshot data from (the worker's message cursor). */
 class MsgSource {
 public:
@@ -84,6 +86,12 @@ private:
 	RelState *OpenRel(int table);
 	void CloseRels();
 	void ResolveTables();
+	/* Snapshot rows of a table with transform expressions: row by row instead of COPY. */
+	uint64_t InsertSnapshotRows(int table, MsgSource &source);
+	/* Bring existing destination tables in line with the rules (renames, retypes), before CREATE IF NOT EXISTS. */
+	void ReconcileDestination(class Spi &spi);
+	/* Rewrite the connector's rows of synchdb_attribute from the current tables. */
+	void WriteAttributes(class Spi &spi);
 
 	std::string defdb_;
 	std::string connector_;
@@ -95,6 +103,11 @@ private:
 	ApplyStats stats_;
 	bool snapshot_done_ = false;
 	bool tables_dirty_ = false; /* the table definitions changed since the last commit */
+	std::unique_ptr<Transforms> transforms_;
+	std::string attr_table_;    /* where synchdb_attribute rows go in this database */
+	std::string where_;         /* the position of the values being applied, for messages */
+	Msg scratch_;               /* a snapshot row applied through the row path */
+	std::string copy_scratch_;
 };
 
 }  // namespace synchdb::pg

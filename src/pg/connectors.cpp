@@ -8,10 +8,12 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/mapping.hpp"
 #include "core/rule_file.hpp"
 #include "pg/guard.hpp"
 #include "pg/shmem.hpp"
 #include "pg/spi.hpp"
+#include "pg/transform.hpp"
 
 namespace synchdb::pg {
 
@@ -102,15 +104,51 @@ std::vector<std::string> ActiveConnectorNames()
 	return out;
 }
 
-void CheckConnInfoInPostgres(const ConnInfo &ci)
+void CheckConnInfoInPostgres(const ConnInfo &ci, const std::vector<ObjmapRow> &objmap)
 {
 	const char *dstdb = ci.dstdb.c_str();
 	Oid db = PgCall([&] { return get_database_oid(dstdb, true); });
 	if (!OidIsValid(db))
 		throw Error(sqlstate::kUndefinedObject, "destination database " + Quoted(ci.dstdb) + " does not exist", {},
 		            "Create it first with CREATE DATABASE " + ci.dstdb + ", or name an existing database.");
-	if (ci.HasRuleFile())
-		LoadRuleFile(ResolveRuleFilePath(ci.rulefile, DataDir), ci.rulefile);
+	LoadMapping(ci, objmap);
+}
+
+std::string SlotPayload(const std::string &data, const std::vector<ObjmapRow> &objmap)
+{
+	json::Value v = json::Parse(data);
+	v.Set("objmap", json::Parse(ObjmapToJson(objmap)));
+	return json::Write(v);
+}
+
+bool RequestReload(const std::string &name)
+{
+	auto row = LoadConnInfoRow(name);
+	if (!row)
+		throw UnknownConnector(name);
+	ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
+	std::vector<ObjmapRow> objmap = ReadObjmap(name);
+	CheckConnInfoInPostgres(ci, objmap);
+	std::string payload = SlotPayload(row->data, objmap);
+	if (payload.size() >= static_cast<size_t>(kConnInfoLen))
+		throw Error(sqlstate::kProgramLimitExceeded,
+		            "the object map of connector " + Quoted(name) + " is too large to hand to its worker (" +
+		                std::to_string(payload.size()) + " bytes with the definition, at most " +
+		                std::to_string(kConnInfoLen - 1) + ")",
+		            {}, "Use fewer object map rules, or move rules to the connector's rule file.");
+	SharedState *sh = SharedOrNull();
+	if (!sh)
+		return false;
+	bool running = false;
+	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	ConnectorSlot *s = FindSlot(sh, MyDatabaseId, name.c_str());
+	if (s && SlotRunning(s)) {
+		strlcpy(s->conninfo, payload.c_str(), sizeof(s->conninfo));
+		s->reload_requested = true;
+		running = true;
+	}
+	LWLockRelease(sh->lock);
+	return running;
 }
 
 int StartConnector(const std::string &name, SnapshotMode mode)
@@ -127,12 +165,15 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		                "\"; this version of synchdb runs MySQL and MariaDB sources (type \"mysql\") only.",
 		            "Keep the definition; it will start once synchdb supports " +
 		                std::string(ConnectorTypeDisplayName(ci.Type())) + ".");
-	CheckConnInfoInPostgres(ci);
-	if (row->data.size() >= static_cast<size_t>(kConnInfoLen))
+	std::vector<ObjmapRow> objmap = ReadObjmap(name);
+	CheckConnInfoInPostgres(ci, objmap);
+	const std::string payload = SlotPayload(row->data, objmap);
+	if (payload.size() >= static_cast<size_t>(kConnInfoLen))
 		throw Error(sqlstate::kProgramLimitExceeded,
-		            "definition of connector " + Quoted(name) + " is too large (" + std::to_string(row->data.size()) +
-		                " bytes, at most " + std::to_string(kConnInfoLen - 1) + ")",
-		            {}, "Shorten the table list: leave it empty to replicate every table of the source database.");
+		            "definition of connector " + Quoted(name) + " is too large (" + std::to_string(payload.size()) +
+		                " bytes with its object map, at most " + std::to_string(kConnInfoLen - 1) + ")",
+		            {}, "Shorten the table list (leave it empty to replicate every table of the source database), or "
+		                "move object map rules to the connector's rule file.");
 
 	char defdb[NAMEDATALEN];
 	PgCall([&] {
@@ -179,7 +220,8 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		s->last_skipped_ddl[0] = '\0';
 		strlcpy(s->connector_type, ci.connector.c_str(), sizeof(s->connector_type));
 		strlcpy(s->snapshot_mode, SnapshotModeName(mode), sizeof(s->snapshot_mode));
-		strlcpy(s->conninfo, row->data.c_str(), sizeof(s->conninfo));
+		strlcpy(s->conninfo, payload.c_str(), sizeof(s->conninfo));
+		s->reload_requested = false;
 		s->pid = 0;
 		s->launching = true;
 		s->state = ConnectorState::Initializing;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/conninfo.hpp"
+#include "core/mapping.hpp"
 
 namespace synchdb::pg {
 
@@ -33,8 +34,25 @@ void DeleteConnInfo(const std::string &name);
 void SetConnInfoActive(const std::string &name, bool active);
 std::vector<std::string> ActiveConnectorNames();
 
-/* Check what needs PostgreSQL: destination database exists, rule file parses. */
-void CheckConnInfoInPostgres(const ConnInfo &ci);
+/*
+ * Check what needs PostgreSQL: the destination database exists; the rule
+ * file and the object map rows make valid rules (types exist, expressions
+ * parse).
+ */
+void CheckConnInfoInPostgres(const ConnInfo &ci, const std::vector<ObjmapRow> &objmap = {});
+
+/*
+ * What the slot hands the worker: the definition (synchdb_conninfo.data)
+ * with the connector's enabled object map rows added as "objmap".
+ */
+std::string SlotPayload(const std::string &data, const std::vector<ObjmapRow> &objmap);
+
+/*
+ * synchdb_reload_objmap: validate the rules, hand the running worker the
+ * current object map and ask it to apply it.  Returns false when the
+ * connector is not running (the rules then apply at its next start).
+ */
+bool RequestReload(const std::string &name);
 
 /* Start the connector's worker; returns the worker's pid (0 if it already exited). */
 int StartConnector(const std::string &name, SnapshotMode mode);

@@ -11,16 +11,21 @@
 #include <malloc.h>
 
 #include <atomic>
+#include <cctype>
 #include <new>
 #include <stdexcept>
 
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/mapping.hpp"
 #include "core/schema_change.hpp"
 #include "pg/connectors.hpp"
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
 #include "pg/shmem.hpp"
+#include "pg/spi.hpp"
+#include "pg/transform.hpp"
 
 extern "C" {
 #include "utils/tuplestore.h"
@@ -120,6 +125,9 @@ PG_FUNCTION_INFO_V1(synchdb_get_state);
 PG_FUNCTION_INFO_V1(synchdb_guard_selftest);
 PG_FUNCTION_INFO_V1(synchdb_get_stats);
 PG_FUNCTION_INFO_V1(synchdb_translate_datatype);
+PG_FUNCTION_INFO_V1(synchdb_add_objmap);
+PG_FUNCTION_INFO_V1(synchdb_del_objmap);
+PG_FUNCTION_INFO_V1(synchdb_reload_objmap);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -151,6 +159,11 @@ Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
 		if (SharedOrNull())
 			StopConnectorWorker(name, kStopTimeoutMs);
 		DeleteConnInfo(name);
+		{
+			Spi spi;
+			spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_objmap WHERE name = $1", {name});
+			spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_attribute WHERE name = $1", {name});
+		}
 		ReleaseSlot(name);
 		return Int32GetDatum(0);
 	});
@@ -271,7 +284,23 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 Datum synchdb_translate_datatype(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
-		ConnectorType ct = ParseConnectorType(TextArg(fcinfo, 0, "connector"));
+		/* A connector type ('mysql': the defaults) or a connector's name (its rules too). */
+		const std::string first = TextArg(fcinfo, 0, "connector");
+		std::shared_ptr<const Mapping> mapping;
+		ConnectorType ct;
+		try {
+			ct = ParseConnectorType(first);
+		} catch (const Error &) {
+			auto row = LoadConnInfoRow(NormalizeConnectorName(first));
+			if (!row)
+				throw Error(sqlstate::kUndefinedObject,
+				            Quoted(first) + " is neither a connector type nor a connector of this database", {},
+				            "Give a connector type (mysql) for the default mapping, or a connector's name for the "
+				            "mapping its rules give.");
+			ConnInfo ci = ConnInfoFromJson(NormalizeConnectorName(first), json::Parse(row->data));
+			ct = ci.Type();
+			mapping = LoadMapping(ci, ReadObjmap(ci.name));
+		}
 		if (ct != ConnectorType::MySQL)
 			throw Error(sqlstate::kFeatureNotSupported,
 			            std::string("type translation for ") + ConnectorTypeDisplayName(ct) + " is not available yet",
@@ -280,9 +309,72 @@ Datum synchdb_translate_datatype(PG_FUNCTION_ARGS)
 		int64 length = PG_ARGISNULL(2) ? -1 : PG_GETARG_INT64(2);
 		int64 scale = PG_ARGISNULL(3) ? -1 : PG_GETARG_INT64(3);
 		/* precision: MySQL's types take their precision as the length argument; accepted for compatibility. */
-		PgColumnType pt = TranslateDatatype(type, length, scale);
+		PgColumnType pt = TranslateDatatype(type, length, scale, mapping.get());
 		const char *sql = pt.sql.c_str();
 		return PgCall([&] { return CStringGetTextDatum(sql); });
+	});
+}
+
+/*
+ * synchdb_add_objmap(name, objtype, srcobj, dstobj): add or replace (and
+ * enable) a rule of the connector's object map.
+ */
+Datum synchdb_add_objmap(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		ObjmapRow row{TextArg(fcinfo, 1, "objtype"), TextArg(fcinfo, 2, "srcobj"), TextArg(fcinfo, 3, "dstobj")};
+		for (auto &ch : row.objtype)
+			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+		RequireConnector(name);
+		ValidateObjmapRow(row, name);
+		/* The rule must also work with the others and against the catalogs. */
+		auto conn = LoadConnInfoRow(name);
+		ConnInfo ci = ConnInfoFromJson(name, json::Parse(conn->data));
+		std::vector<ObjmapRow> rows = ReadObjmap(name);
+		rows.push_back(row);
+		LoadMapping(ci, rows);
+		Spi spi;
+		spi.Exec("INSERT INTO " + ExtensionSchema() +
+		             ".synchdb_objmap (name, objtype, enabled, srcobj, dstobj) VALUES ($1, $2, true, $3, $4) "
+		             "ON CONFLICT (name, objtype, srcobj) DO UPDATE SET enabled = true, dstobj = excluded.dstobj",
+		         {name, row.objtype, row.srcobj, row.dstobj});
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_del_objmap(name, objtype, srcobj): disable a rule (kept in the table, enabled = false). */
+Datum synchdb_del_objmap(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		std::string objtype = TextArg(fcinfo, 1, "objtype");
+		for (auto &ch : objtype)
+			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+		std::string srcobj = TextArg(fcinfo, 2, "srcobj");
+		RequireConnector(name);
+		Spi spi;
+		if (spi.Exec("UPDATE " + ExtensionSchema() +
+		                 ".synchdb_objmap SET enabled = false WHERE name = $1 AND objtype = $2 AND srcobj = $3",
+		             {name, objtype, srcobj}) == 0)
+			throw Error(sqlstate::kUndefinedObject,
+			            "connector " + Quoted(name) + " has no object map rule (" + objtype + ", \"" + srcobj + "\")",
+			            {}, "SELECT * FROM synchdb_objmap WHERE name = '" + name + "' lists its rules.");
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_reload_objmap(name): a running connector applies its current rules now. */
+Datum synchdb_reload_objmap(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		RequireConnector(name);
+		if (!RequestReload(name))
+			PgCall([&] {
+				ereport(NOTICE, (errmsg("connector \"%s\" is not running; its rules apply when it starts", name.c_str())));
+			});
+		return Int32GetDatum(0);
 	});
 }
 

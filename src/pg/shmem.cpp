@@ -138,6 +138,28 @@ void SetSlotError(int slot, uint64 generation, const char *err)
 	LWLockRelease(shared->lock);
 }
 
+bool TakeReloadRequest(int slot, uint64 generation, char *payload)
+{
+	bool taken = false;
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation)) {
+		if (s->reload_requested) {
+			s->reload_requested = false;
+			memcpy(payload, s->conninfo, kConnInfoLen);
+			taken = true;
+		}
+	}
+	LWLockRelease(shared->lock);
+	return taken;
+}
+
+bool ReloadPending(int slot)
+{
+	/* A racy read of a bool; TakeReloadRequest confirms under the lock. */
+	return shared && slot >= 0 && slot < shared->nslots &&
+	       *static_cast<volatile bool *>(&shared->slots[slot].reload_requested);
+}
+
 void SetSlotOffset(int slot, uint64 generation, const char *offset)
 {
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);

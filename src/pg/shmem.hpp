@@ -69,6 +69,7 @@ struct ConnectorSlot {
 	char last_skipped_ddl[256];
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
+	bool reload_requested;     /* synchdb_reload_objmap: conninfo holds the new object map */
 	char conninfo[kConnInfoLen];
 };
 
@@ -110,5 +111,10 @@ struct SlotStats {
 	uint64 inserts, updates, deletes, truncates, ddls, ddls_skipped, ddls_noop, txns, snapshot_rows;
 };
 void SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const char *last_skipped_ddl);
+
+/* Worker: whether a reload was requested; if so, clears it and copies the slot's payload (kConnInfoLen bytes). */
+bool TakeReloadRequest(int slot, uint64 generation, char *payload);
+/* Cheap unlocked check, for the apply loop. */
+bool ReloadPending(int slot);
 
 }  // namespace synchdb::pg

@@ -33,6 +33,7 @@
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/mapping.hpp"
 #include "core/mysql/connection.hpp"
 #include "core/mysql/prerequisites.hpp"
 #include "core/mysql/schema_json.hpp"
@@ -43,6 +44,7 @@
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/shmem.hpp"
+#include "pg/transform.hpp"
 
 extern "C" {
 PGDLLEXPORT void synchdb_connector_main(Datum arg);
@@ -186,7 +188,7 @@ void StopReaderAtExit(int code, Datum arg)
 		active_reader->Shutdown();
 }
 
-enum class PumpResult { Stop, Finished, SourceLost };
+enum class PumpResult { Stop, Finished, SourceLost, Reload };
 
 class ConnectorWorker {
 public:
@@ -205,6 +207,7 @@ public:
 
 		ConnInfo ci = ConnInfoFromJson(name, json::Parse(json_));
 		name_ = ci.name;
+		LoadRules(ci);
 		mysql::Endpoint ep;
 		ep.connector = ci.name;
 		ep.host = ci.hostname;
@@ -239,6 +242,7 @@ public:
 			rc.srcdb = ci.srcdb;
 			rc.filter = ci.Tables();
 			rc.replica_server_id = mysql::ReplicaServerId(ci.name, defdb_ + "/" + ci.dstdb);
+			rc.mapping = mapping_;
 			snapshotting_ = false;
 			truncate_ = false;
 			switch (mode_) {
@@ -298,6 +302,16 @@ public:
 			ap.Abort();
 			if (result == PumpResult::Stop || result == PumpResult::Finished)
 				break;
+			if (result == PumpResult::Reload) {
+				/* New rules: restart the reader from the committed position; the tables follow the rules. */
+				json_ = reload_payload_;
+				LoadRules(ci);
+				const char *conn = ci.name.c_str();
+				PgCall([&] {
+					ereport(LOG, (errmsg("synchdb connector \"%s\": reloaded its object map and rule file", conn)));
+				});
+				continue;
+			}
 			if (progressed_)
 				backoff_ms = 1000; /* the source came back since the last outage */
 			progressed_ = false;
@@ -312,6 +326,24 @@ public:
 	}
 
 private:
+	/* The rules from the rule file and the object map handed over in the slot, checked in this database. */
+	void LoadRules(const ConnInfo &ci)
+	{
+		std::vector<ObjmapRow> objmap;
+		json::Value payload = json::Parse(json_);
+		if (const json::Value *o = payload.Find("objmap"))
+			objmap = ObjmapFromJson(json::Write(*o));
+		PgCall([] { StartTransactionCommand(); });
+		try {
+			auto m = LoadMapping(ci, objmap);
+			mapping_ = m->Empty() ? nullptr : m;
+		} catch (...) {
+			PgCall([] { AbortCurrentTransaction(); });
+			throw;
+		}
+		PgCall([] { CommitTransactionCommand(); });
+	}
+
 	void CheckPrerequisites(mysql::Connection &conn, const ConnInfo &ci)
 	{
 		auto settings = mysql::ReadSourceSettings(conn, ci.srcdb, ci.Tables());
@@ -367,6 +399,14 @@ private:
 			if (ConfigReloadPending) {
 				ConfigReloadPending = false;
 				PgCall([] { ProcessConfigFile(PGC_SIGHUP); });
+			}
+			if (!snapshotting_ && ReloadPending(slot_)) {
+				reload_payload_.assign(kConnInfoLen, '\0');
+				if (TakeReloadRequest(slot_, generation_, reload_payload_.data())) {
+					reload_payload_.resize(strnlen(reload_payload_.data(), kConnInfoLen));
+					flush();
+					return PumpResult::Reload;
+				}
 			}
 			const Msg *m = cursor.Next(std::chrono::milliseconds(50));
 			if (!m) {
@@ -479,6 +519,8 @@ private:
 	bool progressed_ = false;
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
 	std::string name_;
+	std::shared_ptr<const Mapping> mapping_;
+	std::string reload_payload_;
 	ConnectorStage stage_shown_ = ConnectorStage::None;
 	uint64 ddls_skipped_ = 0;
 	uint64 ddls_noop_ = 0;
