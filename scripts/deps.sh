@@ -31,9 +31,10 @@ required=(
     python3 python3-psycopg2 python3-pymysql
 )
 # Optional: installed when Debian has them, else skipped with a warning.
-optional=()
+# PostGIS lets the tests map a geometry column to PostGIS's geometry type.
+optional=(postgresql-15-postgis-3)
 if [[ $bench -eq 1 ]]; then
-    optional=(pgloader sysbench hyperfine postgresql-15-mysql-fdw)
+    optional+=(pgloader sysbench hyperfine postgresql-15-mysql-fdw)
 fi
 
 export DEBIAN_FRONTEND=noninteractive

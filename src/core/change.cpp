@@ -114,7 +114,7 @@ TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
 				if ((r.uses_wkb || r.uses_srid) && !spatial)
 					throw Error(r.origin.find("rule file") != std::string::npos ? sqlstate::kConfigFileError
 					                                                             : sqlstate::kInvalidParameterValue,
-					            "invalid transform expression in " + r.origin + ": it uses %w or %s, but column " +
+					            "invalid " + r.origin + ": transform expression uses %w or %s, but column " +
 					                Quoted(c.name) + " of table " + Quoted(info.SourceName()) + " has type " +
 					                c.data_type + ", not a geometry",
 					            {}, "Use %d for the value of a column that is not a geometry.");

@@ -189,7 +189,8 @@ struct Builder {
 
 	void AddObjmap(const ObjmapRow &row)
 	{
-		const std::string origin = "object map rule (" + row.objtype + ", \"" + row.srcobj + "\")";
+		const std::string origin =
+			"object map rule of connector " + Quoted(connector) + " (" + row.objtype + ", \"" + row.srcobj + "\")";
 		Fail fail = [&](const std::string &what) {
 			return Error(sqlstate::kInvalidParameterValue,
 			             "invalid object map rule of connector " + Quoted(connector) + " (" + row.objtype + ", \"" +
@@ -300,7 +301,7 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 	r.written = std::string(e);
 	r.origin = origin;
 	auto fail = [&](const std::string &what) {
-		return Error(state, "invalid transform expression in " + origin + ": " + what, "The expression: " + r.written,
+		return Error(state, "invalid " + origin + ": transform expression: " + what, "The expression: " + r.written,
 		             "Write %d for the value, %w for a geometry's WKB (base64) and %s for its SRID, %% for a "
 		             "percent sign.");
 	};
@@ -553,7 +554,7 @@ Mapping BuildMapping(const RuleFile *rules, std::string_view rule_file_label, co
 			};
 		};
 		auto origin = [&](const char *section, size_t i) {
-			return "rule " + std::to_string(i + 1) + " of \"" + section + "\" in rule file " + Quoted(file);
+			return "rule file " + Quoted(file) + ": rule " + std::to_string(i + 1) + " of \"" + section + "\"";
 		};
 		/* A source object named twice in one file is a mistake, not an override. */
 		auto once = [&](std::map<std::string, size_t> &seen, const std::string &key, const char *section, size_t i) {

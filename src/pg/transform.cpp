@@ -53,11 +53,26 @@ const char *ShapeProblemC(List *raw)
 	return NULL;
 }
 
+bool HasSubLinkWalker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+		return true;
+	return raw_expression_tree_walker(node, (bool (*)()) HasSubLinkWalker, context);
+}
+
 /* Parse check only (the input types are not known yet). */
 const char *CheckSyntaxC(const char *select_sql)
 {
 	List *raw = raw_parser(select_sql, RAW_PARSE_DEFAULT);
-	return ShapeProblemC(raw);
+	const char *problem = ShapeProblemC(raw);
+	if (problem)
+		return problem;
+	SelectStmt *s = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
+	if (HasSubLinkWalker(linitial_node(ResTarget, s->targetList)->val, NULL))
+		return "subqueries are not supported in a transform expression";
+	return NULL;
 }
 
 /*
