@@ -87,17 +87,20 @@ TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
 			if (auto it = mapping->columns.find(ckey); it != mapping->columns.end())
 				name = it->second.column;
 			const bool u = c.is_unsigned || c.column_type.find(" unsigned") != std::string::npos;
-			const std::string stype = NormalizeSourceTypeName(c.data_type) + (u ? " unsigned" : "");
+			/* MariaDB's JSON is LONGTEXT with a CHECK; rules see it as JSON, as its default mapping does. */
+			const std::string base = c.json_alias ? std::string("json") : NormalizeSourceTypeName(c.data_type);
+			const std::string stype = base + (u ? " unsigned" : "");
 			const TypeRule *rule = nullptr;
-			if (auto it = mapping->column_types.find(ckey);
-			    it != mapping->column_types.end() && (it->second.only_type.empty() || it->second.only_type == stype))
-				rule = &it->second;
+			if (auto it = mapping->column_types.find(ckey + "|" + stype); it != mapping->column_types.end())
+				rule = &it->second; /* "db.table.column.TYPE" */
+			else if (auto it1 = mapping->column_types.find(ckey); it1 != mapping->column_types.end())
+				rule = &it1->second;
 			else if (auto it2 = mapping->type_rules.find(stype + (c.auto_increment ? "|1" : "|0"));
 			         it2 != mapping->type_rules.end())
 				rule = &it2->second;
 			if (rule) {
 				TypeRuleColumnInfo ti;
-				ti.data_type = NormalizeSourceTypeName(c.data_type);
+				ti.data_type = base;
 				ti.char_length = static_cast<long>(c.char_max_length);
 				ti.precision = c.precision;
 				ti.scale = c.scale;

@@ -171,7 +171,11 @@ struct Builder {
 				throw fail("\"" + parts[3] + "\" in \"" + std::string(from) +
 				           "\" is not a MySQL or MariaDB data type synchdb knows");
 		}
-		m.column_types[MappingKey(Trim(parts[0]), Trim(parts[1]), Trim(parts[2]))] = std::move(r);
+		/* A rule limited to a type is kept apart from the column's other rules: "db.t.c|type". */
+		std::string key = MappingKey(Trim(parts[0]), Trim(parts[1]), Trim(parts[2]));
+		if (!r.only_type.empty())
+			key += "|" + r.only_type;
+		m.column_types[key] = std::move(r);
 	}
 
 	void AddTransform(std::string_view col, std::string_view expr, const std::string &origin, const Fail &fail,
@@ -383,6 +387,12 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 			i = j + 1;
 			continue;
 		}
+		if (c == '$' && !out.empty() &&
+		    (std::isalnum(static_cast<unsigned char>(out.back())) || out.back() == '_' || out.back() == '$')) {
+			out += c; /* part of an identifier (PostgreSQL allows $ after the first character) */
+			i++;
+			continue;
+		}
 		if (c == '$') {
 			/* Dollar quoting: $tag$ ... $tag$ (a tag is empty or an identifier). */
 			size_t j = i + 1;
@@ -566,7 +576,8 @@ Mapping BuildMapping(const RuleFile *rules, std::string_view rule_file_label, co
 		for (size_t i = 0; i < rules->datatype_rules.size(); i++) {
 			const auto &d = rules->datatype_rules[i];
 			const char *sec = "transform_datatype_rules";
-			once(seen_types, Lower(Trim(d.translate_from)) + (d.translate_from_autoinc ? "|1" : "|0"), sec, i);
+			once(seen_types, NormalizeSourceTypeName(d.translate_from) + (d.translate_from_autoinc ? "|1" : "|0"), sec,
+			     i);
 			b.AddType(d.translate_from, d.translate_from_autoinc, d.translate_to, d.translate_to_size, origin(sec, i),
 			          rule_fail(sec, i));
 		}

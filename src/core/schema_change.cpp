@@ -5,6 +5,7 @@
 #include "core/schema_change.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "core/ddl/parser.hpp"
 #include "core/ddl/schema.hpp"
@@ -306,6 +307,7 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 		break;
 	}
 	case K::RenameTable: {
+		bool touched = false;
 		for (const auto &[from, to] : st.rename.renames) {
 			int i = Find(*set, from);
 			if (i < 0) {
@@ -324,8 +326,10 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 			a.new_table = to;
 			alter.actions.push_back(a);
 			PlanAlter(alter, *set, i, srcdb, filter, change.sql, mapping);
+			touched = true;
 		}
-		if (change.sql.empty())
+		/* A rename may need no destination statement (same destination name), but the tables change. */
+		if (!touched)
 			return std::nullopt;
 		change.summary = "RENAME TABLE";
 		break;
@@ -352,6 +356,17 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 	}
 	default:
 		return std::nullopt;
+	}
+	/* Two source tables must never write into one destination table. */
+	std::map<std::pair<std::string, std::string>, const TableInfo *> seen;
+	for (const TableInfo &t : *set) {
+		auto [it, fresh] = seen.emplace(std::make_pair(t.pg_schema, t.pg_table), &t);
+		if (!fresh)
+			throw Error(sqlstate::kDuplicateObject,
+			            "source tables " + Quoted(it->second->SourceName()) + " and " + Quoted(t.SourceName()) +
+			                " both map to destination table " + t.QualifiedPgName(),
+			            {}, "Change the table rules (rule file or synchdb_objmap) so that every table gets its own "
+			                "destination.");
 	}
 	change.tables = std::move(set);
 	return change;
