@@ -16,12 +16,11 @@
  */
 #include "core/binlog/event.hpp"
 
-#include <zlib.h>
-
 #include <cstdio>
 #include <cstring>
 
 #include "core/binlog/compress.hpp"
+#include "core/binlog/crc32.hpp"
 
 namespace synchdb::binlog {
 
@@ -42,15 +41,7 @@ void ThrowCorrupt(uint64_t event_offset, const char *what, const std::string &wh
 
 uint32_t Crc32(Bytes data)
 {
-	uLong crc = crc32(0L, Z_NULL, 0);
-	/* zlib's length parameter is 32-bit: feed large buffers in pieces. */
-	size_t pos = 0;
-	while (pos < data.size()) {
-		size_t n = std::min<size_t>(data.size() - pos, 1u << 30);
-		crc = crc32(crc, data.data() + pos, static_cast<uInt>(n));
-		pos += n;
-	}
-	return static_cast<uint32_t>(crc);
+	return Crc32(0, data.data(), data.size());
 }
 
 EventHeader ParseHeader(Bytes raw, uint64_t offset)
@@ -570,9 +561,8 @@ Event Decoder::Decode(Bytes raw, uint64_t offset)
 			uint8_t head[kHeaderSize];
 			std::memcpy(head, raw.data(), kHeaderSize);
 			head[17] &= static_cast<uint8_t>(~kEventFlagBinlogInUse);
-			uLong crc = crc32(0L, head, kHeaderSize);
-			crc = crc32(crc, raw.data() + kHeaderSize, static_cast<uInt>(raw.size() - kChecksumSize - kHeaderSize));
-			uint32_t computed = static_cast<uint32_t>(crc);
+			uint32_t computed = Crc32(Crc32(0, head, kHeaderSize), raw.data() + kHeaderSize,
+									  raw.size() - kChecksumSize - kHeaderSize);
 			if (stored != computed)
 				throw Error(sqlstate::kDataCorrupted,
 							"binlog event at offset " + std::to_string(offset) + " has a checksum mismatch: " + what +
