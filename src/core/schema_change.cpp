@@ -238,7 +238,14 @@ PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t 
 	return MakeTableInfo(std::move(t), mapping).pg_types[0];
 }
 
-std::string CreateTableSql(const TableInfo &t)
+std::string AddPrimaryKeySql(const TableInfo &t)
+{
+	if (t.source.primary_key.empty())
+		return {};
+	return "ALTER TABLE " + t.QualifiedPgName() + " ADD PRIMARY KEY (" + PrimaryKeyList(t) + ")";
+}
+
+std::string CreateTableSql(const TableInfo &t, bool with_key)
 {
 	std::string sql = "CREATE TABLE IF NOT EXISTS " + t.QualifiedPgName() + " (";
 	for (size_t i = 0; i < t.pg_columns.size(); i++) {
@@ -249,7 +256,7 @@ std::string CreateTableSql(const TableInfo &t)
 		if (!col.nullable)
 			sql += " NOT NULL";
 	}
-	if (!t.source.primary_key.empty())
+	if (with_key && !t.source.primary_key.empty())
 		sql += ", PRIMARY KEY (" + PrimaryKeyList(t) + ")";
 	return sql + ")";
 }

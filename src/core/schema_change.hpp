@@ -50,8 +50,15 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale,
                                const Mapping *mapping = nullptr);
 
-/* CREATE TABLE IF NOT EXISTS for a destination table (columns, defaults, NOT NULL, primary key). */
-std::string CreateTableSql(const TableInfo &t);
+/*
+ * CREATE TABLE IF NOT EXISTS for a destination table (columns, defaults,
+ * NOT NULL, and the primary key unless with_key is false: a snapshot into
+ * a new table adds the key after the rows, which builds it faster).
+ */
+std::string CreateTableSql(const TableInfo &t, bool with_key = true);
+
+/* ALTER TABLE ... ADD PRIMARY KEY for a table created without it; "" if it has none. */
+std::string AddPrimaryKeySql(const TableInfo &t);
 
 }  // namespace synchdb
 

@@ -542,11 +542,24 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 		for (const TableInfo &t : *tables_)
 			spi.Exec("SELECT pg_advisory_xact_lock(hashtext('synchdb schema ' || $1))", {t.pg_schema});
 		ReconcileDestination(spi);
-		for (const TableInfo &t : *tables_) {
+		deferred_keys_.clear();
+		for (size_t i = 0; i < tables_->size(); i++) {
+			const TableInfo &t = (*tables_)[i];
 			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
-			const std::string sql = CreateTableSql(t);
-			spi.Exec(sql);
-			if (truncate)
+			/*
+			 * A table the snapshot creates gets its primary key after its rows:
+			 * one sorted index build instead of a million index insertions.  It
+			 * is created, loaded and keyed in the snapshot's one transaction.
+			 */
+			bool defer_key = false;
+			if (truncate && !t.source.primary_key.empty()) {
+				spi.Exec("SELECT to_regclass($1) IS NULL", {t.QualifiedPgName()}, true);
+				defer_key = spi.Value(0, 0).value_or("f") == "t";
+			}
+			spi.Exec(CreateTableSql(t, !defer_key));
+			if (defer_key)
+				deferred_keys_.push_back(static_cast<int>(i));
+			else if (truncate)
 				spi.Exec("TRUNCATE " + t.QualifiedPgName());
 		}
 		WriteAttributes(spi);
@@ -842,6 +855,12 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
 	{
 		Spi spi;
+		if (snapshot_done) {
+			for (int t : deferred_keys_)
+				if (static_cast<size_t>(t) < tables_->size())
+					spi.Exec(AddPrimaryKeySql((*tables_)[t]));
+			deferred_keys_.clear();
+		}
 		SpiParam tables;
 		if (tables_dirty_ && tables_) {
 			std::vector<mysql::SourceTable> sources;

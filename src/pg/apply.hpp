@@ -71,7 +71,7 @@ public:
 	void ApplySchemaChange(const Msg &m);
 	/* Apply one Change message (current transaction). */
 	void Apply(const Msg &m);
-	/* Write the position and commit. */
+	/* Write the position and commit (a finished snapshot first adds the keys it deferred). */
 	void Commit(const SourcePosition &pos, bool snapshot_done);
 	/* Roll back the current transaction, if any. */
 	void Abort();
@@ -108,6 +108,7 @@ private:
 	std::string where_;         /* the position of the values being applied, for messages */
 	Msg scratch_;               /* a snapshot row applied through the row path */
 	std::string copy_scratch_;
+	std::vector<int> deferred_keys_; /* tables created by this snapshot without their primary key yet */
 };
 
 }  // namespace synchdb::pg
