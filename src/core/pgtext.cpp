@@ -855,27 +855,59 @@ void AppendBase64(std::string &out, std::string_view bytes)
 	}
 }
 
+namespace {
+
+/*
+ * Whether any of 8 bytes needs escaping in COPY text: below 0x20 or a
+ * backslash.  Exact as a whole (borrows only flag bytes above a byte that
+ * is itself flagged).
+ */
+inline bool WordNeedsEscape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const uint64_t control = (w - 0x20 * ones) & ~w & highs;
+	const uint64_t x = w ^ (0x5c * ones);
+	const uint64_t backslash = (x - ones) & ~x & highs;
+	return (control | backslash) != 0;
+}
+
+}  // namespace
+
 void AppendCopyField(std::string &out, std::string_view value)
 {
+	const char *p = value.data();
+	const size_t n = value.size();
 	size_t run = 0; /* start of the pending run of plain bytes */
-	for (size_t i = 0; i < value.size(); i++) {
-		char esc;
-		switch (value[i]) {
-		case '\\': esc = '\\'; break;
-		case '\t': esc = 't'; break;
-		case '\n': esc = 'n'; break;
-		case '\r': esc = 'r'; break;
-		case '\b': esc = 'b'; break;
-		case '\f': esc = 'f'; break;
-		case '\v': esc = 'v'; break;
-		default: continue;
+	size_t i = 0;
+	while (i < n) {
+		/* Skip 8 plain bytes at a time: most values have nothing to escape. */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (WordNeedsEscape(w))
+				break;
+			i += 8;
 		}
-		out.append(value.data() + run, i - run);
-		out += '\\';
-		out += esc;
-		run = i + 1;
+		const size_t end = std::min(n, i + 8);
+		for (; i < end; i++) {
+			char esc;
+			switch (p[i]) {
+			case '\\': esc = '\\'; break;
+			case '\t': esc = 't'; break;
+			case '\n': esc = 'n'; break;
+			case '\r': esc = 'r'; break;
+			case '\b': esc = 'b'; break;
+			case '\f': esc = 'f'; break;
+			case '\v': esc = 'v'; break;
+			default: continue;
+			}
+			out.append(p + run, i - run);
+			out += '\\';
+			out += esc;
+			run = i + 1;
+		}
 	}
-	out.append(value.data() + run, value.size() - run);
+	out.append(p + run, n - run);
 }
 
 void AppendCopyNull(std::string &out)

@@ -713,3 +713,39 @@ TEST(PgTextGeometry, Base64)
 	EXPECT_EQ(b64("foob"), "Zm9vYg==");
 	EXPECT_EQ(b64(std::string_view("\xff\xfe\x00", 3)), "//4A");
 }
+
+TEST(PgTextCopy, FastPathMatchesByteByByte)
+{
+	/* Reference: escape byte by byte. */
+	auto reference = [](std::string_view v) {
+		std::string out;
+		for (char ch : v) {
+			switch (ch) {
+			case '\\': out += "\\\\"; break;
+			case '\t': out += "\\t"; break;
+			case '\n': out += "\\n"; break;
+			case '\r': out += "\\r"; break;
+			case '\b': out += "\\b"; break;
+			case '\f': out += "\\f"; break;
+			case '\v': out += "\\v"; break;
+			default: out += ch;
+			}
+		}
+		return out;
+	};
+	uint32_t seed = 12345;
+	auto next = [&] {
+		seed = seed * 1103515245u + 12345u;
+		return seed >> 16;
+	};
+	const char specials[] = {'\\', '\t', '\n', '\r', '\b', '\f', '\v', '\x1f', '\x20', '\x5b', '\x5d', '\x7f',
+	                         '\x80', '\xdc', '\xff', 'a'};
+	for (int round = 0; round < 5000; round++) {
+		std::string v(next() % 70, 'x');
+		for (auto &ch : v)
+			ch = next() % 4 == 0 ? specials[next() % sizeof(specials)] : static_cast<char>('a' + next() % 26);
+		std::string out = "prefix";
+		AppendCopyField(out, v);
+		ASSERT_EQ(out, "prefix" + reference(v)) << "round " << round;
+	}
+}
