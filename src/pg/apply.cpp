@@ -55,7 +55,15 @@ struct Applier::RelState {
 	ExprState **xstates;
 	ParamListInfo xparams;
 	ExprContext *xecontext;
+	/* Consecutive INSERTs buffered for table_multi_insert (plain tables without triggers). */
+	bool can_batch;
+	TupleTableSlot **batch; /* kBatchRows slots, created as needed */
+	int nbatch;
+	size_t batch_bytes;
 };
+
+constexpr int kBatchRows = 1000;
+constexpr size_t kBatchBytes = 1024 * 1024;
 
 namespace {
 
@@ -95,6 +103,18 @@ void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *nam
 	rs->oldslot = ExecInitExtraTupleSlot(rs->estate, desc, &TTSOpsVirtual);
 	rs->foundslot = table_slot_create(rs->rel, &rs->estate->es_tupleTable);
 	rs->pkidx = RelationGetPrimaryKeyIndex(rs->rel);
+	/*
+	 * Inserts can be buffered and written with table_multi_insert, as COPY
+	 * does, unless something must see each row as it is inserted: row
+	 * triggers (ENABLE ALWAYS/REPLICA ones fire even for replicated rows),
+	 * partitions and partitioned tables, stored generated columns.
+	 */
+	rs->can_batch = rs->rel->rd_rel->relkind == RELKIND_RELATION && !rs->rel->rd_rel->relispartition &&
+	                rs->rel->trigdesc == NULL &&
+	                !(rs->rel->rd_att->constr && rs->rel->rd_att->constr->has_generated_stored);
+	rs->batch = (TupleTableSlot **) palloc0(sizeof(TupleTableSlot *) * kBatchRows);
+	rs->nbatch = 0;
+	rs->batch_bytes = 0;
 
 	rs->ncols = ncols;
 	rs->attnums = (AttrNumber *) palloc(sizeof(AttrNumber) * ncols);
@@ -337,6 +357,70 @@ void ApplyChangeC(RelState *rs, const Msg *m, const char *where)
 	MemoryContextReset(ApplyContext());
 	error_context_stack = cb.previous;
 	current_apply_context = nullptr;
+}
+
+/* Write the buffered INSERTs of a relation: heap pages at once, then their index entries. */
+void FlushInsertsC(RelState *rs)
+{
+	if (rs->nbatch == 0)
+		return;
+	ApplyErrorContext ctx = {rs, -1, "applying INSERTs", false, NULL};
+	ErrorContextCallback cb;
+	cb.callback = ApplyErrorCallback;
+	cb.arg = &ctx;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	PushActiveSnapshot(GetTransactionSnapshot());
+	CommandId cid = GetCurrentCommandId(true);
+	rs->estate->es_output_cid = cid;
+	if (rs->rel->rd_att->constr)
+		for (int i = 0; i < rs->nbatch; i++)
+			ExecConstraints(rs->rri, rs->batch[i], rs->estate);
+	table_multi_insert(rs->rel, rs->batch, rs->nbatch, cid, 0, NULL);
+	if (rs->rri->ri_NumIndices > 0) {
+		for (int i = 0; i < rs->nbatch; i++) {
+			List *recheck = ExecInsertIndexTuples(rs->rri, rs->batch[i], rs->estate, false, false, NULL, NIL);
+			list_free(recheck);
+			ResetPerTupleExprContext(rs->estate);
+		}
+	}
+	for (int i = 0; i < rs->nbatch; i++)
+		ExecClearTuple(rs->batch[i]);
+	rs->nbatch = 0;
+	rs->batch_bytes = 0;
+	PopActiveSnapshot();
+	CommandCounterIncrement();
+	error_context_stack = cb.previous;
+}
+
+/* Convert one INSERT into the next buffered slot; flush when the buffer is full. */
+void BufferInsertC(RelState *rs, const Msg *m, const char *where)
+{
+	ApplyErrorContext ctx = {rs, -1, "applying an INSERT", false, where};
+	ErrorContextCallback cb;
+	cb.callback = ApplyErrorCallback;
+	cb.arg = &ctx;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	current_apply_context = &ctx;
+	MemoryContext old = MemoryContextSwitchTo(ApplyContext());
+	if (rs->xfs)
+		PushActiveSnapshot(GetTransactionSnapshot()); /* transform expressions may run queries */
+	FillSlotC(rs, &m->after, rs->newslot);
+	if (rs->xfs)
+		PopActiveSnapshot();
+	MemoryContextSwitchTo(TopTransactionContext);
+	if (!rs->batch[rs->nbatch])
+		rs->batch[rs->nbatch] = table_slot_create(rs->rel, &rs->estate->es_tupleTable);
+	ExecCopySlot(rs->batch[rs->nbatch], rs->newslot); /* materialized in the slot's own memory */
+	rs->nbatch++;
+	rs->batch_bytes += m->after.buf.size() + 64;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(ApplyContext());
+	error_context_stack = cb.previous;
+	current_apply_context = nullptr;
+	if (rs->nbatch >= kBatchRows || rs->batch_bytes >= kBatchBytes)
+		FlushInsertsC(rs);
 }
 
 /* ---------------------------------------------------------------- COPY */
@@ -724,8 +808,19 @@ Applier::RelState *Applier::OpenRel(int table)
 	return rs;
 }
 
+void Applier::FlushInserts()
+{
+	if (!batching_)
+		return;
+	for (RelState *rs : rels_)
+		if (rs && rs->nbatch > 0)
+			PgCall([&] { FlushInsertsC(rs); });
+	batching_ = false;
+}
+
 void Applier::CloseRels()
 {
+	FlushInserts();
 	for (auto &rs : rels_) {
 		if (rs) {
 			RelState *r = rs;
@@ -764,13 +859,19 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 					break;
 				where_ = "in snapshot row " + std::to_string(rows + 1) + " of table " + source_name;
 				const char *wp = where_.c_str();
-				PgCall([&] { ApplyChangeC(rs, mp, wp); });
+				if (rs->can_batch) {
+					batching_ = true;
+					PgCall([&] { BufferInsertC(rs, mp, wp); });
+				} else
+					PgCall([&] { ApplyChangeC(rs, mp, wp); });
 				rows++;
 			}
 			continue;
 		}
-		if (m->type == MsgType::CopyEnd && m->table == table)
+		if (m->type == MsgType::CopyEnd && m->table == table) {
+			FlushInserts();
 			break;
+		}
 		const bool lost = m->type == MsgType::SourceLost;
 		const std::string text =
 			m->type == MsgType::Error || lost ? m->text : std::string("unexpected message in the snapshot stream");
@@ -837,7 +938,14 @@ void Applier::Apply(const Msg &m)
 	RelState *rs = OpenRel(m.table);
 	const Msg *mp = &m;
 	const char *wp = where_.c_str();
-	PgCall([&] { ApplyChangeC(rs, mp, wp); });
+	if (m.kind == ChangeKind::Insert && rs->can_batch) {
+		batching_ = true;
+		PgCall([&] { BufferInsertC(rs, mp, wp); });
+	} else {
+		/* Anything else sees the rows inserted before it. */
+		FlushInserts();
+		PgCall([&] { ApplyChangeC(rs, mp, wp); });
+	}
 	switch (m.kind) {
 	case ChangeKind::Insert: stats_.inserts++; break;
 	case ChangeKind::Update: stats_.updates++; break;
@@ -891,6 +999,7 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 
 void Applier::Abort()
 {
+	batching_ = false;
 	rels_.assign(rels_.size(), nullptr); /* released by the abort */
 	current_feed = nullptr;
 	current_apply_context = nullptr;

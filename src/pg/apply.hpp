@@ -85,6 +85,8 @@ public:
 private:
 	RelState *OpenRel(int table);
 	void CloseRels();
+	/* Write the INSERTs buffered for table_multi_insert (before anything else touches the tables). */
+	void FlushInserts();
 	void ResolveTables();
 	/* Snapshot rows of a table with transform expressions: row by row instead of COPY. */
 	uint64_t InsertSnapshotRows(int table, MsgSource &source);
@@ -108,7 +110,8 @@ private:
 	std::string where_;         /* the position of the values being applied, for messages */
 	Msg scratch_;               /* a snapshot row applied through the row path */
 	std::string copy_scratch_;
-	std::vector<int> deferred_keys_; /* tables created by this snapshot without their primary key yet */
+	std::vector<int> deferred_keys_;
+	bool batching_ = false; /* some relation has buffered INSERTs */ /* tables created by this snapshot without their primary key yet */
 };
 
 }  // namespace synchdb::pg
