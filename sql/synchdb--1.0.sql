@@ -107,6 +107,7 @@ SELECT pg_catalog.pg_extension_config_dump('synchdb_objmap', '');
 -- What each replicated column became: written by the connector workers of this database.
 CREATE TABLE synchdb_attribute (
     name            text NOT NULL,
+    dbname          text NOT NULL,     -- database holding the connector's definition
     type            text NOT NULL,
     attrelid        oid NOT NULL,
     attnum          smallint NOT NULL,
@@ -115,7 +116,7 @@ CREATE TABLE synchdb_attribute (
     ext_atttypename text NOT NULL,
     mapped_typename text,
     transform       text,
-    PRIMARY KEY (name, type, attrelid, attnum)
+    PRIMARY KEY (name, dbname, type, attrelid, attnum)
 );
 REVOKE ALL ON synchdb_attribute FROM PUBLIC;
 
@@ -124,7 +125,7 @@ SELECT a.name, a.type, a.attnum, a.ext_tbname,
        n.nspname || '.' || c.relname AS pg_tbname,
        a.ext_attname, pa.attname::text AS pg_attname,
        a.ext_atttypename, format_type(pa.atttypid, pa.atttypmod) AS pg_atttypename,
-       a.transform
+       a.transform, a.dbname
 FROM synchdb_attribute a
 LEFT JOIN pg_class c ON c.oid = a.attrelid
 LEFT JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -228,12 +228,11 @@ PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t 
 	if (st.kind != ddl::StatementKind::CreateTable || st.create.columns.size() != 1)
 		throw Error(sqlstate::kInvalidParameterValue, "invalid MySQL data type " + Quoted(written));
 	mysql::SourceColumn col = ddl::ToSourceColumn(st.create.columns[0]);
+	PgColumnType def = DefaultPgType(col); /* an unmappable type is an error in its own words */
 	if (!mapping)
-		return DefaultPgType(col);
+		return def;
 	/* The connector's type rules (a type rule can only match by type: no table or column is named). */
 	mysql::SourceTable t;
-	t.db = "\x01";
-	t.name = "\x01";
 	t.columns.push_back(std::move(col));
 	return MakeTableInfo(std::move(t), mapping).pg_types[0];
 }

@@ -182,11 +182,12 @@ void ApplyErrorCallback(void *arg)
 	if (c->column >= 0 && c->in_transform)
 		errcontext("synchdb: %s, transform expression of column \"%s\" of %s (%s), value %s", c->what,
 		           NameStr(TupleDescAttr(RelationGetDescr(c->rs->rel), c->rs->attnums[c->column] - 1)->attname),
-		           c->rs->name, c->rs->xfs[c->column]->origin, c->where ? c->where : "");
+		           c->rs->name, c->rs->xfs[c->column]->origin,
+		           c->where && c->where[0] ? c->where : "in the first source transaction");
 	else if (c->column >= 0)
 		errcontext("synchdb: %s, column \"%s\" of %s, value %s", c->what,
 		           NameStr(TupleDescAttr(RelationGetDescr(c->rs->rel), c->rs->attnums[c->column] - 1)->attname),
-		           c->rs->name, c->where ? c->where : "");
+		           c->rs->name, c->where && c->where[0] ? c->where : "in the first source transaction");
 	else
 		errcontext("synchdb: %s, table %s", c->what, c->rs->name);
 }
@@ -376,7 +377,11 @@ void FlushInsertsC(RelState *rs)
 	if (rs->rel->rd_att->constr)
 		for (int i = 0; i < rs->nbatch; i++)
 			ExecConstraints(rs->rri, rs->batch[i], rs->estate);
+	/* heap_multi_insert allocates its arrays and toasted copies in the current context: use the per-tuple one. */
+	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(rs->estate));
 	table_multi_insert(rs->rel, rs->batch, rs->nbatch, cid, 0, NULL);
+	MemoryContextSwitchTo(old);
+	ResetPerTupleExprContext(rs->estate);
 	if (rs->rri->ri_NumIndices > 0) {
 		for (int i = 0; i < rs->nbatch; i++) {
 			List *recheck = ExecInsertIndexTuples(rs->rri, rs->batch[i], rs->estate, false, false, NULL, NIL);
@@ -553,9 +558,10 @@ void Applier::Prepare()
 			attr_table_ = ExtensionSchema() + ".synchdb_attribute";
 		else {
 			spi.Exec("CREATE TABLE IF NOT EXISTS _synchdb.attribute ("
-			         " name text NOT NULL, type text NOT NULL, attrelid oid NOT NULL, attnum smallint NOT NULL,"
-			         " ext_tbname text NOT NULL, ext_attname text NOT NULL, ext_atttypename text NOT NULL,"
-			         " mapped_typename text, transform text, PRIMARY KEY (name, type, attrelid, attnum))");
+			         " name text NOT NULL, dbname text NOT NULL, type text NOT NULL, attrelid oid NOT NULL,"
+			         " attnum smallint NOT NULL, ext_tbname text NOT NULL, ext_attname text NOT NULL,"
+			         " ext_atttypename text NOT NULL, mapped_typename text, transform text,"
+			         " PRIMARY KEY (name, dbname, type, attrelid, attnum))");
 			attr_table_ = "_synchdb.attribute";
 		}
 	}
@@ -695,8 +701,8 @@ void Applier::ReconcileDestination(Spi &spi)
 	                      "coalesce(a.mapped_typename, '') FROM " + attr_table_ +
 	                          " a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
 	                          "LEFT JOIN pg_attribute pa ON pa.attrelid = a.attrelid AND pa.attnum = a.attnum "
-	                          "AND NOT pa.attisdropped WHERE a.name = $1",
-	                      {connector_}, true);
+	                          "AND NOT pa.attisdropped WHERE a.name = $1 AND a.dbname = $2",
+	                      {connector_, defdb_}, true);
 	for (uint64_t i = 0; i < n; i++) {
 		Existing &e = existing[spi.Value(i, 0).value_or("")];
 		e.schema = spi.Value(i, 2).value_or("");
@@ -778,14 +784,14 @@ void Applier::WriteAttributes(Spi &spi)
 			rows.Push(std::move(r));
 		}
 	}
-	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1", {connector_});
+	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1 AND dbname = $2", {connector_, defdb_});
 	spi.Exec("INSERT INTO " + attr_table_ +
-	             " (name, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, transform) "
-	             "SELECT $1, 'mysql', c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
+	             " (name, dbname, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, "
+	             "transform) SELECT $1, $3, 'mysql', c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
 	             "FROM json_to_recordset($2::json) AS r(t text, s text, r text, c text, p text, y text, m text, x text) "
 	             "JOIN pg_namespace n ON n.nspname = r.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.r "
 	             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = r.p AND NOT a.attisdropped",
-	         {connector_, json::Write(rows)});
+	         {connector_, json::Write(rows), defdb_});
 }
 
 Applier::RelState *Applier::OpenRel(int table)
@@ -994,6 +1000,11 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 	stats_.txns++;
 	changes_in_txn_ = 0;
 	tables_dirty_ = false;
+	where_ = "in the source transaction after binlog position " + pos.file + ":" + std::to_string(pos.pos);
+}
+
+void Applier::NoteSourcePosition(const SourcePosition &pos)
+{
 	where_ = "in the source transaction after binlog position " + pos.file + ":" + std::to_string(pos.pos);
 }
 

@@ -71,6 +71,8 @@ public:
 	void ApplySchemaChange(const Msg &m);
 	/* Apply one Change message (current transaction). */
 	void Apply(const Msg &m);
+	/* The source transaction ending at pos was applied: messages about later values name it. */
+	void NoteSourcePosition(const SourcePosition &pos);
 	/* Write the position and commit (a finished snapshot first adds the keys it deferred). */
 	void Commit(const SourcePosition &pos, bool snapshot_done);
 	/* Roll back the current transaction, if any. */

@@ -121,6 +121,39 @@ std::string SlotPayload(const std::string &data, const std::vector<ObjmapRow> &o
 	return json::Write(v);
 }
 
+namespace {
+
+/* Reloads asked for in the current transaction: handed to the workers when it commits. */
+struct PendingReload {
+	Oid db;
+	std::string name;
+	std::string payload;
+};
+std::vector<PendingReload> *pending_reloads = nullptr;
+
+void ReloadXactCallback(XactEvent event, void *arg)
+{
+	if (!pending_reloads || pending_reloads->empty())
+		return;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
+		if (SharedState *sh = SharedOrNull()) {
+			LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+			for (const PendingReload &r : *pending_reloads) {
+				ConnectorSlot *s = FindSlot(sh, r.db, r.name.c_str());
+				if (s && SlotRunning(s)) {
+					strlcpy(s->conninfo, r.payload.c_str(), sizeof(s->conninfo));
+					s->reload_requested = true;
+				}
+			}
+			LWLockRelease(sh->lock);
+		}
+		pending_reloads->clear();
+	} else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+		pending_reloads->clear();
+}
+
+}  // namespace
+
 bool RequestReload(const std::string &name)
 {
 	auto row = LoadConnInfoRow(name);
@@ -139,16 +172,25 @@ bool RequestReload(const std::string &name)
 	SharedState *sh = SharedOrNull();
 	if (!sh)
 		return false;
-	bool running = false;
-	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	LWLockAcquire(sh->lock, LW_SHARED);
 	ConnectorSlot *s = FindSlot(sh, MyDatabaseId, name.c_str());
-	if (s && SlotRunning(s)) {
-		strlcpy(s->conninfo, payload.c_str(), sizeof(s->conninfo));
-		s->reload_requested = true;
-		running = true;
-	}
+	const bool running = s && SlotRunning(s);
 	LWLockRelease(sh->lock);
-	return running;
+	if (!running)
+		return false;
+	/*
+	 * The object map just read includes this transaction's own changes:
+	 * hand it over only if the transaction commits, so a rolled-back rule
+	 * is never applied.
+	 */
+	if (!pending_reloads) {
+		pending_reloads = new std::vector<PendingReload>();
+		PgCall([] { RegisterXactCallback(ReloadXactCallback, nullptr); });
+	}
+	for (auto it = pending_reloads->begin(); it != pending_reloads->end();)
+		it = it->db == MyDatabaseId && it->name == name ? pending_reloads->erase(it) : it + 1;
+	pending_reloads->push_back({MyDatabaseId, name, payload});
+	return true;
 }
 
 int StartConnector(const std::string &name, SnapshotMode mode)

@@ -54,6 +54,24 @@ std::string NameArg(FunctionCallInfo fcinfo, int n)
 
 constexpr int kStopTimeoutMs = 60000;
 
+/* Object map sources match case-insensitively: store them in one spelling (lower case, single blanks). */
+std::string NormalizeSrcobj(const std::string &s)
+{
+	std::string out;
+	bool blank = false;
+	for (char ch : s) {
+		if (std::isspace(static_cast<unsigned char>(ch))) {
+			blank = true;
+			continue;
+		}
+		if (blank && !out.empty() && out.back() != '|' && ch != '|')
+			out += ' ';
+		blank = false;
+		out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+	}
+	return out;
+}
+
 /* An unknown connector name is an error with a hint. */
 void RequireConnector(const std::string &name)
 {
@@ -162,7 +180,9 @@ Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
 		{
 			Spi spi;
 			spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_objmap WHERE name = $1", {name});
-			spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_attribute WHERE name = $1", {name});
+			spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_attribute WHERE name = $1 AND dbname = "
+			         "current_database()",
+			         {name});
 		}
 		ReleaseSlot(name);
 		return Int32GetDatum(0);
@@ -323,10 +343,16 @@ Datum synchdb_add_objmap(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
 		std::string name = NameArg(fcinfo, 0);
-		ObjmapRow row{TextArg(fcinfo, 1, "objtype"), TextArg(fcinfo, 2, "srcobj"), TextArg(fcinfo, 3, "dstobj")};
+		ObjmapRow row{TextArg(fcinfo, 1, "objtype"), NormalizeSrcobj(TextArg(fcinfo, 2, "srcobj")),
+		              TextArg(fcinfo, 3, "dstobj")};
 		for (auto &ch : row.objtype)
 			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 		RequireConnector(name);
+		if (row.objtype == "transform" && !PgCall([] { return superuser(); }))
+			throw Error(sqlstate::kInsufficientPrivilege, "only superusers can add transform rules",
+			            "A transform expression is evaluated by the connector's worker, which runs as the bootstrap "
+			            "superuser.",
+			            "Ask a superuser to add the rule.");
 		ValidateObjmapRow(row, name);
 		/* The rule must also work with the others and against the catalogs. */
 		auto conn = LoadConnInfoRow(name);
@@ -351,7 +377,7 @@ Datum synchdb_del_objmap(PG_FUNCTION_ARGS)
 		std::string objtype = TextArg(fcinfo, 1, "objtype");
 		for (auto &ch : objtype)
 			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-		std::string srcobj = TextArg(fcinfo, 2, "srcobj");
+		std::string srcobj = NormalizeSrcobj(TextArg(fcinfo, 2, "srcobj"));
 		RequireConnector(name);
 		Spi spi;
 		if (spi.Exec("UPDATE " + ExtensionSchema() +

@@ -59,7 +59,7 @@ bool HasSubLinkWalker(Node *node, void *context)
 		return false;
 	if (IsA(node, SubLink))
 		return true;
-	return raw_expression_tree_walker(node, (bool (*)()) HasSubLinkWalker, context);
+	return raw_expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(HasSubLinkWalker)), context);
 }
 
 /* Parse check only (the input types are not known yet). */
@@ -143,13 +143,16 @@ std::shared_ptr<const Mapping> LoadMapping(const ConnInfo &ci, const std::vector
 	if (ci.HasRuleFile())
 		rules = std::make_unique<RuleFile>(LoadRuleFile(ResolveRuleFilePath(ci.rulefile, DataDir), ci.rulefile));
 	auto m = std::make_shared<Mapping>(BuildMapping(rules.get(), ci.rulefile, objmap, ci.name));
-	ValidateMappingInPostgres(*m);
+	/* Types are checked where they will be used: in the destination database. */
+	const char *dstdb = ci.dstdb.c_str();
+	const bool here = PgCall([&] { return get_database_oid(dstdb, true) == MyDatabaseId; });
+	ValidateMappingInPostgres(*m, here);
 	return m;
 }
 
-void ValidateMappingInPostgres(const Mapping &m)
+void ValidateMappingInPostgres(const Mapping &m, bool catalogs)
 {
-	for (const TypeRule *r : m.AllTypeRules()) {
+	for (const TypeRule *r : catalogs ? m.AllTypeRules() : std::vector<const TypeRule *>{}) {
 		std::string sql = r->size > 0 ? RuleTypeSql(*r, TypeRuleColumnInfo{}) : r->type;
 		const char *s = sql.c_str();
 		try {

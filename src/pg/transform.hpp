@@ -37,8 +37,13 @@ std::vector<ObjmapRow> ReadObjmap(const std::string &connector);
  */
 std::shared_ptr<const Mapping> LoadMapping(const ConnInfo &ci, const std::vector<ObjmapRow> &objmap);
 
-/* Catalog checks: every type rule names a type; every expression is one SQL expression. */
-void ValidateMappingInPostgres(const Mapping &m);
+/*
+ * Catalog checks: every type rule names a type (only when catalogs is
+ * true: types are looked up in the destination database, so another
+ * database's catalogs prove nothing); every expression is one SQL
+ * expression.
+ */
+void ValidateMappingInPostgres(const Mapping &m, bool catalogs = true);
 
 /* A transform expression ready for ExecInitExpr (plain C data in a long-lived context). */
 struct PreparedTransform {

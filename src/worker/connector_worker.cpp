@@ -386,8 +386,16 @@ private:
 				stage_shown_ = s;
 			}
 		};
+		/*
+		 * Commit up to the last complete source transaction, but only if no
+		 * change of the next one has been applied since: a batch from the
+		 * reader may end inside a transaction, and committing its first rows
+		 * with the previous position would apply them twice after a restart.
+		 * Otherwise the commit waits for that transaction's own Commit.
+		 */
+		size_t pending_changes = 0;
 		auto flush = [&] {
-			if (have_pending) {
+			if (have_pending && ap.ChangesInTxn() == pending_changes) {
 				CommitAt(ap, pending, false);
 				have_pending = false;
 			}
@@ -404,6 +412,7 @@ private:
 				reload_payload_.assign(kConnInfoLen, '\0');
 				if (TakeReloadRequest(slot_, generation_, reload_payload_.data())) {
 					reload_payload_.resize(strnlen(reload_payload_.data(), kConnInfoLen));
+					/* A transaction in progress is rolled back by the caller and read again. */
 					flush();
 					return PumpResult::Reload;
 				}
@@ -471,6 +480,8 @@ private:
 			case MsgType::Commit:
 				pending = m->pos;
 				have_pending = true;
+				pending_changes = ap.ChangesInTxn();
+				ap.NoteSourcePosition(m->pos);
 				if (ap.ChangesInTxn() >= 10000 || cursor.Drained())
 					flush();
 				break;

@@ -226,9 +226,37 @@ def test_objmap_reload_on_running_connector():
     wait_for(lambda: pg.one("SELECT to_regclass('inventory.products') IS NOT NULL"), 30, what="table moved back")
     check(pg.one("SELECT count(*) FROM inventory.products WHERE name = 'widget'") == 1, "column renamed back, rows kept")
     healthy(pg, "mysqlconn")
+    # A reload in a transaction that rolls back hands nothing to the worker.
+    pg.rows("BEGIN; SELECT synchdb_add_objmap('mysqlconn', 'table', 'inventory.products', 'store.items'); "
+            "SELECT synchdb_reload_objmap('mysqlconn'); ROLLBACK")
+    my.run("INSERT INTO inventory.products (name, description, weight) VALUES ('probe', 'x', 1)")
+    wait_for(lambda: pg.one("SELECT count(*) FROM inventory.products WHERE name = 'probe'") == 1, 30,
+             what="row after a rolled-back reload")
+    check(pg.one("SELECT to_regclass('store.items')") is None, "rolled-back reload moved nothing")
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
     notice = pg.rows("SELECT synchdb_reload_objmap('mysqlconn')")
     check(notice == [(0,)], "reload of a stopped connector returns 0 (with a NOTICE)")
+    # Object map sources are stored in one spelling.
+    pg.one("SELECT synchdb_add_objmap('mysqlconn', 'column', 'Inventory.Products.NAME', 'title')")
+    check(pg.one("SELECT count(*) FROM synchdb_objmap WHERE objtype = 'column' AND srcobj = 'inventory.products.name' "
+                 "AND enabled") == 1, "srcobj stored in lower case, replacing the disabled rule")
+    # Transform rules are for superusers only: the worker runs them as one.
+    pg.rows("DROP ROLE IF EXISTS rules_admin")
+    pg.rows("CREATE ROLE rules_admin")
+    pg.rows("GRANT EXECUTE ON FUNCTION synchdb_add_objmap(text, text, text, text) TO rules_admin")
+    pg.rows("GRANT SELECT ON synchdb_conninfo TO rules_admin")
+    pg.rows("GRANT SELECT, INSERT, UPDATE ON synchdb_objmap TO rules_admin")
+    err = pg.error("SET ROLE rules_admin; SELECT synchdb_add_objmap('mysqlconn', 'transform', "
+                   "'inventory.products.name', 'upper(%d)')")
+    pg.rows("RESET ROLE")
+    check(err.startswith("42501") and "only superusers can add transform rules" in err, err)
+    pg.rows("SET ROLE rules_admin; SELECT synchdb_add_objmap('mysqlconn', 'table', 'inventory.orders', 'o2'); RESET ROLE")
+    check(pg.one("SELECT dstobj FROM synchdb_objmap WHERE objtype = 'table' AND srcobj = 'inventory.orders'") == "o2",
+          "a granted role may add name rules")
+    pg.rows("RESET ROLE")
+    pg.rows("REVOKE ALL ON synchdb_conninfo, synchdb_objmap FROM rules_admin")
+    pg.rows("REVOKE ALL ON FUNCTION synchdb_add_objmap(text, text, text, text) FROM rules_admin")
+    pg.rows("DROP ROLE rules_admin")
 
 
 def test_geometry_to_postgis_through_expression():
