@@ -8,26 +8,12 @@
 #include <cctype>
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 
 namespace synchdb {
 
 namespace {
 
-std::string Lower(std::string_view s)
-{
-	std::string out(s);
-	std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-	return out;
-}
-
-std::string_view Trim(std::string_view s)
-{
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-		s.remove_prefix(1);
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-		s.remove_suffix(1);
-	return s;
-}
 
 void RequireNonEmpty(std::string_view value, const char *what, const char *hint)
 {

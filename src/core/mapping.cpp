@@ -11,26 +11,11 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/strings.hpp"
 
 namespace synchdb {
 
 namespace {
-
-std::string Lower(std::string_view s)
-{
-	std::string out(s);
-	std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-	return out;
-}
-
-std::string Trim(std::string_view s)
-{
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-		s.remove_prefix(1);
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-		s.remove_suffix(1);
-	return std::string(s);
-}
 
 /* Split at dots; parts may not be empty. */
 std::vector<std::string> SplitDots(std::string_view s)
@@ -73,7 +58,7 @@ bool NumericSourceType(const std::string &t)
 /* A PostgreSQL identifier as a rule gives it: not empty, at most 63 bytes, no NUL. */
 std::string CheckPgName(std::string_view name, const char *what, const std::function<Error(const std::string &)> &fail)
 {
-	std::string n = Trim(name);
+	std::string n(Trim(name));
 	if (n.empty())
 		throw fail(std::string(what) + " is empty");
 	if (n.size() > 63)
@@ -125,7 +110,7 @@ struct Builder {
 	             const Fail &fail)
 	{
 		TypeRule r;
-		r.type = Trim(to);
+		r.type = std::string(Trim(to));
 		if (r.type.empty())
 			throw fail("the PostgreSQL type is empty");
 		if (r.type.find_first_of(";\"'") != std::string::npos || r.type.find("--") != std::string::npos ||
@@ -222,7 +207,7 @@ struct Builder {
 			std::string dst = row.dstobj;
 			int size = -1;
 			if (size_t bar = dst.rfind('|'); bar != std::string::npos) {
-				std::string n = Trim(dst.substr(bar + 1));
+				std::string n(Trim(dst.substr(bar + 1)));
 				char *end = nullptr;
 				long v = n.empty() ? -2 : std::strtol(n.c_str(), &end, 10);
 				if (n.empty() || *end != '\0' || v < -1 || v > 10485760)
@@ -252,18 +237,7 @@ bool TakesSize(const std::string &base)
 
 std::string NormalizeSourceTypeName(std::string_view type)
 {
-	std::string out;
-	bool space = false;
-	for (char ch : Trim(type)) {
-		if (std::isspace(static_cast<unsigned char>(ch))) {
-			space = true;
-			continue;
-		}
-		if (space && !out.empty())
-			out += ' ';
-		space = false;
-		out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-	}
+	std::string out = LowerCollapsed(type);
 	auto replace_head = [&](const char *from, const char *to) {
 		size_t n = std::char_traits<char>::length(from);
 		if (out.compare(0, n, from) == 0 && (out.size() == n || out[n] == ' '))
@@ -310,6 +284,25 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 		             "percent sign.");
 	};
 	std::string &out = r.sql;
+	/* The text of a literal: %% becomes %, a placeholder cannot be a parameter there. */
+	auto LiteralBody = [&](std::string_view body, const std::string &where) {
+		std::string copy;
+		for (size_t k = 0; k < body.size(); k++) {
+			if (body[k] == '%' && k + 1 < body.size()) {
+				if (body[k + 1] == '%') {
+					copy += '%';
+					k++;
+					continue;
+				}
+				if (body[k + 1] == 'd' || body[k + 1] == 'w' || body[k + 1] == 's')
+					throw fail(std::string("placeholder %") + body[k + 1] + " inside " + where +
+					           " cannot be replaced by a value; concatenate instead, for example 'abc' || %" +
+					           body[k + 1] + ", or write %% for a percent sign");
+			}
+			copy += body[k];
+		}
+		return copy;
+	};
 	auto placeholder = [&](char c) -> const char * {
 		switch (c) {
 		case 'd': r.uses_value = true; return "$1";
@@ -406,23 +399,8 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 				if (close == std::string_view::npos)
 					throw fail("unterminated dollar-quoted string");
 				std::string_view body = e.substr(j + 1, close - j - 1);
-				std::string copy;
-				for (size_t k = 0; k < body.size(); k++) {
-					if (body[k] == '%' && k + 1 < body.size()) {
-						if (body[k + 1] == '%') {
-							copy += '%';
-							k++;
-							continue;
-						}
-						if (body[k + 1] == 'd' || body[k + 1] == 'w' || body[k + 1] == 's')
-							throw fail(std::string("placeholder %") + body[k + 1] +
-							           " inside a dollar-quoted string cannot be replaced by a value; write it outside "
-							           "the string");
-					}
-					copy += body[k];
-				}
 				out += tag;
-				out += copy;
+				out += LiteralBody(body, "a dollar-quoted string");
 				out += tag;
 				i = close + tag.size();
 				continue;
@@ -469,23 +447,8 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 				i = j + 1;
 				continue;
 			}
-			std::string copy;
-			for (size_t k = 0; k < body.size(); k++) {
-				if (body[k] == '%' && k + 1 < body.size()) {
-					if (body[k + 1] == '%') {
-						copy += '%';
-						k++;
-						continue;
-					}
-					if (body[k + 1] == 'd' || body[k + 1] == 'w' || body[k + 1] == 's')
-						throw fail(std::string("placeholder %") + body[k + 1] + " inside the string literal '" + body +
-						           "' cannot be replaced by a value; concatenate instead, for example 'abc' || %" +
-						           body[k + 1] + ", or write %% for a percent sign");
-				}
-				copy += body[k];
-			}
 			out += '\'';
-			out += copy;
+			out += LiteralBody(body, "the string literal '" + body + "'");
 			out += '\'';
 			i = j + 1;
 			continue;

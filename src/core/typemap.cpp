@@ -19,18 +19,12 @@
 
 #include "core/error.hpp"
 #include "core/pgtext.hpp"
+#include "core/strings.hpp"
 
 namespace synchdb {
 
 namespace {
 
-std::string Lower(std::string_view s)
-{
-	std::string out(s);
-	for (char &ch : out)
-		ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-	return out;
-}
 
 /* The numbers in the first parenthesis of a COLUMN_TYPE: "decimal(10,2)" -> {10, 2}. */
 std::vector<long> TypeArgs(const std::string &column_type)
@@ -245,18 +239,7 @@ std::optional<PgKind> PgKindOfTypeName(std::string_view type)
 		size_t close = t.find(')', paren);
 		t = t.substr(0, paren) + (close == std::string::npos ? "" : t.substr(close + 1));
 	}
-	std::string n;
-	bool space = false;
-	for (char ch : t) {
-		if (std::isspace(static_cast<unsigned char>(ch))) {
-			space = true;
-			continue;
-		}
-		if (space && !n.empty())
-			n += ' ';
-		space = false;
-		n += ch;
-	}
+	std::string n = LowerCollapsed(t);
 	if (n.rfind("pg_catalog.", 0) == 0)
 		n = n.substr(11);
 	static const struct {

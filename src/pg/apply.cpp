@@ -192,6 +192,15 @@ void ApplyErrorCallback(void *arg)
 		errcontext("synchdb: %s, table %s", c->what, c->rs->name);
 }
 
+/* Report ctx in errors raised until error_context_stack is set back to cb->previous. */
+void PushApplyErrorContext(ErrorContextCallback *cb, ApplyErrorContext *ctx)
+{
+	cb->callback = ApplyErrorCallback;
+	cb->arg = ctx;
+	cb->previous = error_context_stack;
+	error_context_stack = cb;
+}
+
 /* Scratch for a geometry's transform parameters; static, so no C++ object lives on a frame that may longjmp. */
 std::string xf_wkb_base64;
 
@@ -315,10 +324,7 @@ void ApplyChangeC(RelState *rs, const Msg *m, const char *where)
 	                                                         : "applying a DELETE",
 	                         false, where};
 	ErrorContextCallback cb;
-	cb.callback = ApplyErrorCallback;
-	cb.arg = &ctx;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
+	PushApplyErrorContext(&cb, &ctx);
 	current_apply_context = &ctx;
 	MemoryContext old = MemoryContextSwitchTo(ApplyContext());
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -367,10 +373,7 @@ void FlushInsertsC(RelState *rs)
 		return;
 	ApplyErrorContext ctx = {rs, -1, "applying INSERTs", false, NULL};
 	ErrorContextCallback cb;
-	cb.callback = ApplyErrorCallback;
-	cb.arg = &ctx;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
+	PushApplyErrorContext(&cb, &ctx);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	CommandId cid = GetCurrentCommandId(true);
 	rs->estate->es_output_cid = cid;
@@ -403,10 +406,7 @@ void BufferInsertC(RelState *rs, const Msg *m, const char *where)
 {
 	ApplyErrorContext ctx = {rs, -1, "applying an INSERT", false, where};
 	ErrorContextCallback cb;
-	cb.callback = ApplyErrorCallback;
-	cb.arg = &ctx;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
+	PushApplyErrorContext(&cb, &ctx);
 	current_apply_context = &ctx;
 	MemoryContext old = MemoryContextSwitchTo(ApplyContext());
 	if (rs->xfs)

@@ -20,6 +20,7 @@
 #include "core/json.hpp"
 #include "core/mapping.hpp"
 #include "core/schema_change.hpp"
+#include "core/strings.hpp"
 #include "pg/connectors.hpp"
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
@@ -57,18 +58,9 @@ constexpr int kStopTimeoutMs = 60000;
 /* Object map sources match case-insensitively: store them in one spelling (lower case, single blanks). */
 std::string NormalizeSrcobj(const std::string &s)
 {
-	std::string out;
-	bool blank = false;
-	for (char ch : s) {
-		if (std::isspace(static_cast<unsigned char>(ch))) {
-			blank = true;
-			continue;
-		}
-		if (blank && !out.empty() && out.back() != '|' && ch != '|')
-			out += ' ';
-		blank = false;
-		out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-	}
+	std::string out = LowerCollapsed(s);
+	for (size_t bar; (bar = out.find(" |")) != std::string::npos || (bar = out.find("| ")) != std::string::npos;)
+		out.erase(out[bar] == ' ' ? bar : bar + 1, 1);
 	return out;
 }
 

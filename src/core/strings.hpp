@@ -1,0 +1,53 @@
+/*
+ * strings.hpp
+ *     Small ASCII string helpers shared by the core (identifiers, type
+ *     names and keywords are compared in ASCII lower case).
+ */
+#pragma once
+
+#include <cctype>
+#include <string>
+#include <string_view>
+
+namespace synchdb {
+
+/* ASCII lower case. */
+inline std::string Lower(std::string_view s)
+{
+	std::string out(s);
+	for (auto &ch : out)
+		ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+	return out;
+}
+
+/* Without leading and trailing blanks. */
+inline std::string_view Trim(std::string_view s)
+{
+	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+		s.remove_prefix(1);
+	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+		s.remove_suffix(1);
+	return s;
+}
+
+/* Lower case, trimmed, every run of blanks made one space: "  INT   Unsigned " -> "int unsigned". */
+inline std::string LowerCollapsed(std::string_view s)
+{
+	std::string out;
+	bool blank = false;
+	for (char ch : Trim(s)) {
+		if (std::isspace(static_cast<unsigned char>(ch))) {
+			blank = true;
+			continue;
+		}
+		if (blank)
+			out += ' ';
+		blank = false;
+		out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+	}
+	return out;
+}
+
+}  // namespace synchdb
+
+#include "core/cpp_only.hpp"
