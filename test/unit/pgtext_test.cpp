@@ -8,6 +8,7 @@
  *   read back as the same value; the float cases check the round trip in
  *   C++ with strtof/strtod, which is what float4in/float8in use.
  */
+#include <optional>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -748,4 +749,40 @@ TEST(PgTextCopy, FastPathMatchesByteByByte)
 		AppendCopyField(out, v);
 		ASSERT_EQ(out, "prefix" + reference(v)) << "round " << round;
 	}
+}
+
+TEST(PgTextCopy, ParseCopyTextRowReadsBackWhatAppendWrote)
+{
+	struct Sink : CopyRowSink {
+		std::vector<std::optional<std::string>> fields;
+		void Null() override { fields.push_back(std::nullopt); }
+		void Value(std::string_view v) override { fields.push_back(std::string(v)); }
+	};
+	const std::vector<std::vector<std::optional<std::string>>> rows = {
+		{std::string("plain"), std::nullopt, std::string("")},
+		{std::string("tab\there"), std::string("new\nline\r"), std::string("\\N")},
+		{std::string("back\\slash\b\f\v"), std::string("x")},
+		{std::nullopt},
+	};
+	std::string text;
+	for (const auto &r : rows) {
+		for (size_t i = 0; i < r.size(); i++) {
+			if (i)
+				text += '\t';
+			if (r[i])
+				AppendCopyField(text, *r[i]);
+			else
+				AppendCopyNull(text);
+		}
+		text += '\n';
+	}
+	size_t pos = 0;
+	std::string scratch;
+	for (const auto &r : rows) {
+		Sink sink;
+		ASSERT_TRUE(ParseCopyTextRow(text, pos, sink, scratch));
+		EXPECT_EQ(sink.fields, r);
+	}
+	Sink end;
+	EXPECT_FALSE(ParseCopyTextRow(text, pos, end, scratch));
 }
