@@ -104,6 +104,23 @@ CREATE TABLE synchdb_objmap (
 REVOKE ALL ON synchdb_objmap FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('synchdb_objmap', '');
 
+-- Transform expressions run in the worker as the bootstrap superuser: only
+-- superusers may write them, whatever privileges on the table were granted.
+CREATE FUNCTION synchdb_objmap_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.objtype = 'transform' AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        RAISE EXCEPTION 'only superusers can add or change transform rules'
+            USING ERRCODE = '42501',
+                  DETAIL = 'A transform expression is evaluated by the connector''s worker, which runs as the bootstrap superuser.',
+                  HINT = 'Ask a superuser to add the rule.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER synchdb_objmap_guard BEFORE INSERT OR UPDATE ON synchdb_objmap
+    FOR EACH ROW EXECUTE FUNCTION synchdb_objmap_guard();
+
 -- What each replicated column became: written by the connector workers of this database.
 CREATE TABLE synchdb_attribute (
     name            text NOT NULL,

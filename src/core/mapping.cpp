@@ -285,7 +285,7 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 	};
 	std::string &out = r.sql;
 	/* The text of a literal: %% becomes %, a placeholder cannot be a parameter there. */
-	auto LiteralBody = [&](std::string_view body, const std::string &where) {
+	auto LiteralBody = [&](std::string_view body, const std::string &where, const char *advice) {
 		std::string copy;
 		for (size_t k = 0; k < body.size(); k++) {
 			if (body[k] == '%' && k + 1 < body.size()) {
@@ -296,8 +296,8 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 				}
 				if (body[k + 1] == 'd' || body[k + 1] == 'w' || body[k + 1] == 's')
 					throw fail(std::string("placeholder %") + body[k + 1] + " inside " + where +
-					           " cannot be replaced by a value; concatenate instead, for example 'abc' || %" +
-					           body[k + 1] + ", or write %% for a percent sign");
+					           " cannot be replaced by a value; " + advice + " %" + body[k + 1] +
+					           ", or write %% for a percent sign");
 			}
 			copy += body[k];
 		}
@@ -400,7 +400,7 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 					throw fail("unterminated dollar-quoted string");
 				std::string_view body = e.substr(j + 1, close - j - 1);
 				out += tag;
-				out += LiteralBody(body, "a dollar-quoted string");
+				out += LiteralBody(body, "a dollar-quoted string", "write it outside the string, as");
 				out += tag;
 				i = close + tag.size();
 				continue;
@@ -448,7 +448,8 @@ TransformRule RewriteTransform(std::string_view e, const std::string &origin, co
 				continue;
 			}
 			out += '\'';
-			out += LiteralBody(body, "the string literal '" + body + "'");
+			out += LiteralBody(body, "the string literal '" + body + "'",
+			                   "concatenate instead, for example 'abc' ||");
 			out += '\'';
 			i = j + 1;
 			continue;

@@ -189,7 +189,8 @@ void ApplyErrorCallback(void *arg)
 		           NameStr(TupleDescAttr(RelationGetDescr(c->rs->rel), c->rs->attnums[c->column] - 1)->attname),
 		           c->rs->name, c->where && c->where[0] ? c->where : "in the first source transaction");
 	else
-		errcontext("synchdb: %s, table %s", c->what, c->rs->name);
+		errcontext("synchdb: %s, table %s%s%s", c->what, c->rs->name, c->where && c->where[0] ? ", " : "",
+		           c->where ? c->where : "");
 }
 
 /* Report ctx in errors raised until error_context_stack is set back to cb->previous. */
@@ -367,11 +368,11 @@ void ApplyChangeC(RelState *rs, const Msg *m, const char *where)
 }
 
 /* Write the buffered INSERTs of a relation: heap pages at once, then their index entries. */
-void FlushInsertsC(RelState *rs)
+void FlushInsertsC(RelState *rs, const char *where)
 {
 	if (rs->nbatch == 0)
 		return;
-	ApplyErrorContext ctx = {rs, -1, "applying INSERTs", false, NULL};
+	ApplyErrorContext ctx = {rs, -1, "applying INSERTs", false, where};
 	ErrorContextCallback cb;
 	PushApplyErrorContext(&cb, &ctx);
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -425,7 +426,7 @@ void BufferInsertC(RelState *rs, const Msg *m, const char *where)
 	error_context_stack = cb.previous;
 	current_apply_context = nullptr;
 	if (rs->nbatch >= kBatchRows || rs->batch_bytes >= kBatchBytes)
-		FlushInsertsC(rs);
+		FlushInsertsC(rs, where);
 }
 
 /* ---------------------------------------------------------------- COPY */
@@ -594,6 +595,8 @@ StoredOffset Applier::LoadOffset()
 			off.tables_json = spi.Value(0, 6).value_or("");
 			where_ = "in the source transaction after binlog position " + off.pos.file + ":" +
 			         std::to_string(off.pos.pos);
+			batch_where_ = "rows of the source transactions after binlog position " + off.pos.file + ":" +
+			               std::to_string(off.pos.pos);
 		}
 	}
 	PgCall([] {
@@ -820,7 +823,7 @@ void Applier::FlushInserts()
 		return;
 	for (RelState *rs : rels_)
 		if (rs && rs->nbatch > 0)
-			PgCall([&] { FlushInsertsC(rs); });
+			PgCall([&] { FlushInsertsC(rs, batch_where_.c_str()); });
 	batching_ = false;
 }
 
@@ -1001,6 +1004,7 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 	changes_in_txn_ = 0;
 	tables_dirty_ = false;
 	where_ = "in the source transaction after binlog position " + pos.file + ":" + std::to_string(pos.pos);
+	batch_where_ = "rows of the source transactions after binlog position " + pos.file + ":" + std::to_string(pos.pos);
 }
 
 void Applier::NoteSourcePosition(const SourcePosition &pos)

@@ -110,6 +110,7 @@ private:
 	std::unique_ptr<Transforms> transforms_;
 	std::string attr_table_;    /* where synchdb_attribute rows go in this database */
 	std::string where_;         /* the position of the values being applied, for messages */
+	std::string batch_where_;   /* the source transactions buffered INSERTs may come from, for messages */
 	Msg scratch_;               /* a snapshot row applied through the row path */
 	std::string copy_scratch_;
 	std::vector<int> deferred_keys_;

@@ -128,13 +128,35 @@ struct PendingReload {
 	Oid db;
 	std::string name;
 	std::string payload;
+	SubTransactionId subid; /* the subtransaction that asked; dropped if it rolls back */
 };
 std::vector<PendingReload> *pending_reloads = nullptr;
+
+void ReloadSubXactCallback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	if (!pending_reloads)
+		return;
+	for (auto it = pending_reloads->begin(); it != pending_reloads->end();) {
+		if (it->subid == mySubid && event == SUBXACT_EVENT_ABORT_SUB) {
+			it = pending_reloads->erase(it);
+			continue;
+		}
+		if (it->subid == mySubid && event == SUBXACT_EVENT_COMMIT_SUB)
+			it->subid = parentSubid;
+		++it;
+	}
+}
 
 void ReloadXactCallback(XactEvent event, void *arg)
 {
 	if (!pending_reloads || pending_reloads->empty())
 		return;
+	if (event == XACT_EVENT_PRE_PREPARE) {
+		pending_reloads->clear();
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("cannot PREPARE a transaction that called synchdb_reload_objmap"),
+		                errhint("Call synchdb_reload_objmap outside the prepared transaction.")));
+	}
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
 		if (SharedState *sh = SharedOrNull()) {
 			LWLockAcquire(sh->lock, LW_EXCLUSIVE);
@@ -185,11 +207,15 @@ bool RequestReload(const std::string &name)
 	 */
 	if (!pending_reloads) {
 		pending_reloads = new std::vector<PendingReload>();
-		PgCall([] { RegisterXactCallback(ReloadXactCallback, nullptr); });
+		PgCall([] {
+			RegisterXactCallback(ReloadXactCallback, nullptr);
+			RegisterSubXactCallback(ReloadSubXactCallback, nullptr);
+		});
 	}
 	for (auto it = pending_reloads->begin(); it != pending_reloads->end();)
 		it = it->db == MyDatabaseId && it->name == name ? pending_reloads->erase(it) : it + 1;
-	pending_reloads->push_back({MyDatabaseId, name, payload});
+	const SubTransactionId subid = PgCall([] { return GetCurrentSubTransactionId(); });
+	pending_reloads->push_back({MyDatabaseId, name, payload, subid});
 	return true;
 }
 

@@ -59,8 +59,10 @@ constexpr int kStopTimeoutMs = 60000;
 std::string NormalizeSrcobj(const std::string &s)
 {
 	std::string out = LowerCollapsed(s);
-	for (size_t bar; (bar = out.find(" |")) != std::string::npos || (bar = out.find("| ")) != std::string::npos;)
-		out.erase(out[bar] == ' ' ? bar : bar + 1, 1);
+	/* No blanks around the separators: "inventory . orders" is "inventory.orders", "int | true" "int|true". */
+	for (const char *sep : {" |", "| ", " .", ". "})
+		for (size_t at; (at = out.find(sep)) != std::string::npos;)
+			out.erase(sep[0] == ' ' ? at : at + 1, 1);
 	return out;
 }
 

@@ -304,12 +304,31 @@ public:
 				break;
 			if (result == PumpResult::Reload) {
 				/* New rules: restart the reader from the committed position; the tables follow the rules. */
+				/* Rules the destination database cannot use are reported; replication goes on with the old ones. */
+				std::string previous = json_;
 				json_ = reload_payload_;
-				LoadRules(ci);
+				std::string problem;
+				try {
+					LoadRules(ci);
+					rules_error_.clear();
+				} catch (const Error &e) {
+					problem = e.what();
+				} catch (const PgError &e) {
+					problem = e.what();
+				}
 				const char *conn = ci.name.c_str();
-				PgCall([&] {
-					ereport(LOG, (errmsg("synchdb connector \"%s\": reloaded its object map and rule file", conn)));
-				});
+				if (!problem.empty()) {
+					json_ = previous;
+					rules_error_ = "new rules not applied, the previous ones stay: " + problem;
+					const char *p = problem.c_str();
+					PgCall([&] {
+						ereport(WARNING, (errmsg("synchdb connector \"%s\": new rules not applied, the previous ones stay: %s",
+						                         conn, p)));
+					});
+				} else
+					PgCall([&] {
+						ereport(LOG, (errmsg("synchdb connector \"%s\": reloaded its object map and rule file", conn)));
+					});
 				continue;
 			}
 			if (progressed_)
@@ -408,11 +427,11 @@ private:
 				ConfigReloadPending = false;
 				PgCall([] { ProcessConfigFile(PGC_SIGHUP); });
 			}
-			if (!snapshotting_ && ReloadPending(slot_)) {
+			/* Rules change between source transactions: take a reload only with nothing half-applied. */
+			if (!snapshotting_ && ap.ChangesInTxn() == (have_pending ? pending_changes : 0) && ReloadPending(slot_)) {
 				reload_payload_.assign(kConnInfoLen, '\0');
 				if (TakeReloadRequest(slot_, generation_, reload_payload_.data())) {
 					reload_payload_.resize(strnlen(reload_payload_.data(), kConnInfoLen));
-					/* A transaction in progress is rolled back by the caller and read again. */
 					flush();
 					return PumpResult::Reload;
 				}
@@ -424,7 +443,7 @@ private:
 				continue;
 			}
 			if (!cleared_error) {
-				SetSlotError(slot_, generation_, "");
+				SetSlotError(slot_, generation_, rules_error_.c_str());
 				cleared_error = true;
 				progressed_ = true;
 			}
@@ -532,6 +551,7 @@ private:
 	std::string name_;
 	std::shared_ptr<const Mapping> mapping_;
 	std::string reload_payload_;
+	std::string rules_error_; /* a reload whose rules could not be used, shown in the slot's err */
 	ConnectorStage stage_shown_ = ConnectorStage::None;
 	uint64 ddls_skipped_ = 0;
 	uint64 ddls_noop_ = 0;

@@ -185,6 +185,19 @@ def test_seed_example_4_rule_file_other_database():
     check(db3.one("SELECT count(*) FROM _synchdb.attribute WHERE name = 'mysqlconn3'") > 0,
           "column map kept in the destination database")
     healthy(pg, "mysqlconn3")
+    # A rule naming a type the destination database lacks: checked by the worker there; it keeps the old rules.
+    pg.rows("DROP DOMAIN IF EXISTS only_in_postgres")
+    pg.rows("CREATE DOMAIN only_in_postgres AS text")
+    pg.one("SELECT synchdb_add_objmap('mysqlconn3', 'datatype', 'inventory.orders.order_date', 'only_in_postgres|0')")
+    pg.one("SELECT synchdb_reload_objmap('mysqlconn3')")
+    wait_for(lambda: "new rules not applied" in (pg.state("mysqlconn3") or {}).get("err", ""), 30,
+             what=f"reload refused in the destination database (now {pg.state('mysqlconn3')})")
+    s = pg.state("mysqlconn3")
+    check(s["state"] != "stopped" and 'type "only_in_postgres" does not exist' in s["err"], f"still running: {s}")
+    my.run("INSERT INTO inventory.customers (first_name, last_name, email) VALUES ('Alan', 'Turing', 'at@example.com')")
+    wait_for(lambda: db3.one("SELECT last_name FROM crm.clients WHERE given_name = 'Alan'") == "TURING", 30,
+             what="replication goes on with the previous rules")
+    pg.rows("DROP DOMAIN only_in_postgres")
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn3')")
     db3.close()
 
@@ -226,9 +239,11 @@ def test_objmap_reload_on_running_connector():
     wait_for(lambda: pg.one("SELECT to_regclass('inventory.products') IS NOT NULL"), 30, what="table moved back")
     check(pg.one("SELECT count(*) FROM inventory.products WHERE name = 'widget'") == 1, "column renamed back, rows kept")
     healthy(pg, "mysqlconn")
-    # A reload in a transaction that rolls back hands nothing to the worker.
+    # A reload in a transaction or subtransaction that rolls back hands nothing to the worker.
     pg.rows("BEGIN; SELECT synchdb_add_objmap('mysqlconn', 'table', 'inventory.products', 'store.items'); "
             "SELECT synchdb_reload_objmap('mysqlconn'); ROLLBACK")
+    pg.rows("BEGIN; SAVEPOINT s; SELECT synchdb_add_objmap('mysqlconn', 'table', 'inventory.products', 'store.items'); "
+            "SELECT synchdb_reload_objmap('mysqlconn'); ROLLBACK TO SAVEPOINT s; COMMIT")
     my.run("INSERT INTO inventory.products (name, description, weight) VALUES ('probe', 'x', 1)")
     wait_for(lambda: pg.one("SELECT count(*) FROM inventory.products WHERE name = 'probe'") == 1, 30,
              what="row after a rolled-back reload")
@@ -250,6 +265,11 @@ def test_objmap_reload_on_running_connector():
                    "'inventory.products.name', 'upper(%d)')")
     pg.rows("RESET ROLE")
     check(err.startswith("42501") and "only superusers can add transform rules" in err, err)
+    err = pg.error("SET ROLE rules_admin; INSERT INTO synchdb_objmap (name, objtype, srcobj, dstobj) "
+                   "VALUES ('mysqlconn', 'transform', 'inventory.products.name', 'upper(%d)')")
+    pg.rows("RESET ROLE")
+    check(err.startswith("42501") and "only superusers can add or change transform rules" in err,
+          f"writing the table directly is refused too: {err}")
     pg.rows("SET ROLE rules_admin; SELECT synchdb_add_objmap('mysqlconn', 'table', 'inventory.orders', 'o2'); RESET ROLE")
     check(pg.one("SELECT dstobj FROM synchdb_objmap WHERE objtype = 'table' AND srcobj = 'inventory.orders'") == "o2",
           "a granted role may add name rules")
