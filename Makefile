@@ -13,7 +13,7 @@ MODULE_big = synchdb
 DATA       = $(wildcard sql/synchdb--*.sql)
 PGFILEDESC = "synchdb - replicate MySQL/MariaDB into PostgreSQL"
 
-CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp))
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp src/core/*/*/*.cpp))
 PG_SRCS   = $(sort $(wildcard src/pg/*.cpp src/worker/*.cpp))
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
