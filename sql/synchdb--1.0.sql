@@ -106,10 +106,12 @@ SELECT pg_catalog.pg_extension_config_dump('synchdb_objmap', '');
 
 -- Transform expressions run in the worker as the bootstrap superuser: only
 -- superusers may write them, whatever privileges on the table were granted.
+-- The path is fixed so that no operator or function of the caller's can stand in for ours.
 CREATE FUNCTION synchdb_objmap_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NEW.objtype = 'transform' AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    IF NEW.objtype OPERATOR(pg_catalog.=) 'transform'
+       AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) THEN
         RAISE EXCEPTION 'only superusers can add or change transform rules'
             USING ERRCODE = '42501',
                   DETAIL = 'A transform expression is evaluated by the connector''s worker, which runs as the bootstrap superuser.',

@@ -14,6 +14,7 @@
 #include "core/typemap.hpp"
 #include "pg/apply.hpp"
 #include "pg/guard.hpp"
+#include "pg/session.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
 
@@ -542,12 +543,13 @@ void Applier::Prepare()
 	});
 	{
 		Spi spi;
-		spi.Exec("SELECT pg_advisory_xact_lock(hashtext('synchdb metadata'))");
+		spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb metadata'))");
+		CheckPrivateSchema();
 		spi.Exec("CREATE SCHEMA IF NOT EXISTS _synchdb");
 		spi.Exec("CREATE TABLE IF NOT EXISTS _synchdb.offsets ("
 		         " dbname text NOT NULL, connector text NOT NULL, incarnation text NOT NULL,"
 		         " file text NOT NULL, pos bigint NOT NULL, gtid text, server_id bigint, ts_sec bigint,"
-		         " snapshot_done boolean NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),"
+		         " snapshot_done boolean NOT NULL, updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
 		         " PRIMARY KEY (dbname, connector))");
 		/* Schema history: the source definitions current at the stored position. */
 		spi.Exec("ALTER TABLE _synchdb.offsets ADD COLUMN IF NOT EXISTS tables text");
@@ -555,7 +557,7 @@ void Applier::Prepare()
 		 * Column map (source -> destination): the extension's synchdb_attribute
 		 * when synchdb is installed in this database, else a table of our own.
 		 */
-		if (spi.Exec("SELECT 1 FROM pg_extension WHERE extname = 'synchdb'", {}, true) > 0)
+		if (spi.Exec("SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'synchdb'", {}, true) > 0)
 			attr_table_ = ExtensionSchema() + ".synchdb_attribute";
 		else {
 			spi.Exec("CREATE TABLE IF NOT EXISTS _synchdb.attribute ("
@@ -565,6 +567,7 @@ void Applier::Prepare()
 			         " PRIMARY KEY (name, dbname, type, attrelid, attnum))");
 			attr_table_ = "_synchdb.attribute";
 		}
+		CheckPrivateSchema(); /* what IF NOT EXISTS found in place */
 	}
 	PgCall([] {
 		PopActiveSnapshot();
@@ -633,7 +636,8 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 		Spi spi;
 		/* Connectors replicating into the same schema must not race on CREATE ... IF NOT EXISTS. */
 		for (const TableInfo &t : *tables_)
-			spi.Exec("SELECT pg_advisory_xact_lock(hashtext('synchdb schema ' || $1))", {t.pg_schema});
+			spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb schema ' OPERATOR(pg_catalog.||) $1))",
+			         {t.pg_schema});
 		ReconcileDestination(spi);
 		deferred_keys_.clear();
 		for (size_t i = 0; i < tables_->size(); i++) {
@@ -646,7 +650,7 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate
 			 */
 			bool defer_key = false;
 			if (truncate && !t.source.primary_key.empty()) {
-				spi.Exec("SELECT to_regclass($1) IS NULL", {t.QualifiedPgName()}, true);
+				spi.Exec("SELECT pg_catalog.to_regclass($1) IS NULL", {t.QualifiedPgName()}, true);
 				defer_key = spi.Value(0, 0).value_or("f") == "t";
 			}
 			spi.Exec(CreateTableSql(t, !defer_key));
@@ -719,7 +723,7 @@ void Applier::ReconcileDestination(Spi &spi)
 		const Existing &e = it->second;
 		std::vector<std::string> done;
 		if (e.schema != t.pg_schema || e.table != t.pg_table) {
-			spi.Exec("SELECT to_regclass($1) IS NOT NULL", {t.QualifiedPgName()}, true);
+			spi.Exec("SELECT pg_catalog.to_regclass($1) IS NOT NULL", {t.QualifiedPgName()}, true);
 			if (spi.Value(0, 0).value_or("f") == "t")
 				throw Error(sqlstate::kDuplicateObject,
 				            "connector " + Quoted(connector_) + ": cannot move table " + QuotePgIdent(e.schema) + "." +

@@ -43,6 +43,7 @@
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
+#include "pg/session.hpp"
 #include "pg/shmem.hpp"
 #include "pg/transform.hpp"
 
@@ -205,6 +206,8 @@ public:
 		strlcpy(name, sh->slots[slot_].name, sizeof(name));
 		LWLockRelease(sh->lock);
 
+		/* Before any statement: names resolve only through schemas no untrusted role can change. */
+		PinWorkerSearchPath();
 		ConnInfo ci = ConnInfoFromJson(name, json::Parse(json_));
 		name_ = ci.name;
 		LoadRules(ci);

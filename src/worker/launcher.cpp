@@ -120,6 +120,8 @@ void synchdb_db_launcher_main(Datum arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/* Nothing the database's owner can create may shadow a name in our statements. */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());

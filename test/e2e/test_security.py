@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the attacks of the security issue: each must fail to escalate.
+
+A role that owns the destination database (not a superuser) prepares traps in
+it; a superuser then replicates into that database.  Afterwards the role must
+still not be a superuser, and the traps must not have run.
+
+Needs: PostgreSQL "pg" (synchdb preloaded), MariaDB "mariadb" with the sample
+inventory database.
+"""
+import sys
+
+import psycopg2
+
+from harness import (PGPORT, Pg, add_conninfo, check, clean_destination, run_tests, wait_for, wait_state,
+                     wait_stopped_with_error)
+
+EVIL = "evil_owner"
+EVILDB = "evil_dest"
+
+# Each trap records that it ran and tries to make its caller's victim a superuser.
+TRAP_BODY = f"""
+BEGIN
+    INSERT INTO evil.ran VALUES ('%s');
+    EXECUTE 'ALTER ROLE {EVIL} SUPERUSER';
+    RETURN %s;
+END"""
+
+
+def evil_session():
+    conn = psycopg2.connect(host="127.0.0.1", port=PGPORT, user=EVIL, dbname=EVILDB)
+    conn.autocommit = True
+    return conn
+
+
+def run(conn, sql):
+    with conn.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall() if cur.description else []
+
+
+def setup_evil_database(pre_create_private_schema=False):
+    pg = Pg()
+    pg.rows(f"DROP DATABASE IF EXISTS {EVILDB} WITH (FORCE)")
+    if pg.one("SELECT count(*) FROM pg_roles WHERE rolname = %s", (EVIL,)):
+        pg.rows(f"ALTER ROLE {EVIL} NOSUPERUSER")
+    else:
+        pg.rows(f"CREATE ROLE {EVIL} LOGIN")
+    pg.rows(f"CREATE DATABASE {EVILDB} OWNER {EVIL}")
+    pg.close()
+    c = evil_session()
+    run(c, "CREATE SCHEMA evil")
+    run(c, "CREATE TABLE evil.ran (what text)")
+    run(c, "GRANT ALL ON SCHEMA evil TO PUBLIC")
+    run(c, "GRANT ALL ON evil.ran TO PUBLIC")
+    # Functions the worker used unqualified, and the = operator for text.
+    run(c, "CREATE FUNCTION evil.hashtext(text) RETURNS int LANGUAGE plpgsql AS $$" +
+        TRAP_BODY % ("hashtext", "pg_catalog.hashtext($1)") + "$$")
+    run(c, "CREATE FUNCTION evil.to_regclass(text) RETURNS regclass LANGUAGE plpgsql AS $$" +
+        TRAP_BODY % ("to_regclass", "pg_catalog.to_regclass($1)") + "$$")
+    run(c, "CREATE FUNCTION evil.pg_advisory_xact_lock(bigint) RETURNS void LANGUAGE plpgsql AS $$" +
+        TRAP_BODY % ("pg_advisory_xact_lock", "NULL") + "$$")
+    run(c, "CREATE FUNCTION evil.texteq(text, text) RETURNS bool LANGUAGE plpgsql AS $$" +
+        TRAP_BODY % ("=", "pg_catalog.texteq($1, $2)") + "$$")
+    run(c, "CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.texteq)")
+    # A better match than pg_catalog.upper(text) for a varchar argument, in the database owner's public.
+    run(c, "CREATE FUNCTION public.upper(character varying) RETURNS text LANGUAGE plpgsql AS $$" +
+        TRAP_BODY % ("upper", "pg_catalog.upper($1)") + "$$")
+    run(c, f"ALTER DATABASE {EVILDB} SET search_path = evil, public")
+    if pre_create_private_schema:
+        run(c, "CREATE SCHEMA _synchdb")
+        run(c, "CREATE TABLE _synchdb.offsets (dbname text, connector text, incarnation text, file text, "
+               "pos bigint, gtid text, server_id bigint, ts_sec bigint, snapshot_done boolean, "
+               "updated_at timestamptz, tables text, PRIMARY KEY (dbname, connector))")
+        run(c, "CREATE FUNCTION evil.trap() RETURNS trigger LANGUAGE plpgsql AS $$" +
+            TRAP_BODY % ("offsets trigger", "NEW") + "$$")
+        run(c, "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON _synchdb.offsets FOR EACH ROW EXECUTE FUNCTION evil.trap()")
+        run(c, "ALTER TABLE _synchdb.offsets ENABLE ALWAYS TRIGGER t")
+    c.close()
+
+
+def escalated():
+    pg = Pg()
+    sup = pg.one("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (EVIL,))
+    pg.close()
+    d = Pg(EVILDB)
+    ran = [r[0] for r in d.rows("SELECT what FROM evil.ran")]
+    d.close()
+    return sup, ran
+
+
+def teardown(pg, name):
+    pg.one("SELECT synchdb_del_conninfo(%s)", (name,))
+    pg.rows(f"DROP DATABASE IF EXISTS {EVILDB} WITH (FORCE)")
+
+
+def test_database_owner_cannot_shadow_worker_names():
+    pg = clean_destination(["inventory"])
+    setup_evil_database()
+    add_conninfo(pg, "secconn", dstdb=EVILDB)
+    # A transform whose function the owner shadowed with a better-matching public.upper(varchar).
+    pg.one("SELECT synchdb_add_objmap('secconn', 'transform', 'inventory.customers.last_name', 'upper(%d)')")
+    pg.one("SELECT synchdb_start_engine_bgw('secconn')")
+    d = Pg(EVILDB)
+    wait_for(lambda: d.one("SELECT to_regclass('inventory.customers') IS NOT NULL AND "
+                           "(SELECT count(*) FROM inventory.customers) > 0"), 60,
+             what="snapshot of inventory.customers in the owner's database")
+    names = d.rows("SELECT last_name FROM inventory.customers ORDER BY id")
+    check(all(n[0] == n[0].upper() for n in names), f"transform applied with pg_catalog.upper: {names}")
+    d.close()
+    s = wait_state(pg, "secconn", "syncing", 60)
+    check(s["err"] == "no error", f"connector healthy: {s}")
+    sup, ran = escalated()
+    check(sup is False, f"the database owner stayed a plain role (traps that ran: {ran})")
+    check(ran == [], f"no trap ran in the worker: {ran}")
+    pg.one("SELECT synchdb_stop_engine_bgw('secconn')")
+    teardown(pg, "secconn")
+
+
+def test_precreated_private_schema_refused():
+    pg = clean_destination(["inventory"])
+    setup_evil_database(pre_create_private_schema=True)
+    add_conninfo(pg, "secconn", dstdb=EVILDB)
+    pg.one("SELECT synchdb_start_engine_bgw('secconn')")
+    s = wait_stopped_with_error(pg, "secconn", 60)
+    check("_synchdb" in s["err"] and "not a superuser" in s["err"], f"refused with a clear error: {s}")
+    sup, ran = escalated()
+    check(sup is False and ran == [], f"no escalation: superuser={sup}, traps={ran}")
+    teardown(pg, "secconn")
+
+
+def test_objmap_guard_cannot_be_shadowed():
+    pg = clean_destination(["inventory"])
+    add_conninfo(pg, "secconn")
+    if not pg.one("SELECT count(*) FROM pg_roles WHERE rolname = 'mapper'"):
+        pg.rows("CREATE ROLE mapper LOGIN")
+    pg.rows("GRANT INSERT, SELECT ON synchdb_objmap TO mapper")
+    pg.rows("DROP SCHEMA IF EXISTS mapper CASCADE")
+    pg.rows("CREATE SCHEMA mapper AUTHORIZATION mapper")
+    c = psycopg2.connect(host="127.0.0.1", port=PGPORT, user="mapper", dbname="postgres")
+    c.autocommit = True
+    # An = that says no to everything, first in the path: the guard's test would be false.
+    run(c, "CREATE FUNCTION mapper.no(text, text) RETURNS bool LANGUAGE sql AS 'SELECT false'")
+    run(c, "CREATE OPERATOR mapper.= (LEFTARG = text, RIGHTARG = text, FUNCTION = mapper.no)")
+    run(c, "SET search_path = mapper, public")
+    try:
+        run(c, "INSERT INTO public.synchdb_objmap (name, objtype, enabled, srcobj, dstobj) "
+               "VALUES ('secconn', 'transform', true, 'inventory.orders.quantity', 'pg_catalog.abs(%d)')")
+        refused = None
+    except psycopg2.Error as e:
+        refused = e.pgcode
+    c.close()
+    check(refused == "42501", f"a non-superuser's transform row is refused whatever its search_path: {refused}")
+    check(pg.one("SELECT count(*) FROM synchdb_objmap WHERE name = 'secconn'") == 0, "no rule written")
+    pg.rows("DROP SCHEMA mapper CASCADE")
+    pg.rows("REVOKE ALL ON synchdb_objmap FROM mapper")
+    pg.one("SELECT synchdb_del_conninfo('secconn')")
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests(globals()))
