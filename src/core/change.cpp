@@ -52,7 +52,7 @@ bool TableInfo::HasTransforms() const
 	return false;
 }
 
-TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
+TableInfo MakeTableInfo(NeutralTable t, const Mapping *mapping)
 {
 	TableInfo info;
 	const std::string tkey = MappingKey(t.db, t.name);
@@ -65,19 +65,8 @@ TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
 	info.name_origin = trule ? trule->origin : std::string();
 	info.source = std::move(t);
 	for (size_t i = 0; i < info.source.columns.size(); i++) {
-		const auto &c = info.source.columns[i];
-		auto fail = [&](const Error &e) {
-			return Error(e.sqlstate(),
-			             "column " + Quoted(c.name) + " of table " + Quoted(info.SourceName()) + ": " + e.what(),
-			             e.detail(), e.hint());
-		};
-		PgColumnType def;
-		try {
-			def = DefaultPgType(c);
-		} catch (const Error &e) {
-			throw fail(e);
-		}
-		const bool spatial = IsSpatialType(c.data_type);
+		const NeutralColumn &c = info.source.columns[i];
+		const PgColumnType def = c.pg;
 		const std::string ckey = MappingKey(info.source.db, info.source.name, c.name);
 		std::string name = DefaultPgName(c.name);
 		PgColumnType pt = def;
@@ -86,10 +75,7 @@ TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
 		if (mapping) {
 			if (auto it = mapping->columns.find(ckey); it != mapping->columns.end())
 				name = it->second.column;
-			const bool u = c.is_unsigned || c.column_type.find(" unsigned") != std::string::npos;
-			/* MariaDB's JSON is LONGTEXT with a CHECK; rules see it as JSON, as its default mapping does. */
-			const std::string base = c.json_alias ? std::string("json") : NormalizeSourceTypeName(c.data_type);
-			const std::string stype = base + (u ? " unsigned" : "");
+			const std::string &stype = c.type_name;
 			const TypeRule *rule = nullptr;
 			if (auto it = mapping->column_types.find(ckey + "|" + stype); it != mapping->column_types.end())
 				rule = &it->second; /* "db.table.column.TYPE" */
@@ -99,33 +85,24 @@ TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
 			         it2 != mapping->type_rules.end())
 				rule = &it2->second;
 			if (rule) {
-				TypeRuleColumnInfo ti;
-				ti.data_type = base;
-				ti.char_length = static_cast<long>(c.char_max_length);
-				ti.precision = c.precision;
-				ti.scale = c.scale;
-				if (c.data_type == "datetime" || c.data_type == "timestamp" || c.data_type == "time")
-					ti.fsp = SourceFractionalDigits(c);
-				if (c.data_type == "bit")
-					ti.bit_width = SourceBitWidth(c);
-				pt.sql = RuleTypeSql(*rule, ti);
-				pt.kind = PgKindOfTypeName(pt.sql).value_or(spatial ? PgKind::Text : def.kind);
+				pt.sql = RuleTypeSql(*rule, c.rule_info);
+				pt.kind = PgKindOfTypeName(pt.sql).value_or(c.spatial ? PgKind::Text : def.kind);
 				type_origin = rule->origin;
 			}
 			if (auto it = mapping->transforms.find(ckey); it != mapping->transforms.end()) {
 				const TransformRule &r = it->second;
-				if ((r.uses_wkb || r.uses_srid) && !spatial)
+				if ((r.uses_wkb || r.uses_srid) && !c.spatial)
 					throw Error(r.origin.find("rule file") != std::string::npos ? sqlstate::kConfigFileError
 					                                                             : sqlstate::kInvalidParameterValue,
 					            "invalid " + r.origin + ": transform expression uses %w or %s, but column " +
 					                Quoted(c.name) + " of table " + Quoted(info.SourceName()) + " has type " +
-					                c.data_type + ", not a geometry",
+					                c.rule_info.data_type + ", not a geometry",
 					            {}, "Use %d for the value of a column that is not a geometry.");
 				xf.written = r.written;
 				xf.sql = r.sql;
 				xf.origin = r.origin;
-				xf.spatial = spatial;
-				xf.input = spatial ? PgColumnType{"text", PgKind::Text} : def;
+				xf.spatial = c.spatial;
+				xf.input = c.spatial ? PgColumnType{"text", PgKind::Text} : def;
 			}
 		}
 		for (size_t k = 0; k < info.pg_columns.size(); k++)
@@ -136,20 +113,19 @@ TableInfo MakeTableInfo(mysql::SourceTable t, const Mapping *mapping)
 				            {}, "Change the column rules (rule file or synchdb_objmap) so that every column gets its "
 				                "own name.");
 		info.pg_columns.push_back(name);
+		info.pg_defaults.push_back(type_origin.empty() ? c.pg_default : std::nullopt);
 		info.pg_types.push_back(pt);
-		info.conversions.push_back(MakeConversion(info.source, i, xf.Active() ? xf.input : pt));
 		info.transforms.push_back(std::move(xf));
 		info.type_origins.push_back(std::move(type_origin));
 	}
 	return info;
 }
 
-std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tables, const Mapping *mapping)
+std::shared_ptr<const TableSet> MakeTableSet(std::vector<TableInfo> tables)
 {
 	auto set = std::make_shared<TableSet>();
 	set->reserve(tables.size());
-	for (auto &t : tables) {
-		TableInfo info = MakeTableInfo(std::move(t), mapping);
+	for (auto &info : tables) {
 		for (const auto &other : *set)
 			if (other.pg_schema == info.pg_schema && other.pg_table == info.pg_table)
 				throw Error(sqlstate::kDuplicateObject,
@@ -160,6 +136,15 @@ std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tab
 		set->push_back(std::move(info));
 	}
 	return set;
+}
+
+std::shared_ptr<const TableSet> MakeTableSet(std::vector<NeutralTable> tables, const Mapping *mapping)
+{
+	std::vector<TableInfo> infos;
+	infos.reserve(tables.size());
+	for (auto &t : tables)
+		infos.push_back(MakeTableInfo(std::move(t), mapping));
+	return MakeTableSet(std::move(infos));
 }
 
 }  // namespace synchdb

@@ -20,13 +20,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/mapping.hpp"
-#include "core/mysql/schema.hpp"
-#include "core/pgtext.hpp"
+#include "core/source.hpp"
 #include "core/typemap.hpp"
 
 namespace synchdb {
@@ -58,14 +58,23 @@ struct ColumnTransform {
 	bool Active() const { return !sql.empty(); }
 };
 
-/* A replicated table: source definition, PostgreSQL types, conversions. */
+/*
+ * What a source keeps per table for its own use (how to decode and convert
+ * its values); the engine never looks inside.
+ */
+struct SourceTableData {
+	virtual ~SourceTableData() = default;
+};
+
+/* A replicated table: source definition (neutral), destination names and types. */
 struct TableInfo {
-	mysql::SourceTable source;
+	NeutralTable source;
+	std::shared_ptr<const SourceTableData> native; /* the source's own data, null if none */
 	std::string pg_schema;            /* destination schema (unquoted) */
 	std::string pg_table;             /* destination table (unquoted) */
 	std::vector<std::string> pg_columns; /* destination column names (unquoted) */
 	std::vector<PgColumnType> pg_types;
-	std::vector<ColumnConversion> conversions; /* to the column's type, or to its transform's input type */
+	std::vector<std::optional<std::string>> pg_defaults; /* per column: DEFAULT expression, nullopt = none */
 	std::vector<ColumnTransform> transforms;   /* per column */
 	std::vector<std::string> type_origins;     /* per column: the rule that chose the type, "" = default */
 	std::string name_origin;                   /* the rule that named the table, "" = default */
@@ -79,16 +88,20 @@ struct TableInfo {
 using TableSet = std::vector<TableInfo>;
 
 /*
- * Build the destination definitions of source tables: the default mapping
- * (schema = source database, names in lower case), changed by the user's
+ * The destination definition of a source table: the default mapping
+ * (schema = source namespace, names in lower case), changed by the user's
  * rules when mapping is given.  Throws for a rule that cannot apply (%w
- * on a column that is not a geometry) and for two source objects mapped
- * to one destination object.
+ * on a column that is not a geometry) and for two source columns mapped
+ * to one destination column.  pg_defaults: the column's own default when
+ * no rule changed its type, else none (a source may set better ones).
  */
-std::shared_ptr<const TableSet> MakeTableSet(std::vector<mysql::SourceTable> tables, const Mapping *mapping = nullptr);
+TableInfo MakeTableInfo(NeutralTable table, const Mapping *mapping);
 
-/* One table, as MakeTableSet would build it. */
-TableInfo MakeTableInfo(mysql::SourceTable table, const Mapping *mapping);
+/* The tables as one set; throws when two source tables map to one destination table. */
+std::shared_ptr<const TableSet> MakeTableSet(std::vector<TableInfo> tables);
+
+/* MakeTableInfo for each, then MakeTableSet. */
+std::shared_ptr<const TableSet> MakeTableSet(std::vector<NeutralTable> tables, const Mapping *mapping);
 
 /* One row image as PostgreSQL input text. */
 struct RowData {
@@ -117,15 +130,22 @@ struct RowData {
 
 enum class ChangeKind : uint8_t { Insert, Update, Delete, Truncate };
 
+/* What a Notice counts as. */
+enum class NoticeKind : uint8_t {
+	Log,        /* only logged */
+	DdlSkipped, /* a DDL statement passed over (counted, shown as the last one skipped) */
+	DdlNoop,    /* a DDL statement needing nothing (counted, not logged) */
+};
+
 enum class MsgType : uint8_t {
-	Tables,       /* tables: the replicated tables */
+	Tables,       /* tables, history: the replicated tables */
 	CopyData,     /* table, text: COPY text-format rows */
 	CopyEnd,      /* table, rows: the table's snapshot is complete */
 	SnapshotDone, /* pos: snapshot (or schema only) complete; stream from pos */
 	Change,       /* table, kind, before, after */
 	Commit,       /* pos: source transaction complete */
-	Ddl,          /* tables (after), sql, text (summary): a schema change; its Commit follows */
-	Notice,       /* text: something to log; rows = 1: a DDL statement passed over, 2: a DDL needing nothing (not logged) */
+	Ddl,          /* tables (after), sql, text (summary), history: a schema change; its Commit follows */
+	Notice,       /* text, notice: something to log, or a DDL statement passed over or needing nothing */
 	Finished,     /* the reader has nothing more to do (snapshot mode initial_only) */
 	SourceLost,   /* text: connection lost; the main thread restarts the reader */
 	Error,        /* text, sqlstate, detail, hint: stop the connector */
@@ -134,6 +154,7 @@ enum class MsgType : uint8_t {
 struct Msg {
 	MsgType type;
 	ChangeKind kind = ChangeKind::Insert;
+	NoticeKind notice = NoticeKind::Log;
 	int table = -1;
 	uint64_t rows = 0;
 	RowData before;
@@ -143,6 +164,7 @@ struct Msg {
 	SourcePosition pos;
 	std::shared_ptr<const TableSet> tables;
 	std::vector<std::string> sql;
+	std::string history; /* the source's schema history after Tables/Ddl, stored with the next position */
 };
 
 using Batch = std::vector<Msg>;

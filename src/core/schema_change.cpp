@@ -10,6 +10,7 @@
 #include "core/ddl/parser.hpp"
 #include "core/ddl/schema.hpp"
 #include "core/error.hpp"
+#include "core/mysql/tables.hpp"
 #include "core/typemap.hpp"
 
 namespace synchdb {
@@ -37,7 +38,7 @@ int Find(const TableSet &set, const ddl::QualifiedName &n)
 /* A destination table for a source table, as the snapshot makes them. */
 TableInfo MakeInfo(mysql::SourceTable t, const Mapping *mapping)
 {
-	return MakeTableInfo(std::move(t), mapping);
+	return mysql::MakeTable(std::move(t), mapping);
 }
 
 int ColumnIndex(const TableInfo &t, const std::string &source_name)
@@ -74,7 +75,7 @@ void AddColumnSql(const TableInfo &t, size_t i, std::vector<std::string> &sql)
 	const std::string table = t.QualifiedPgName();
 	const std::string name = QuotePgIdent(t.pg_columns[i]);
 	std::string s = "ALTER TABLE " + table + " ADD COLUMN " + name + " " + t.pg_types[i].sql;
-	auto dflt = PgDefaultExpression(col, t.pg_types[i]);
+	const auto &dflt = t.pg_defaults[i];
 	if (dflt)
 		s += " DEFAULT " + *dflt;
 	if (!col.nullable) {
@@ -106,8 +107,8 @@ void AlterColumnSql(const TableInfo &before, int from, const TableInfo &after, i
 	if (before.pg_types[from].sql != after.pg_types[to].sql)
 		sql.push_back("ALTER TABLE " + table + " ALTER COLUMN " + col + " TYPE " + after.pg_types[to].sql + " USING " +
 		              col + "::" + after.pg_types[to].sql);
-	auto old_default = PgDefaultExpression(before.source.columns[from], before.pg_types[from]);
-	auto new_default = PgDefaultExpression(after.source.columns[to], after.pg_types[to]);
+	const auto &old_default = before.pg_defaults[from];
+	const auto &new_default = after.pg_defaults[to];
 	if (old_default != new_default || before.pg_types[from].sql != after.pg_types[to].sql) {
 		if (new_default)
 			sql.push_back("ALTER TABLE " + table + " ALTER COLUMN " + col + " SET DEFAULT " + *new_default);
@@ -140,7 +141,7 @@ void PlanAlter(const ddl::AlterTable &alter, TableSet &set, int idx, const std::
                const std::vector<TableName> &filter, std::vector<std::string> &sql, const Mapping *mapping)
 {
 	const TableInfo before = set[idx];
-	mysql::SourceTable source = before.source;
+	mysql::SourceTable source = mysql::Native(before).table;
 	ddl::ApplyAlter(source, alter);
 	TableInfo after = MakeInfo(source, mapping);
 
@@ -234,7 +235,7 @@ PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t 
 	/* The connector's type rules (a type rule can only match by type: no table or column is named). */
 	mysql::SourceTable t;
 	t.columns.push_back(std::move(col));
-	return MakeTableInfo(std::move(t), mapping).pg_types[0];
+	return mysql::MakeTable(std::move(t), mapping).pg_types[0];
 }
 
 std::string AddPrimaryKeySql(const TableInfo &t)
@@ -250,7 +251,7 @@ std::string CreateTableSql(const TableInfo &t, bool with_key)
 	for (size_t i = 0; i < t.pg_columns.size(); i++) {
 		const auto &col = t.source.columns[i];
 		sql += (i ? ", " : "") + QuotePgIdent(t.pg_columns[i]) + " " + t.pg_types[i].sql;
-		if (auto d = PgDefaultExpression(col, t.pg_types[i]))
+		if (const auto &d = t.pg_defaults[i])
 			sql += " DEFAULT " + *d;
 		if (!col.nullable)
 			sql += " NOT NULL";
@@ -281,7 +282,7 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 				            "The table it copies is not replicated, so its definition is not known.",
 				            "Add the table to the connector's table list, or restart the connector with snapshot mode "
 				            "'always'.");
-			source = (*set)[from].source;
+			source = mysql::Native((*set)[from]).table;
 			source.db = c.table.db;
 			source.name = c.table.name;
 		} else

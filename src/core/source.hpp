@@ -66,6 +66,7 @@ struct NeutralColumn {
 	std::optional<std::string> pg_default; /* PostgreSQL default expression; nullopt = none */
 	bool nullable = true;
 	bool auto_increment = false;
+	bool spatial = false;     /* a geometry: transforms may use %w and %s; rules see hex EWKB text */
 	TypeRuleColumnInfo rule_info; /* sizes a type rule may keep ("-1 keep the source size") */
 };
 

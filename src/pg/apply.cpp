@@ -9,7 +9,7 @@
  */
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "core/mysql/schema_json.hpp"
+#include "core/pgtext.hpp"
 #include "core/schema_change.hpp"
 #include "core/typemap.hpp"
 #include "pg/apply.hpp"
@@ -626,9 +626,10 @@ bool Applier::InTxn() const
 	return IsTransactionState();
 }
 
-void Applier::DefineTables(std::shared_ptr<const TableSet> tables, bool truncate)
+void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string history, bool truncate)
 {
 	tables_ = std::move(tables);
+	history_ = std::move(history);
 	tables_dirty_ = true;
 	BeginTxn();
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
@@ -676,6 +677,7 @@ void Applier::ApplySchemaChange(const Msg &m)
 		for (const std::string &sql : m.sql)
 			spi.Exec(sql);
 		tables_ = m.tables;
+		history_ = m.history;
 		WriteAttributes(spi);
 	}
 	PgCall([] { PopActiveSnapshot(); });
@@ -785,7 +787,7 @@ void Applier::WriteAttributes(Spi &spi)
 			r.Set("r", json::Value::MakeString(t.pg_table));
 			r.Set("c", json::Value::MakeString(c.name));
 			r.Set("p", json::Value::MakeString(t.pg_columns[i]));
-			r.Set("y", json::Value::MakeString(c.column_type.empty() ? c.data_type : c.column_type));
+			r.Set("y", json::Value::MakeString(c.type_text));
 			r.Set("m", json::Value::MakeString(t.pg_types[i].sql));
 			r.Set("x", json::Value::MakeString(t.transforms[i].written));
 			rows.Push(std::move(r));
@@ -983,12 +985,8 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 			deferred_keys_.clear();
 		}
 		SpiParam tables;
-		if (tables_dirty_ && tables_) {
-			std::vector<mysql::SourceTable> sources;
-			for (const TableInfo &t : *tables_)
-				sources.push_back(t.source);
-			tables = mysql::TablesToJson(sources);
-		}
+		if (tables_dirty_ && tables_)
+			tables = history_;
 		spi.Exec("INSERT INTO _synchdb.offsets AS o (dbname, connector, incarnation, file, pos, gtid, server_id, ts_sec, "
 		         "snapshot_done, tables) VALUES ($1, $2, $3, $4, $5::bigint, nullif($6, ''), $7::bigint, $8::bigint, "
 		         "$9::boolean, $10) "

@@ -64,7 +64,7 @@ public:
 	void BeginTxn();
 	bool InTxn() const;
 	/* Create the destination schemas and tables if missing (current transaction). */
-	void DefineTables(std::shared_ptr<const TableSet> tables, bool truncate);
+	void DefineTables(std::shared_ptr<const TableSet> tables, std::string history, bool truncate);
 	/* COPY the snapshot rows of one table, pulling CopyData until its CopyEnd. */
 	uint64_t CopyTable(int table, MsgSource &source);
 	/* Run a schema change's statements and switch to its tables (current transaction). */
@@ -101,6 +101,7 @@ private:
 	std::string connector_;
 	std::string incarnation_;
 	std::shared_ptr<const TableSet> tables_;
+	std::string history_; /* the source's schema history for tables_, stored with the next position */
 	std::vector<unsigned int> relids_;
 	std::vector<RelState *> rels_; /* per table, in the current transaction */
 	size_t changes_in_txn_ = 0;

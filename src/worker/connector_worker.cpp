@@ -452,7 +452,7 @@ private:
 			}
 			switch (m->type) {
 			case MsgType::Tables:
-				ap.DefineTables(m->tables, truncate_);
+				ap.DefineTables(m->tables, m->history, truncate_);
 				if (!snapshotting_ && m->tables) {
 					/* Streaming only: make the tables now; positions come with the first commit. */
 					PgCall([] { CommitTransactionCommand(); });
@@ -516,11 +516,11 @@ private:
 				break;
 			}
 			case MsgType::Notice: {
-				if (m->rows == 2) {
+				if (m->notice == NoticeKind::DdlNoop) {
 					ddls_noop_++;
 					break;
 				}
-				if (m->rows == 1) {
+				if (m->notice == NoticeKind::DdlSkipped) {
 					ddls_skipped_++;
 					last_skipped_ddl_ = m->text.substr(0, 255);
 				}

@@ -59,14 +59,15 @@ def setup_evil_database(pre_create_private_schema=False):
     run(c, "CREATE FUNCTION evil.to_regclass(text) RETURNS regclass LANGUAGE plpgsql AS $$" +
         TRAP_BODY % ("to_regclass", "pg_catalog.to_regclass($1)") + "$$")
     run(c, "CREATE FUNCTION evil.pg_advisory_xact_lock(bigint) RETURNS void LANGUAGE plpgsql AS $$" +
-        TRAP_BODY % ("pg_advisory_xact_lock", "NULL") + "$$")
+        TRAP_BODY % ("pg_advisory_xact_lock", "") + "$$")
     run(c, "CREATE FUNCTION evil.texteq(text, text) RETURNS bool LANGUAGE plpgsql AS $$" +
         TRAP_BODY % ("=", "pg_catalog.texteq($1, $2)") + "$$")
     run(c, "CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.texteq)")
     # A better match than pg_catalog.upper(text) for a varchar argument, in the database owner's public.
     run(c, "CREATE FUNCTION public.upper(character varying) RETURNS text LANGUAGE plpgsql AS $$" +
         TRAP_BODY % ("upper", "pg_catalog.upper($1)") + "$$")
-    run(c, f"ALTER DATABASE {EVILDB} SET search_path = evil, public")
+    # pg_catalog named after evil: evil's functions and operators come first for the same signatures.
+    run(c, f"ALTER DATABASE {EVILDB} SET search_path = evil, pg_catalog, public")
     if pre_create_private_schema:
         run(c, "CREATE SCHEMA _synchdb")
         run(c, "CREATE TABLE _synchdb.offsets (dbname text, connector text, incarnation text, file text, "
@@ -142,7 +143,7 @@ def test_objmap_guard_cannot_be_shadowed():
     # An = that says no to everything, first in the path: the guard's test would be false.
     run(c, "CREATE FUNCTION mapper.no(text, text) RETURNS bool LANGUAGE sql AS 'SELECT false'")
     run(c, "CREATE OPERATOR mapper.= (LEFTARG = text, RIGHTARG = text, FUNCTION = mapper.no)")
-    run(c, "SET search_path = mapper, public")
+    run(c, "SET search_path = mapper, pg_catalog, public")
     try:
         run(c, "INSERT INTO public.synchdb_objmap (name, objtype, enabled, srcobj, dstobj) "
                "VALUES ('secconn', 'transform', true, 'inventory.orders.quantity', 'pg_catalog.abs(%d)')")

@@ -17,6 +17,7 @@
 #include <functional>
 
 #include "core/change.hpp"
+#include "core/mysql/tables.hpp"
 #include "core/ddl/parser.hpp"
 #include "core/ddl/schema.hpp"
 #include "core/error.hpp"
@@ -92,7 +93,7 @@ mysql::SourceTable Table(const std::string &create, const std::string &db = "inv
 
 TableInfo Info(const std::string &create, const Mapping &m, const std::string &db = "inventory")
 {
-	return MakeTableInfo(Table(create, db), &m);
+	return mysql::MakeTable(Table(create, db), &m);
 }
 
 TransformRule Rewrite(const std::string &e)
@@ -875,9 +876,9 @@ TEST(RuleTypeSql, TypeWithParenthesisAndSizeIsABuildError)
 TEST(MappedTables, NoMappingAndEmptyMappingKeepDefaults)
 {
 	const char *create = "CREATE TABLE Orders (Id INT PRIMARY KEY, Qty INT UNSIGNED, Note VARCHAR(20))";
-	TableInfo plain = MakeTableInfo(Table(create, "Inventory"), nullptr);
+	TableInfo plain = mysql::MakeTable(Table(create, "Inventory"), nullptr);
 	Mapping empty;
-	TableInfo mapped = MakeTableInfo(Table(create, "Inventory"), &empty);
+	TableInfo mapped = mysql::MakeTable(Table(create, "Inventory"), &empty);
 	for (const TableInfo *t : {&plain, &mapped}) {
 		EXPECT_EQ(t->pg_schema, "inventory");
 		EXPECT_EQ(t->pg_table, "orders");
@@ -889,7 +890,7 @@ TEST(MappedTables, NoMappingAndEmptyMappingKeepDefaults)
 		EXPECT_EQ(t->type_origins, (std::vector<std::string>{"", "", ""}));
 		EXPECT_FALSE(t->HasTransforms());
 		EXPECT_EQ(t->transforms.size(), 3u);
-		EXPECT_EQ(t->conversions.size(), 3u);
+		EXPECT_EQ(mysql::Native(*t).conversions.size(), 3u);
 	}
 }
 
@@ -966,8 +967,8 @@ TEST(MappedTables, TypeRulesByTypeName)
 	EXPECT_EQ(t.pg_types[8].sql, "bigint");
 	EXPECT_EQ(t.type_origins[8], "");
 	/* The conversion follows the rule's type. */
-	EXPECT_EQ(t.conversions[3].kind, PgKind::Text);
-	EXPECT_EQ(t.conversions[0].kind, PgKind::Int8);
+	EXPECT_EQ(mysql::Native(t).conversions[3].kind, PgKind::Text);
+	EXPECT_EQ(mysql::Native(t).conversions[0].kind, PgKind::Int8);
 }
 
 TEST(MappedTables, AutoincFlagSelectsTheRule)
@@ -1090,9 +1091,9 @@ TEST(MappedTables, TransformsWithTheirInputType)
 	EXPECT_EQ(x.input.sql, "bigint");
 	EXPECT_EQ(x.input.kind, PgKind::Int8);
 	EXPECT_EQ(t.pg_types[1].sql, "text");
-	EXPECT_EQ(t.conversions[1].kind, PgKind::Int8);
+	EXPECT_EQ(mysql::Native(t).conversions[1].kind, PgKind::Int8);
 	EXPECT_EQ(t.transforms[2].input.sql, "numeric(8,3)");
-	EXPECT_EQ(t.conversions[2].kind, PgKind::Numeric);
+	EXPECT_EQ(mysql::Native(t).conversions[2].kind, PgKind::Numeric);
 }
 
 TEST(MappedTables, GeometryTransformsAndTypes)
@@ -1114,8 +1115,8 @@ TEST(MappedTables, GeometryTransformsAndTypes)
 	EXPECT_EQ(x.input.sql, "text");
 	EXPECT_EQ(x.input.kind, PgKind::Text);
 	EXPECT_EQ(x.sql, "ST_SetSRID(ST_GeomFromWKB(decode( $2 , 'base64')),  $3 )");
-	EXPECT_EQ(t.conversions[1].kind, PgKind::Text);
-	EXPECT_TRUE(t.conversions[1].spatial);
+	EXPECT_EQ(mysql::Native(t).conversions[1].kind, PgKind::Text);
+	EXPECT_TRUE(mysql::Native(t).conversions[1].spatial);
 }
 
 TEST(MappedTables, WkbOrSridOnANonGeometryIsAnError)
@@ -1129,7 +1130,7 @@ TEST(MappedTables, WkbOrSridOnANonGeometryIsAnError)
 	EXPECT_EQ(e.hint(), "Use %d for the value of a column that is not a geometry.");
 
 	Mapping o = FromObjmap({{"transform", "inventory.t.qty", "%s"}});
-	e = ErrorFrom([&] { MakeTableSet({Table("CREATE TABLE t (qty VARCHAR(4))")}, &o); });
+	e = ErrorFrom([&] { mysql::MakeTables({Table("CREATE TABLE t (qty VARCHAR(4))")}, &o); });
 	EXPECT_EQ(e.sqlstate(), sqlstate::kInvalidParameterValue);
 	EXPECT_TRUE(Has(e.what(), "invalid object map rule of connector \"mysqlconn\" (transform, \"inventory.t.qty\"): "
 	                          "transform expression uses %w or %s, but column \"qty\" of table \"inventory.t\" has type varchar"))
@@ -1145,7 +1146,7 @@ TEST(MappedTables, DuplicateDestinationTables)
 	    {"object_type": "table", "source_object": "inventory.a", "destination_object": "s.same"},
 	    {"object_type": "table", "source_object": "inventory.b", "destination_object": "s.same"}]})");
 	Error e = ErrorFrom([&] {
-		MakeTableSet({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &m);
+		mysql::MakeTables({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &m);
 	});
 	EXPECT_EQ(e.sqlstate(), sqlstate::kDuplicateObject);
 	EXPECT_EQ(std::string(e.what()), "source tables \"inventory.a\" and \"inventory.b\" both map to destination table "
@@ -1154,23 +1155,23 @@ TEST(MappedTables, DuplicateDestinationTables)
 
 	/* A rule naming another table's default destination. */
 	Mapping r = FromObjmap({{"table", "inventory.a", "inventory.b"}});
-	e = ErrorFrom([&] { MakeTableSet({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &r); });
+	e = ErrorFrom([&] { mysql::MakeTables({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &r); });
 	EXPECT_EQ(e.sqlstate(), sqlstate::kDuplicateObject);
 	EXPECT_TRUE(Has(e.what(), "both map to destination table \"inventory\".\"b\"")) << e.what();
 
 	/* Source names differing only in case fold to the same default destination. */
-	e = ErrorFrom([&] { MakeTableSet({Table("CREATE TABLE Orders (id INT)"), Table("CREATE TABLE orders (id INT)")}); });
+	e = ErrorFrom([&] { mysql::MakeTables({Table("CREATE TABLE Orders (id INT)"), Table("CREATE TABLE orders (id INT)")}); });
 	EXPECT_EQ(e.sqlstate(), sqlstate::kDuplicateObject);
 
 	/* Destination names are case-sensitive: "Same" and "same" are two tables. */
 	Mapping c = FromObjmap({{"table", "inventory.a", "s.Same"}, {"table", "inventory.b", "s.same"}});
-	auto set = MakeTableSet({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &c);
+	auto set = mysql::MakeTables({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &c);
 	ASSERT_EQ(set->size(), 2u);
 	EXPECT_EQ(set->at(0).QualifiedPgName(), "\"s\".\"Same\"");
 	EXPECT_EQ(set->at(1).QualifiedPgName(), "\"s\".\"same\"");
 	/* Same table name, other schema: fine. */
 	Mapping s = FromObjmap({{"table", "inventory.a", "s1.t"}, {"table", "inventory.b", "s2.t"}});
-	EXPECT_EQ(MakeTableSet({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &s)->size(), 2u);
+	EXPECT_EQ(mysql::MakeTables({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &s)->size(), 2u);
 }
 
 TEST(MappedTables, DuplicateDestinationColumns)
@@ -1184,7 +1185,7 @@ TEST(MappedTables, DuplicateDestinationColumns)
 	Mapping two = FromFile(R"({"transform_objectname_rules": [
 	    {"object_type": "column", "source_object": "inventory.t.a", "destination_object": "x"},
 	    {"object_type": "column", "source_object": "inventory.t.b", "destination_object": "x"}]})");
-	e = ErrorFrom([&] { MakeTableSet({Table("CREATE TABLE t (a INT, b INT)")}, &two); });
+	e = ErrorFrom([&] { mysql::MakeTables({Table("CREATE TABLE t (a INT, b INT)")}, &two); });
 	EXPECT_EQ(e.sqlstate(), sqlstate::kDuplicateObject);
 	EXPECT_TRUE(Has(e.what(), "columns \"a\" and \"b\" of table \"inventory.t\" both map to destination column \"x\""))
 		<< e.what();
@@ -1202,7 +1203,7 @@ TEST(MappedTables, MakeTableSetAppliesTheMappingToEveryTable)
 	  "transform_datatype_rules": [{"translate_from": "INT", "translate_to": "bigint"}],
 	  "transform_objectname_rules": [
 	    {"object_type": "table", "source_object": "inventory.a", "destination_object": "x.a2"}]})");
-	auto set = MakeTableSet({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &m);
+	auto set = mysql::MakeTables({Table("CREATE TABLE a (id INT)"), Table("CREATE TABLE b (id INT)")}, &m);
 	ASSERT_EQ(set->size(), 2u);
 	EXPECT_EQ(set->at(0).QualifiedPgName(), "\"x\".\"a2\"");
 	EXPECT_EQ(set->at(1).QualifiedPgName(), "\"inventory\".\"b\"");
@@ -1371,9 +1372,9 @@ TEST(MappedTables, JsonRuleOnMariaDbJsonColumn)
 	c.json_alias = true;
 	t.columns.push_back(c);
 	EXPECT_EQ(DefaultPgType(c).sql, "jsonb");
-	EXPECT_EQ(MakeTableInfo(t, &m).pg_types[0].sql, "text");
+	EXPECT_EQ(mysql::MakeTable(t, &m).pg_types[0].sql, "text");
 	Mapping lt = FromFile(DatatypeJson("LONGTEXT", "varchar", 0));
-	EXPECT_EQ(MakeTableInfo(t, &lt).pg_types[0].sql, "jsonb");
+	EXPECT_EQ(mysql::MakeTable(t, &lt).pg_types[0].sql, "jsonb");
 }
 
 TEST(RewriteTransform, DollarSignsInsideIdentifiers)

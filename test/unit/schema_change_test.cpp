@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/ddl/parser.hpp"
+#include "core/mysql/tables.hpp"
 #include "core/error.hpp"
 #include "core/mysql/schema_json.hpp"
 #include "core/schema_change.hpp"
@@ -17,9 +18,9 @@ std::shared_ptr<const TableSet> Tables(std::initializer_list<const char *> creat
 		auto st = ddl::Parse(c, "inventory");
 		auto plan = PlanSchemaChange(st, TableSet{}, "inventory", {});
 		EXPECT_TRUE(plan.has_value()) << c;
-		out.push_back(plan->tables->at(0).source);
+		out.push_back(mysql::Native(plan->tables->at(0)).table);
 	}
-	return MakeTableSet(out);
+	return mysql::MakeTables(out);
 }
 
 SchemaChange Plan(const TableSet &before, const char *sql, std::vector<TableName> filter = {})
@@ -108,7 +109,7 @@ TEST(SchemaHistory, RoundTrip)
 {
 	auto set = Tables({"CREATE TABLE t1 (id BIGINT UNSIGNED PRIMARY KEY, e ENUM('a','b''c'), d DECIMAL(10,2) DEFAULT 1.5, "
 	                   "ts TIMESTAMP(3) NULL, j JSON)"});
-	std::vector<mysql::SourceTable> sources{set->at(0).source};
+	std::vector<mysql::SourceTable> sources{mysql::Native(set->at(0)).table};
 	auto back = mysql::TablesFromJson(mysql::TablesToJson(sources));
 	ASSERT_EQ(back.size(), 1u);
 	EXPECT_EQ(mysql::TablesToJson(back), mysql::TablesToJson(sources));

@@ -9,6 +9,8 @@
 
 #include "core/error.hpp"
 #include "core/ddl/parser.hpp"
+#include "core/mysql/schema_json.hpp"
+#include "core/mysql/tables.hpp"
 #include "core/pgtext.hpp"
 #include "core/schema_change.hpp"
 
@@ -98,7 +100,8 @@ bool ParseTruncate(std::string_view q, std::string &db, std::string &table)
 void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value &scratch, std::string &text,
                   RowData &out)
 {
-	const size_t n = t.conversions.size();
+	const auto &conv = Native(t).conversions;
+	const size_t n = conv.size();
 	out.fields.reserve(n);
 	for (size_t i = 0; i < n; i++) {
 		if (!img.IsPresent(i))
@@ -112,7 +115,7 @@ void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value
 			continue;
 		}
 		img.Get(i, scratch);
-		if (BinlogValueToPgText(scratch, t.conversions[i], text))
+		if (BinlogValueToPgText(scratch, conv[i], text))
 			out.AddValue(text);
 		else
 			out.AddNull();
@@ -194,7 +197,7 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 	auto notice = [&](const std::string &text) {
 		Msg m{};
 		m.type = MsgType::Notice;
-		m.rows = 1;                    /* a DDL statement passed over */
+		m.notice = NoticeKind::DdlSkipped;
 		m.text = text;
 		emit_(std::move(m), false);
 	};
@@ -220,7 +223,7 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 			/* Nothing to do for the replica (an index, a view, a grant, ...): counted, not logged. */
 			Msg m{};
 			m.type = MsgType::Notice;
-			m.rows = 2;
+			m.notice = NoticeKind::DdlNoop;
 			emit_(std::move(m), false);
 		}
 		return;
@@ -231,6 +234,7 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 	m.tables = plan->tables;
 	m.sql = std::move(plan->sql);
 	m.text = plan->summary;
+	m.history = TablesToJson(SourceTables(*plan->tables));
 	emit_(std::move(m), false);
 }
 

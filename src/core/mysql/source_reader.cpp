@@ -18,6 +18,8 @@
 #include "core/error.hpp"
 #include "core/mysql/change_builder.hpp"
 #include "core/mysql/schema.hpp"
+#include "core/mysql/schema_json.hpp"
+#include "core/mysql/tables.hpp"
 #include "core/pgtext.hpp"
 
 namespace synchdb::mysql {
@@ -118,11 +120,12 @@ void SourceReader::Run() noexcept
 void SourceReader::RunOrThrow()
 {
 	Connection conn(config_.endpoint);
-	tables_ = config_.known_tables && !config_.snapshot_with_data.has_value() ? MakeTableSet(*config_.known_tables, config_.mapping.get())
+	tables_ = config_.known_tables && !config_.snapshot_with_data.has_value() ? MakeTables(*config_.known_tables, config_.mapping.get())
 	                                                                          : ReadTables(conn);
 	Msg m{};
 	m.type = MsgType::Tables;
 	m.tables = tables_;
+	m.history = TablesToJson(SourceTables(*tables_));
 	Add(std::move(m));
 	Flush();
 
@@ -146,7 +149,7 @@ void SourceReader::RunOrThrow()
 std::shared_ptr<const TableSet> SourceReader::ReadTables(Connection &conn)
 {
 	auto tables = ReadSourceTables(conn, config_.srcdb, config_.filter);
-	return MakeTableSet(std::move(tables), config_.mapping.get());
+	return MakeTables(std::move(tables), config_.mapping.get());
 }
 
 SourcePosition SourceReader::CurrentPosition(Connection &conn)
@@ -221,7 +224,7 @@ void SourceReader::CopyTable(Connection &conn, int index)
 	for (size_t c = 0; c < t.source.columns.size(); c++) {
 		if (c)
 			sql += ", ";
-		sql += SnapshotSelectExpr(t.source.columns[c]);
+		sql += SnapshotSelectExpr(Native(t).table.columns[c]);
 	}
 	sql += " FROM " + BacktickQuote(t.source.db) + "." + BacktickQuote(t.source.name);
 
@@ -232,6 +235,7 @@ void SourceReader::CopyTable(Connection &conn, int index)
 	if (!res)
 		conn.Query(sql);
 	const size_t ncols = t.source.columns.size();
+	const auto &conv = Native(t).conversions;
 	std::string chunk;
 	chunk.reserve(config_.copy_chunk_bytes + 8192);
 	std::string value;
@@ -242,7 +246,7 @@ void SourceReader::CopyTable(Connection &conn, int index)
 			for (size_t c = 0; c < ncols; c++) {
 				if (c)
 					chunk += '\t';
-				if (!row[c] || !SnapshotValueToPgText(row[c], len[c], t.conversions[c], value))
+				if (!row[c] || !SnapshotValueToPgText(row[c], len[c], conv[c], value))
 					AppendCopyNull(chunk);
 				else
 					AppendCopyField(chunk, value);
