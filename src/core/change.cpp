@@ -12,21 +12,6 @@
 
 namespace synchdb {
 
-std::string SourcePosition::ToOffsetJson() const
-{
-	using json::Value;
-	Value v = Value::MakeObject();
-	v.Set("ts_sec", Value::MakeInt(ts_sec));
-	v.Set("file", Value::MakeString(file));
-	v.Set("pos", Value::MakeNumber(std::to_string(pos)));
-	v.Set("row", Value::MakeInt(0));
-	v.Set("server_id", Value::MakeInt(server_id));
-	v.Set("event", Value::MakeInt(0));
-	if (!gtid.empty())
-		v.Set("gtids", Value::MakeString(gtid));
-	return json::Write(v);
-}
-
 std::string TableInfo::QualifiedPgName() const
 {
 	return QuotePgIdent(pg_schema) + "." + QuotePgIdent(pg_table);

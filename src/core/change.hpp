@@ -31,19 +31,6 @@
 
 namespace synchdb {
 
-/* Where a source transaction ends, in binlog terms. */
-struct SourcePosition {
-	std::string file;
-	uint64_t pos = 0;       /* start of the next event to read */
-	std::string gtid;       /* last GTID (MariaDB domain-server-seq), may be empty */
-	uint32_t server_id = 0; /* source server that wrote the event */
-	uint32_t ts_sec = 0;    /* source commit time (seconds since the epoch) */
-
-	bool Valid() const { return !file.empty(); }
-	/* Debezium's MySQL offset shape, as synchdb_state_view shows it. */
-	std::string ToOffsetJson() const;
-};
-
 /*
  * A column's transform expression (mapping.hpp): the value arrives as
  * text of type `input` (the column's default type; hex EWKB text for a
@@ -161,7 +148,7 @@ struct Msg {
 	RowData after;
 	std::string text;
 	std::string sqlstate, detail, hint;
-	SourcePosition pos;
+	Position pos;
 	std::shared_ptr<const TableSet> tables;
 	std::vector<std::string> sql;
 	std::string history; /* the source's schema history after Tables/Ddl, stored with the next position */

@@ -138,6 +138,9 @@ public:
 		Flush();
 	}
 
+	/* A message built by the source itself. */
+	void Send(Msg m) { Add(std::move(m)); }
+
 	void Flush()
 	{
 		if (pending_.empty())

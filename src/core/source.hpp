@@ -54,6 +54,7 @@ namespace synchdb {
 struct Position {
 	std::string offset; /* the offset JSON shown in last_dbz_offset; "" = none */
 	uint64_t ts_usec = 0; /* source commit time, microseconds since the epoch; 0 = unknown */
+	std::string label;    /* for messages: "binlog position mysql-bin.000003:1234", "LSN 0/16B3F20"; may be empty */
 	bool Valid() const { return !offset.empty(); }
 };
 
@@ -84,7 +85,6 @@ struct SourceConfig {
 	ConnInfo conninfo;          /* the definition: name, host, port, user, srcdb, table list, type */
 	std::string password;       /* clear text; the source scrubs its copies when done */
 	std::string destination;    /* "defdb/dstdb", for names derived from the connector (replica ids, slots) */
-	std::shared_ptr<const Mapping> mapping; /* the user's rules; null for the defaults */
 	int connect_timeout_s = 10;
 	json::Value extra;          /* per-source settings (OpenLogReplicator host/port, TLS, ...) */
 };
@@ -96,6 +96,7 @@ struct StartPoint {
 	bool stop_after_snapshot = false;
 	std::optional<Position> resume;  /* the committed position to stream from */
 	std::string schema_history;      /* stored with resume; "" = read the current definitions */
+	std::shared_ptr<const Mapping> mapping; /* the user's rules now; null for the defaults */
 };
 
 class Emitter; /* engine side: turns calls into messages for the main thread (change.hpp) */
@@ -132,6 +133,9 @@ public:
 
 /* The source for a connector type (registry.cpp); throws kFeatureNotSupported for one not built. */
 std::unique_ptr<Source> MakeSource(SourceConfig config);
+
+/* Whether this build has a source for the connector type. */
+bool HasSource(ConnectorType type);
 
 }  // namespace synchdb
 

@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <string.h> /* explicit_bzero */
+
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -46,6 +48,13 @@ inline std::string LowerCollapsed(std::string_view s)
 		out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 	}
 	return out;
+}
+
+/* Overwrite a secret in memory, then empty it. */
+inline void Scrub(std::string &secret)
+{
+	explicit_bzero(secret.data(), secret.size());
+	secret.clear();
 }
 
 }  // namespace synchdb

@@ -520,8 +520,20 @@ uint64 CopyTableC(Oid relid, List *attnames, CopyFeed *feed)
 
 /* ---------------------------------------------------------------- Applier */
 
-Applier::Applier(std::string defdb, std::string connector, std::string incarnation)
-	: defdb_(std::move(defdb)), connector_(std::move(connector)), incarnation_(std::move(incarnation)),
+namespace {
+
+/* A position for messages. */
+std::string Label(const Position &pos)
+{
+	return pos.label.empty() ? "source position " + pos.offset : pos.label;
+}
+
+}  // namespace
+
+Applier::Applier(std::string defdb, std::string connector, std::string connector_type, std::string incarnation,
+                 std::string legacy_incarnation)
+	: defdb_(std::move(defdb)), connector_(std::move(connector)), connector_type_(std::move(connector_type)),
+	  incarnation_(std::move(incarnation)), legacy_incarnation_(std::move(legacy_incarnation)),
 	  transforms_(std::make_unique<Transforms>())
 {
 }
@@ -548,11 +560,28 @@ void Applier::Prepare()
 		spi.Exec("CREATE SCHEMA IF NOT EXISTS _synchdb");
 		spi.Exec("CREATE TABLE IF NOT EXISTS _synchdb.offsets ("
 		         " dbname text NOT NULL, connector text NOT NULL, incarnation text NOT NULL,"
-		         " file text NOT NULL, pos bigint NOT NULL, gtid text, server_id bigint, ts_sec bigint,"
-		         " snapshot_done boolean NOT NULL, updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+		         " position text, ts_usec bigint, snapshot_done boolean NOT NULL,"
+		         " updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(), tables text,"
 		         " PRIMARY KEY (dbname, connector))");
-		/* Schema history: the source definitions current at the stored position. */
-		spi.Exec("ALTER TABLE _synchdb.offsets ADD COLUMN IF NOT EXISTS tables text");
+		/*
+		 * An offsets table of synchdb 1.0 has binlog-shaped columns; its rows
+		 * are MySQL positions.  They become the offset JSON the MySQL source
+		 * reads, so those connectors keep their place.
+		 */
+		spi.Exec("ALTER TABLE _synchdb.offsets ADD COLUMN IF NOT EXISTS position text, "
+		         "ADD COLUMN IF NOT EXISTS ts_usec bigint, ADD COLUMN IF NOT EXISTS tables text");
+		if (spi.Exec("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid OPERATOR(pg_catalog.=) "
+		             "'_synchdb.offsets'::pg_catalog.regclass AND attname OPERATOR(pg_catalog.=) 'file' "
+		             "AND NOT attisdropped",
+		             {}, true) > 0) {
+			spi.Exec("UPDATE _synchdb.offsets SET position = pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+			         "'ts_sec', coalesce(ts_sec, 0), 'file', file, 'pos', pos, 'row', 0, 'server_id', "
+			         "coalesce(server_id, 0), 'event', 0, 'gtids', gtid))::text, "
+			         "ts_usec = coalesce(ts_sec, 0) OPERATOR(pg_catalog.*) 1000000 "
+			         "WHERE position IS NULL");
+			spi.Exec("ALTER TABLE _synchdb.offsets DROP COLUMN file, DROP COLUMN pos, DROP COLUMN gtid, "
+			         "DROP COLUMN server_id, DROP COLUMN ts_sec");
+		}
 		/*
 		 * Column map (source -> destination): the extension's synchdb_attribute
 		 * when synchdb is installed in this database, else a table of our own.
@@ -584,22 +613,19 @@ StoredOffset Applier::LoadOffset()
 	});
 	{
 		Spi spi;
-		if (spi.Exec("SELECT file, pos, coalesce(gtid, ''), coalesce(server_id, 0), coalesce(ts_sec, 0), snapshot_done, "
-		             "coalesce(tables, '') "
-		             "FROM _synchdb.offsets WHERE dbname = $1 AND connector = $2 AND incarnation = $3",
-		             {defdb_, connector_, incarnation_}, true) > 0) {
+		if (spi.Exec("SELECT coalesce(position, ''), coalesce(ts_usec, 0), snapshot_done, coalesce(tables, ''), "
+		             "incarnation OPERATOR(pg_catalog.=) $3 "
+		             "FROM _synchdb.offsets WHERE dbname OPERATOR(pg_catalog.=) $1 "
+		             "AND connector OPERATOR(pg_catalog.=) $2 AND incarnation OPERATOR(pg_catalog.=) ANY (ARRAY[$3, $4])",
+		             {defdb_, connector_, incarnation_, legacy_incarnation_}, true) > 0) {
 			off.exists = true;
-			off.pos.file = spi.Value(0, 0).value_or("");
-			off.pos.pos = std::stoull(spi.Value(0, 1).value_or("0"));
-			off.pos.gtid = spi.Value(0, 2).value_or("");
-			off.pos.server_id = static_cast<uint32_t>(std::stoul(spi.Value(0, 3).value_or("0")));
-			off.pos.ts_sec = static_cast<uint32_t>(std::stoul(spi.Value(0, 4).value_or("0")));
-			off.snapshot_done = spi.Value(0, 5).value_or("f") == "t";
-			off.tables_json = spi.Value(0, 6).value_or("");
-			where_ = "in the source transaction after binlog position " + off.pos.file + ":" +
-			         std::to_string(off.pos.pos);
-			batch_where_ = "rows of the source transactions after binlog position " + off.pos.file + ":" +
-			               std::to_string(off.pos.pos);
+			off.pos.offset = spi.Value(0, 0).value_or("");
+			off.pos.ts_usec = std::stoull(spi.Value(0, 1).value_or("0"));
+			off.pos.label = "source position " + off.pos.offset;
+			off.snapshot_done = spi.Value(0, 2).value_or("f") == "t";
+			off.history = spi.Value(0, 3).value_or("");
+			where_ = "in the source transaction after " + off.pos.label;
+			batch_where_ = "rows of the source transactions after " + off.pos.label;
 		}
 	}
 	PgCall([] {
@@ -796,11 +822,11 @@ void Applier::WriteAttributes(Spi &spi)
 	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1 AND dbname = $2", {connector_, defdb_});
 	spi.Exec("INSERT INTO " + attr_table_ +
 	             " (name, dbname, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, "
-	             "transform) SELECT $1, $3, 'mysql', c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
+	             "transform) SELECT $1, $3, $4, c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
 	             "FROM json_to_recordset($2::json) AS r(t text, s text, r text, c text, p text, y text, m text, x text) "
 	             "JOIN pg_namespace n ON n.nspname = r.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.r "
 	             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = r.p AND NOT a.attisdropped",
-	         {connector_, json::Write(rows), defdb_});
+	         {connector_, json::Write(rows), defdb_, connector_type_});
 }
 
 Applier::RelState *Applier::OpenRel(int table)
@@ -969,7 +995,7 @@ void Applier::Apply(const Msg &m)
 	}
 }
 
-void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
+void Applier::Commit(const Position &pos, bool snapshot_done)
 {
 	BeginTxn();
 	CloseRels();
@@ -987,15 +1013,12 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 		SpiParam tables;
 		if (tables_dirty_ && tables_)
 			tables = history_;
-		spi.Exec("INSERT INTO _synchdb.offsets AS o (dbname, connector, incarnation, file, pos, gtid, server_id, ts_sec, "
-		         "snapshot_done, tables) VALUES ($1, $2, $3, $4, $5::bigint, nullif($6, ''), $7::bigint, $8::bigint, "
-		         "$9::boolean, $10) "
-		         "ON CONFLICT (dbname, connector) DO UPDATE SET incarnation = excluded.incarnation, file = excluded.file, "
-		         "pos = excluded.pos, gtid = coalesce(excluded.gtid, o.gtid), server_id = excluded.server_id, "
-		         "ts_sec = excluded.ts_sec, snapshot_done = excluded.snapshot_done, "
-		         "tables = coalesce(excluded.tables, o.tables), updated_at = now()",
-		         {defdb_, connector_, incarnation_, pos.file, std::to_string(pos.pos), pos.gtid,
-		          std::to_string(pos.server_id), std::to_string(pos.ts_sec),
+		spi.Exec("INSERT INTO _synchdb.offsets AS o (dbname, connector, incarnation, position, ts_usec, snapshot_done, "
+		         "tables) VALUES ($1, $2, $3, $4, $5::pg_catalog.int8, $6::pg_catalog.bool, $7) "
+		         "ON CONFLICT (dbname, connector) DO UPDATE SET incarnation = excluded.incarnation, "
+		         "position = excluded.position, ts_usec = excluded.ts_usec, snapshot_done = excluded.snapshot_done, "
+		         "tables = coalesce(excluded.tables, o.tables), updated_at = pg_catalog.now()",
+		         {defdb_, connector_, incarnation_, pos.offset, std::to_string(pos.ts_usec),
 		          std::string(snapshot_done_ ? "true" : "false"), tables});
 	}
 	PgCall([] {
@@ -1005,13 +1028,13 @@ void Applier::Commit(const SourcePosition &pos, bool snapshot_done)
 	stats_.txns++;
 	changes_in_txn_ = 0;
 	tables_dirty_ = false;
-	where_ = "in the source transaction after binlog position " + pos.file + ":" + std::to_string(pos.pos);
-	batch_where_ = "rows of the source transactions after binlog position " + pos.file + ":" + std::to_string(pos.pos);
+	where_ = "in the source transaction after " + Label(pos);
+	batch_where_ = "rows of the source transactions after " + Label(pos);
 }
 
-void Applier::NoteSourcePosition(const SourcePosition &pos)
+void Applier::NoteSourcePosition(const Position &pos)
 {
-	where_ = "in the source transaction after binlog position " + pos.file + ":" + std::to_string(pos.pos);
+	where_ = "in the source transaction after " + Label(pos);
 }
 
 void Applier::Abort()

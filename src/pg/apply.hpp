@@ -42,8 +42,8 @@ public:
 struct StoredOffset {
 	bool exists = false;
 	bool snapshot_done = false;
-	SourcePosition pos;
-	std::string tables_json; /* source table definitions at pos (schema history), "" if none */
+	Position pos;
+	std::string history; /* the source's schema history at pos, "" if none */
 };
 
 struct ApplyStats {
@@ -52,8 +52,13 @@ struct ApplyStats {
 
 class Applier {
 public:
-	/* defdb/connector identify the connector; incarnation changes when it is re-created. */
-	Applier(std::string defdb, std::string connector, std::string incarnation);
+	/*
+	 * defdb/connector identify the connector; incarnation changes when it
+	 * is re-created (legacy_incarnation: the form synchdb 1.0 stored, still
+	 * accepted when reading).
+	 */
+	Applier(std::string defdb, std::string connector, std::string connector_type, std::string incarnation,
+	        std::string legacy_incarnation);
 	~Applier();
 
 	/* Own transaction: create _synchdb.offsets if needed; set session options. */
@@ -72,9 +77,9 @@ public:
 	/* Apply one Change message (current transaction). */
 	void Apply(const Msg &m);
 	/* The source transaction ending at pos was applied: messages about later values name it. */
-	void NoteSourcePosition(const SourcePosition &pos);
+	void NoteSourcePosition(const Position &pos);
 	/* Write the position and commit (a finished snapshot first adds the keys it deferred). */
-	void Commit(const SourcePosition &pos, bool snapshot_done);
+	void Commit(const Position &pos, bool snapshot_done);
 	/* Roll back the current transaction, if any. */
 	void Abort();
 
@@ -99,7 +104,9 @@ private:
 
 	std::string defdb_;
 	std::string connector_;
+	std::string connector_type_;
 	std::string incarnation_;
+	std::string legacy_incarnation_;
 	std::shared_ptr<const TableSet> tables_;
 	std::string history_; /* the source's schema history for tables_, stored with the next position */
 	std::vector<unsigned int> relids_;

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "core/error.hpp"
+#include "core/source.hpp"
 #include "core/json.hpp"
 #include "core/mapping.hpp"
 #include "core/rule_file.hpp"
@@ -226,7 +227,7 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 	if (!row)
 		throw UnknownConnector(name);
 	ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
-	if (ci.Type() != ConnectorType::MySQL)
+	if (!HasSource(ci.Type()))
 		throw Error(sqlstate::kFeatureNotSupported,
 		            std::string(ConnectorTypeDisplayName(ci.Type())) + " connectors are not available yet",
 		            "Connector " + Quoted(name) + " has type \"" + ci.connector +

@@ -4,6 +4,8 @@
  */
 #include "pg/crypto.hpp"
 
+#include "core/strings.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -130,11 +132,6 @@ PGFunction PgcryptoFunction(const char *symbol)
 
 }  // namespace
 
-void Scrub(std::string &secret)
-{
-	explicit_bzero(secret.data(), secret.size());
-	secret.clear();
-}
 
 std::string EncryptPassword(const std::string &password)
 {

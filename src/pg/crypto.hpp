@@ -14,6 +14,8 @@
  */
 #pragma once
 
+#include "core/strings.hpp" /* Scrub */
+
 #include <string>
 
 namespace synchdb::pg {
@@ -24,7 +26,5 @@ std::string EncryptPassword(const std::string &password);
 /* Inverse of EncryptPassword; a clear error naming the connector on failure. */
 std::string DecryptPassword(const std::string &encrypted, const std::string &connector);
 
-/* Overwrite a secret before its memory is released. */
-void Scrub(std::string &secret);
 
 }  // namespace synchdb::pg

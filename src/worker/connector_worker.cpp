@@ -34,11 +34,9 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/mapping.hpp"
-#include "core/mysql/connection.hpp"
-#include "core/mysql/prerequisites.hpp"
-#include "core/mysql/schema_json.hpp"
-#include "core/mysql/source_reader.hpp"
+#include "core/emitter.hpp"
 #include "core/queue.hpp"
+#include "core/source.hpp"
 #include "pg/apply.hpp"
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
@@ -145,13 +143,16 @@ ReaderThread *active_reader = nullptr;
 /* The reader thread, started with every signal blocked, stopped and joined on destruction. */
 class ReaderThread {
 public:
-	ReaderThread(mysql::ReaderConfig config, BoundedQueue<Batch> &q) : q_(q), reader_(std::move(config), q)
+	ReaderThread(std::unique_ptr<Reader> reader, BoundedQueue<Batch> &q) : q_(q), reader_(std::move(reader))
 	{
 		sigset_t all, old;
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
 		try {
-			thread_ = std::thread([this] { reader_.Run(); });
+			thread_ = std::thread([this] {
+				Emitter out(q_);
+				reader_->Run(out);
+			});
 		} catch (...) {
 			pthread_sigmask(SIG_SETMASK, &old, nullptr);
 			throw;
@@ -160,11 +161,13 @@ public:
 		active_reader = this;
 	}
 	~ReaderThread() { Shutdown(); }
+	ReaderThread(const ReaderThread &) = delete;
+	ReaderThread &operator=(const ReaderThread &) = delete;
 
 	/* Stop the thread and wait for it (at most about a second: heartbeats wake its reads). */
 	void Shutdown() noexcept
 	{
-		reader_.Stop();
+		reader_->Stop();
 		q_.Close();
 		if (thread_.joinable())
 			thread_.join();
@@ -172,9 +175,12 @@ public:
 			active_reader = nullptr;
 	}
 
+	/* The destination committed up to pos. */
+	void Confirm(const Position &pos) { reader_->Confirm(pos); }
+
 private:
 	BoundedQueue<Batch> &q_;
-	mysql::SourceReader reader_;
+	std::unique_ptr<Reader> reader_;
 	std::thread thread_;
 };
 
@@ -211,40 +217,30 @@ public:
 		ConnInfo ci = ConnInfoFromJson(name, json::Parse(json_));
 		name_ = ci.name;
 		LoadRules(ci);
-		mysql::Endpoint ep;
-		ep.connector = ci.name;
-		ep.host = ci.hostname;
-		ep.port = ci.port;
-		ep.user = ci.user;
-		ep.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
+		SourceConfig sc;
+		sc.conninfo = ci;
+		sc.destination = defdb_ + "/" + ci.dstdb;
+		sc.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
 		PgCall([] { StartTransactionCommand(); });
-		ep.password = DecryptPassword(ci.pwd, ci.name);
+		sc.password = DecryptPassword(ci.pwd, ci.name);
 		PgCall([] { CommitTransactionCommand(); });
-
+		std::unique_ptr<Source> source = MakeSource(std::move(sc));
 		{
-			mysql::Connection conn(ep);
-			CheckPrerequisites(conn, ci);
-			std::string version = conn.ServerVersion();
+			const std::string where = source->CheckPrerequisites();
 			PgCall([&] {
-				ereport(LOG, (errmsg("synchdb connector \"%s\" connected to %s (%s); source is ready for replication",
-				                     ci.name.c_str(), ep.Where().c_str(), version.c_str())));
+				ereport(LOG, (errmsg("synchdb connector \"%s\" connected to %s; source is ready for replication",
+				                     ci.name.c_str(), where.c_str())));
 			});
 		}
 
 		/* The definition's encrypted password changes whenever the connector is re-created. */
-		char incarnation[32];
-		snprintf(incarnation, sizeof(incarnation), "%016zx", std::hash<std::string>{}(ci.pwd));
-		Applier ap(defdb_, ci.name, incarnation);
+		Applier ap(defdb_, ci.name, ci.connector, Incarnation(ci.pwd), LegacyIncarnation(ci.pwd));
 		ap.Prepare();
 
 		long backoff_ms = 1000;
 		for (;;) {
 			StoredOffset off = ap.LoadOffset();
-			mysql::ReaderConfig rc;
-			rc.endpoint = ep;
-			rc.srcdb = ci.srcdb;
-			rc.filter = ci.Tables();
-			rc.replica_server_id = mysql::ReplicaServerId(ci.name, defdb_ + "/" + ci.dstdb);
+			StartPoint rc;
 			rc.mapping = mapping_;
 			snapshotting_ = false;
 			truncate_ = false;
@@ -282,9 +278,8 @@ public:
 			}
 			resuming_ = off.snapshot_done && !rc.snapshot_with_data;
 			if (resuming_) {
-				rc.start = off.pos;
-				if (!off.tables_json.empty())
-					rc.known_tables = mysql::TablesFromJson(off.tables_json);
+				rc.resume = off.pos;
+				rc.schema_history = off.history;
 			}
 			if (off.exists)
 				PublishOffset(off.pos);
@@ -293,14 +288,17 @@ public:
 			PumpResult result;
 			std::string lost;
 			{
-				ReaderThread reader(rc, queue);
+				ReaderThread reader(source->NewReader(rc), queue);
+				reader_ = &reader;
 				Cursor cursor(queue);
 				try {
 					result = Pump(ap, cursor, lost);
 				} catch (...) {
+					reader_ = nullptr;
 					ap.Abort();
 					throw;
 				}
+				reader_ = nullptr;
 			}
 			ap.Abort();
 			if (result == PumpResult::Stop || result == PumpResult::Finished)
@@ -344,7 +342,6 @@ public:
 				break;
 			backoff_ms = std::min(backoff_ms * 2, 60000L);
 		}
-		Scrub(ep.password);
 	}
 
 private:
@@ -366,21 +363,33 @@ private:
 		PgCall([] { CommitTransactionCommand(); });
 	}
 
-	void CheckPrerequisites(mysql::Connection &conn, const ConnInfo &ci)
+	/* Stable across builds and standard libraries: FNV-1a 64 of the encrypted password. */
+	static std::string Incarnation(const std::string &pwd)
 	{
-		auto settings = mysql::ReadSourceSettings(conn, ci.srcdb, ci.Tables());
-		auto problems = mysql::FindProblems(settings);
-		if (problems.empty())
-			return;
-		throw Error(sqlstate::kObjectNotInPrerequisiteState,
-		            "connector " + Quoted(ci.name) + ": " + mysql::DescribeProblems(settings, problems));
+		uint64_t h = 14695981039346656037ull;
+		for (unsigned char c : pwd) {
+			h ^= c;
+			h *= 1099511628211ull;
+		}
+		char buf[32];
+		snprintf(buf, sizeof(buf), "v2:%016llx", static_cast<unsigned long long>(h));
+		return buf;
+	}
+	/* What synchdb 1.0 stored (std::hash): accepted when reading, replaced at the next commit. */
+	static std::string LegacyIncarnation(const std::string &pwd)
+	{
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%016zx", std::hash<std::string>{}(pwd));
+		return buf;
 	}
 
-	void PublishOffset(const SourcePosition &pos) { SetSlotOffset(slot_, generation_, pos.ToOffsetJson().c_str()); }
+	void PublishOffset(const Position &pos) { SetSlotOffset(slot_, generation_, pos.offset.c_str()); }
 
-	void CommitAt(Applier &ap, const SourcePosition &pos, bool snapshot_done)
+	void CommitAt(Applier &ap, const Position &pos, bool snapshot_done)
 	{
 		ap.Commit(pos, snapshot_done);
+		if (reader_)
+			reader_->Confirm(pos);
 		PublishOffset(pos);
 		const ApplyStats &a = ap.Stats();
 		SlotStats st{a.inserts, a.updates, a.deletes, a.truncates, a.ddls, ddls_skipped_, ddls_noop_, a.txns,
@@ -391,7 +400,7 @@ private:
 	/* Apply messages until told to stop, the reader finishes, or the source is lost. */
 	PumpResult Pump(Applier &ap, Cursor &cursor, std::string &lost)
 	{
-		SourcePosition pending;
+		Position pending;
 		bool have_pending = false;
 		bool cleared_error = false;
 		ConnectorState shown = ConnectorState::Initializing;
@@ -552,6 +561,7 @@ private:
 	bool progressed_ = false;
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
 	std::string name_;
+	ReaderThread *reader_ = nullptr; /* the running reader, to confirm committed positions to */
 	std::shared_ptr<const Mapping> mapping_;
 	std::string reload_payload_;
 	std::string rules_error_; /* a reload whose rules could not be used, shown in the slot's err */

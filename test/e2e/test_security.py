@@ -103,8 +103,8 @@ def test_database_owner_cannot_shadow_worker_names():
     pg.one("SELECT synchdb_add_objmap('secconn', 'transform', 'inventory.customers.last_name', 'upper(%d)')")
     pg.one("SELECT synchdb_start_engine_bgw('secconn')")
     d = Pg(EVILDB)
-    wait_for(lambda: d.one("SELECT to_regclass('inventory.customers') IS NOT NULL AND "
-                           "(SELECT count(*) FROM inventory.customers) > 0"), 60,
+    wait_for(lambda: d.one("SELECT to_regclass('inventory.customers') IS NOT NULL") and
+             d.one("SELECT count(*) FROM inventory.customers") > 0, 60,
              what="snapshot of inventory.customers in the owner's database")
     names = d.rows("SELECT last_name FROM inventory.customers ORDER BY id")
     check(all(n[0] == n[0].upper() for n in names), f"transform applied with pg_catalog.upper: {names}")

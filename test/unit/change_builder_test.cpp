@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/binlog/file_reader.hpp"
+#include "core/mysql/position.hpp"
 #include "core/mysql/tables.hpp"
 #include "core/mysql/change_builder.hpp"
 
@@ -45,7 +46,7 @@ struct Collected {
 Collected Replay(const std::string &file, std::shared_ptr<const TableSet> tables, const std::string &db)
 {
 	Collected out;
-	mysql::ChangeBuilder b(tables, db, {}, "test", SourcePosition{"binlog.000001", 4, "", 0, 0},
+	mysql::ChangeBuilder b(tables, db, {}, "test", mysql::BinlogPosition{"binlog.000001", 4, "", 0, 0},
 	                       [&](Msg &&m, bool flush) {
 		                       out.msgs.push_back(std::move(m));
 		                       out.flushes += flush;
@@ -92,8 +93,8 @@ TEST(ChangeBuilder, MysqlCompressedTransactionBecomesOneInsertAndACommit)
 			break;
 		}
 	ASSERT_NE(after_insert, nullptr);
-	EXPECT_GT(after_insert->pos.pos, 274u);
-	EXPECT_EQ(after_insert->pos.file, "binlog.000001");
+	EXPECT_GT(mysql::BinlogPosition::FromOffsetJson(after_insert->pos.offset).pos, 274u);
+	EXPECT_EQ(mysql::BinlogPosition::FromOffsetJson(after_insert->pos.offset).file, "binlog.000001");
 }
 
 TEST(ChangeBuilder, TablesNotReplicatedAreSkipped)
@@ -143,7 +144,7 @@ TEST(ChangeBuilder, MariadbFileWithGtidsAndRowsEvents)
 	}
 	bool gtid = false;
 	for (const Msg &m : c.msgs)
-		if (m.type == MsgType::Commit && !m.pos.gtid.empty())
+		if (m.type == MsgType::Commit && !mysql::BinlogPosition::FromOffsetJson(m.pos.offset).gtid.empty())
 			gtid = true;
 	EXPECT_TRUE(gtid);
 	EXPECT_GT(c.flushes, 0);
@@ -170,7 +171,7 @@ TEST(ChangeBuilder, DdlBecomesASchemaChangeAndUnknownDdlIsCounted)
 {
 	std::vector<Msg> msgs;
 	auto empty = std::make_shared<const TableSet>();
-	mysql::ChangeBuilder b(empty, "inventory", {}, "test", SourcePosition{"binlog.000001", 4, "", 0, 0},
+	mysql::ChangeBuilder b(empty, "inventory", {}, "test", mysql::BinlogPosition{"binlog.000001", 4, "", 0, 0},
 	                       [&](Msg &&m, bool) { msgs.push_back(std::move(m)); });
 	binlog::Decoder d;
 	b.OnEvent(QueryEv("inventory", "CREATE TABLE t1 (id INT PRIMARY KEY, v VARCHAR(5))", 100), d);
@@ -179,7 +180,7 @@ TEST(ChangeBuilder, DdlBecomesASchemaChangeAndUnknownDdlIsCounted)
 	ASSERT_EQ(msgs[0].tables->size(), 1u);
 	EXPECT_EQ(msgs[0].tables->at(0).source.name, "t1");
 	EXPECT_EQ(msgs[1].type, MsgType::Commit); /* a DDL statement is its own transaction */
-	EXPECT_EQ(msgs[1].pos.pos, 100u);
+	EXPECT_EQ(mysql::BinlogPosition::FromOffsetJson(msgs[1].pos.offset).pos, 100u);
 
 	msgs.clear();
 	b.OnEvent(QueryEv("inventory", "ALTER TABLE t1 FROBNICATE EVERYTHING", 200), d);

@@ -125,7 +125,7 @@ void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value
 }  // namespace
 
 ChangeBuilder::ChangeBuilder(std::shared_ptr<const TableSet> tables, std::string srcdb, std::vector<TableName> filter,
-                             std::string connector, SourcePosition start, Emit emit)
+                             std::string connector, BinlogPosition start, Emit emit)
 	: tables_(std::move(tables)), srcdb_(std::move(srcdb)), filter_(std::move(filter)),
 	  who_("connector " + Quoted(connector) + ": "),
 	  cur_(std::move(start)), emit_(std::move(emit))
@@ -144,7 +144,7 @@ void ChangeBuilder::Commit()
 {
 	Msg m{};
 	m.type = MsgType::Commit;
-	m.pos = cur_;
+	m.pos = cur_.ToPosition();
 	emit_(std::move(m), true);
 	in_txn_ = false;
 	standalone_ = false;

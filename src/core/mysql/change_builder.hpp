@@ -21,6 +21,7 @@
 #include "core/binlog/event.hpp"
 #include "core/binlog/rows.hpp"
 #include "core/change.hpp"
+#include "core/mysql/position.hpp"
 #include "core/conninfo.hpp"
 
 namespace synchdb::mysql {
@@ -31,14 +32,14 @@ public:
 	using Emit = std::function<void(Msg &&, bool flush)>;
 
 	ChangeBuilder(std::shared_ptr<const TableSet> tables, std::string srcdb, std::vector<TableName> filter,
-	              std::string connector, SourcePosition start, Emit emit);
+	              std::string connector, BinlogPosition start, Emit emit);
 
 	/* Decode one raw event (common header, body, checksum) and handle it. */
 	void OnRawEvent(binlog::Decoder &decoder, binlog::Bytes raw);
 	/* Handle one decoded top-level event; decoder is the one that decoded it (for payloads). */
 	void OnEvent(const binlog::Event &e, binlog::Decoder &decoder);
 
-	const SourcePosition &Position() const { return cur_; }
+	const BinlogPosition &Position() const { return cur_; }
 	/* The user's rules, applied to tables that DDL creates or changes. */
 	void SetMapping(std::shared_ptr<const Mapping> mapping) { mapping_ = std::move(mapping); }
 
@@ -54,7 +55,7 @@ private:
 	std::vector<TableName> filter_;
 	std::shared_ptr<const Mapping> mapping_;
 	std::string who_;
-	SourcePosition cur_;
+	BinlogPosition cur_;
 	Emit emit_;
 	bool in_txn_ = false;
 	bool standalone_ = false;

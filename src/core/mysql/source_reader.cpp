@@ -17,6 +17,7 @@
 #include "core/binlog/rows.hpp"
 #include "core/error.hpp"
 #include "core/mysql/change_builder.hpp"
+#include "core/mysql/position.hpp"
 #include "core/mysql/schema.hpp"
 #include "core/mysql/schema_json.hpp"
 #include "core/mysql/tables.hpp"
@@ -25,9 +26,6 @@
 namespace synchdb::mysql {
 
 namespace {
-
-/* Thrown inside the reader to unwind when Stop() was called. */
-struct StopRequested {};
 
 std::string BacktickQuote(const std::string &name)
 {
@@ -50,31 +48,25 @@ std::string Lower(std::string s)
 
 uint32_t ReplicaServerId(const std::string &connector, const std::string &dstdb)
 {
-	uint32_t h = static_cast<uint32_t>(std::hash<std::string>{}(connector + "@" + dstdb));
+	/* FNV-1a: the same id on every build (std::hash may change with the standard library). */
+	uint32_t h = 2166136261u;
+	for (unsigned char c : connector + "@" + dstdb) {
+		h ^= c;
+		h *= 16777619u;
+	}
 	return 1 + h % 0xFFFFFFFEu;
 }
 
-SourceReader::SourceReader(ReaderConfig config, BoundedQueue<Batch> &queue)
-	: config_(std::move(config)), queue_(queue)
-{
-}
+SourceReader::SourceReader(ReaderConfig config) : config_(std::move(config)) {}
 
 void SourceReader::Add(Msg m)
 {
-	pending_.push_back(std::move(m));
-	if (pending_.size() >= config_.batch_rows)
-		Flush();
+	out_->Send(std::move(m));
 }
 
 void SourceReader::Flush()
 {
-	if (pending_.empty())
-		return;
-	Batch b;
-	b.swap(pending_);
-	if (!queue_.Push(std::move(b)))
-		throw StopRequested{};
-	pending_.reserve(config_.batch_rows);
+	out_->Flush();
 }
 
 int SourceReader::FindTable(const std::string &db, const std::string &table) const
@@ -85,32 +77,18 @@ int SourceReader::FindTable(const std::string &db, const std::string &table) con
 	return -1;
 }
 
-void SourceReader::Run() noexcept
+void SourceReader::Run(Emitter &out) noexcept
 {
+	out_ = &out;
 	try {
 		try {
 			RunOrThrow();
 		} catch (StopRequested &) {
 			return;
 		} catch (const Error &e) {
-			pending_.clear();
-			Msg m{};
-			const bool lost = e.sqlstate() == sqlstate::kConnectionFailure || e.sqlstate() == sqlstate::kUnableToConnect;
-			m.type = lost ? MsgType::SourceLost : MsgType::Error;
-			m.text = e.what();
-			m.sqlstate = e.sqlstate();
-			m.detail = e.detail();
-			m.hint = e.hint();
-			Add(std::move(m));
-			Flush();
+			out.Fail(e);
 		} catch (const std::exception &e) {
-			pending_.clear();
-			Msg m{};
-			m.type = MsgType::Error;
-			m.text = std::string("synchdb reader thread failed: ") + e.what();
-			m.sqlstate = sqlstate::kInternalError;
-			Add(std::move(m));
-			Flush();
+			out.Fail(Error(sqlstate::kInternalError, std::string("synchdb reader thread failed: ") + e.what()));
 		}
 	} catch (...) {
 		/* The queue was closed while reporting: the main thread is gone. */
@@ -129,7 +107,7 @@ void SourceReader::RunOrThrow()
 	Add(std::move(m));
 	Flush();
 
-	std::optional<SourcePosition> start = config_.start;
+	std::optional<BinlogPosition> start = config_.start;
 	if (config_.snapshot_with_data.has_value()) {
 		Snapshot(*config_.snapshot_with_data);
 		if (config_.stop_after_snapshot) {
@@ -152,7 +130,7 @@ std::shared_ptr<const TableSet> SourceReader::ReadTables(Connection &conn)
 	return MakeTables(std::move(tables), config_.mapping.get());
 }
 
-SourcePosition SourceReader::CurrentPosition(Connection &conn)
+BinlogPosition SourceReader::CurrentPosition(Connection &conn)
 {
 	std::vector<Row> rows;
 	try {
@@ -165,7 +143,7 @@ SourcePosition SourceReader::CurrentPosition(Connection &conn)
 		            "connector " + Quoted(config_.endpoint.connector) + ": source server " +
 		                config_.endpoint.Where() + " reports no binary log position",
 		            "SHOW MASTER STATUS returned no row.", "Enable binary logging (log_bin) on the source server.");
-	SourcePosition p;
+	BinlogPosition p;
 	p.file = *rows[0][0];
 	p.pos = std::stoull(*rows[0][1]);
 	return p;
@@ -176,7 +154,7 @@ void SourceReader::Snapshot(bool with_data)
 	Connection snap(config_.endpoint);
 	snap.Query("SET SESSION time_zone = '+00:00'");
 	snap.Query("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-	SourcePosition pos;
+	BinlogPosition pos;
 	if (snap.IsMariaDB()) {
 		/* MariaDB gives the binlog position of the read view without any lock. */
 		snap.Query("START TRANSACTION WITH CONSISTENT SNAPSHOT");
@@ -210,7 +188,7 @@ void SourceReader::Snapshot(bool with_data)
 
 	Msg m{};
 	m.type = MsgType::SnapshotDone;
-	m.pos = pos;
+	m.pos = pos.ToPosition();
 	Add(std::move(m));
 	Flush();
 	if (!config_.stop_after_snapshot)
@@ -293,7 +271,7 @@ void SourceReader::CopyTable(Connection &conn, int index)
 	Flush();
 }
 
-void SourceReader::Stream(SourcePosition pos)
+void SourceReader::Stream(BinlogPosition pos)
 {
 	Endpoint ep = config_.endpoint;
 	ep.read_timeout_s = 30; /* heartbeats arrive every second */
@@ -342,7 +320,7 @@ void SourceReader::Stream(SourcePosition pos)
 		if (!closer.ev) {
 			if (stop_)
 				break;
-			const SourcePosition &cur = builder.Position();
+			const BinlogPosition &cur = builder.Position();
 			unsigned int err = mysql_errno(rc.raw());
 			std::string msg = mysql_error(rc.raw());
 			if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)

@@ -25,8 +25,11 @@
 
 #include "core/change.hpp"
 #include "core/conninfo.hpp"
+#include "core/emitter.hpp"
 #include "core/mysql/connection.hpp"
-#include "core/queue.hpp"
+#include "core/mysql/position.hpp"
+#include "core/mysql/schema.hpp"
+#include "core/source.hpp"
 
 namespace synchdb::mysql {
 
@@ -37,7 +40,7 @@ struct ReaderConfig {
 	/* Take a snapshot with data (true), schema only (false), or none (nullopt: stream from start). */
 	std::optional<bool> snapshot_with_data;
 	bool stop_after_snapshot = false;
-	std::optional<SourcePosition> start; /* stream from here (when no snapshot) */
+	std::optional<BinlogPosition> start; /* stream from here (when no snapshot) */
 	/* Definitions current at start (schema history); read from information_schema when absent. */
 	std::optional<std::vector<SourceTable>> known_tables;
 	/* The user's rules (rule file and object map); null for the defaults. */
@@ -47,21 +50,21 @@ struct ReaderConfig {
 	size_t copy_chunk_bytes = 64 * 1024;
 };
 
-class SourceReader {
+class SourceReader : public Reader {
 public:
-	SourceReader(ReaderConfig config, BoundedQueue<Batch> &queue);
+	explicit SourceReader(ReaderConfig config);
 
 	/* Thread body: never throws. */
-	void Run() noexcept;
+	void Run(Emitter &out) noexcept override;
 	/* Ask Run() to return soon (checked between events and rows). */
-	void Stop() { stop_ = true; }
+	void Stop() override { stop_ = true; }
 
 private:
 	void RunOrThrow();
 	std::shared_ptr<const TableSet> ReadTables(Connection &conn);
-	SourcePosition CurrentPosition(Connection &conn);
+	BinlogPosition CurrentPosition(Connection &conn);
 	void Snapshot(bool with_data);
-	void Stream(SourcePosition pos);
+	void Stream(BinlogPosition pos);
 	void CopyTable(Connection &conn, int index);
 
 	void Add(Msg m);
@@ -69,8 +72,7 @@ private:
 	int FindTable(const std::string &db, const std::string &table) const;
 
 	ReaderConfig config_;
-	BoundedQueue<Batch> &queue_;
-	Batch pending_;
+	Emitter *out_ = nullptr;
 	std::shared_ptr<const TableSet> tables_;
 	std::atomic<bool> stop_{false};
 };

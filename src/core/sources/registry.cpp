@@ -1,0 +1,48 @@
+/*
+ * registry.cpp
+ *     Which source plug-in serves which connector type: the one place that
+ *     names the sources.  Adding a source adds its folder and one line to
+ *     kSources.
+ */
+#include <memory>
+
+#include "core/error.hpp"
+#include "core/mysql/source.hpp"
+#include "core/source.hpp"
+
+namespace synchdb {
+
+namespace {
+
+struct Registration {
+	ConnectorType type;
+	std::unique_ptr<Source> (*make)(SourceConfig);
+};
+
+constexpr Registration kSources[] = {
+	{ConnectorType::MySQL, mysql::MakeMySQLSource},
+};
+
+}  // namespace
+
+std::unique_ptr<Source> MakeSource(SourceConfig config)
+{
+	const ConnectorType type = config.conninfo.Type();
+	for (const Registration &r : kSources)
+		if (r.type == type)
+			return r.make(std::move(config));
+	throw Error(sqlstate::kFeatureNotSupported,
+	            std::string(ConnectorTypeDisplayName(type)) + " connectors cannot run yet: this build has no " +
+	                ConnectorTypeDisplayName(type) + " source",
+	            {}, "Use a connector of a type this build supports (mysql).");
+}
+
+bool HasSource(ConnectorType type)
+{
+	for (const Registration &r : kSources)
+		if (r.type == type)
+			return true;
+	return false;
+}
+
+}  // namespace synchdb
