@@ -159,22 +159,26 @@ bool ResumeFilter::Drop(const Message &m)
 	return true;
 }
 
-void ConfirmTracker::Emitted(const OlrPosition &p)
+void ConfirmTracker::Emitted(const OlrPosition &p, uint64_t first_c_idx)
 {
-	emitted_.push_back(p);
+	emitted_.push_back({p, first_c_idx});
 }
 
 std::optional<OlrPosition> ConfirmTracker::Confirmed(const OlrPosition &p)
 {
-	/* Find p; confirm the one before it and forget everything older. */
 	for (size_t i = 0; i < emitted_.size(); i++) {
-		if (emitted_[i] == p) {
-			if (i == 0)
-				return std::nullopt;
-			OlrPosition prev = emitted_[i - 1];
-			emitted_.erase(emitted_.begin(), emitted_.begin() + static_cast<std::ptrdiff_t>(i));
-			return prev;
-		}
+		if (!(emitted_[i].pos == p))
+			continue;
+		if (i == 0)
+			return std::nullopt;
+		const OlrPosition prev = emitted_[i - 1].pos;
+		const uint64_t first = InternalIdx(emitted_[i].first_c_idx);
+		/* OLR releases queued messages (c_scn, idx) <= the confirmed one: p's first must stay. */
+		const bool safe = prev.c_scn < p.c_scn || (prev.c_scn == p.c_scn && InternalIdx(prev.c_idx) < first);
+		if (!safe)
+			return std::nullopt; /* keep the older entries: a later confirm may release them */
+		emitted_.erase(emitted_.begin(), emitted_.begin() + static_cast<std::ptrdiff_t>(i));
+		return prev;
 	}
 	return std::nullopt;
 }

@@ -118,12 +118,22 @@ private:
  */
 class ConfirmTracker {
 public:
-	void Emitted(const OlrPosition &p);
+	/* first_c_idx: printed c_idx of the transaction's first message (its begin). */
+	void Emitted(const OlrPosition &p, uint64_t first_c_idx);
+	/*
+	 * The position to CONFIRM now that p is durable: the commit before p,
+	 * and only if OLR's comparison puts it before p's first message (else
+	 * CONFIRM would release p's messages too, when p began earlier).
+	 */
 	std::optional<OlrPosition> Confirmed(const OlrPosition &p);
 	size_t pending() const { return emitted_.size(); }
 
 private:
-	std::deque<OlrPosition> emitted_;
+	struct Entry {
+		OlrPosition pos;
+		uint64_t first_c_idx;
+	};
+	std::deque<Entry> emitted_;
 };
 
 }  // namespace synchdb::olr
