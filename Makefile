@@ -15,7 +15,7 @@ PGFILEDESC = "synchdb - replicate MySQL/MariaDB into PostgreSQL"
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp src/core/*/*/*.cpp))
 PG_SRCS   = $(sort $(wildcard src/pg/*.cpp src/worker/*.cpp))
-OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o) $(OLR_OBJS)
 
 REGRESS      = $(patsubst test/regress/sql/%.sql,%,$(sort $(wildcard test/regress/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test/regress --outputdir=test/regress --load-extension=pgcrypto
@@ -30,10 +30,13 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 SYNCHDB_CXXFLAGS = -std=c++20 -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
                    -Wno-sign-compare -Wno-register -Werror=return-type -O2 -g
 PG_CPPFLAGS = -Iinclude -Isrc $(MARIADB_CFLAGS)
-SHLIB_LINK  = $(MARIADB_LIBS) -lzstd -lz -lstdc++ -lpthread
+SHLIB_LINK  = $(MARIADB_LIBS) $(OLR_LIBS) -lzstd -lz -lstdc++ -lpthread
 
 # No LLVM bitcode for JIT inlining: it would need clang and buys us nothing.
 override with_llvm = no
+
+# OpenLogReplicator source: protoc rules, OLR_OBJS, OLR_LIBS.
+include src/core/sources/olr/olr.mk
 
 include $(PGXS)
 
@@ -50,7 +53,7 @@ DEPFLAGS = -MMD -MP
 UNIT_SRCS = $(sort $(wildcard test/unit/*.cpp))
 UNIT_BIN  = test/unit/synchdb_unittest
 # The core objects are the extension's own (the core needs no PostgreSQL), built once.
-UNIT_CORE_OBJS = $(CORE_SRCS:.cpp=.o)
+UNIT_CORE_OBJS = $(CORE_SRCS:.cpp=.o) $(OLR_OBJS)
 UNIT_TEST_OBJS = $(patsubst test/unit/%.cpp,test/unit/obj/test/%.o,$(UNIT_SRCS))
 
 test/unit/obj/test/%.o: test/unit/%.cpp
@@ -59,10 +62,10 @@ test/unit/obj/test/%.o: test/unit/%.cpp
 -include $(UNIT_TEST_OBJS:.o=.d)
 
 $(UNIT_BIN): $(UNIT_CORE_OBJS) $(UNIT_TEST_OBJS)
-	$(CXX) -o $@ $^ -lgtest -lgtest_main $(MARIADB_LIBS) -lzstd -lz -lpthread
+	$(CXX) -o $@ $^ -lgtest -lgtest_main $(MARIADB_LIBS) $(OLR_LIBS) -lzstd -lz -lpthread
 
 .PHONY: unittest
 unittest: $(UNIT_BIN)
 	SYNCHDB_FIXTURES=$(abspath test/fixtures) $(UNIT_BIN)
 
-EXTRA_CLEAN = $(OBJS:.o=.d) test/unit/obj $(UNIT_BIN) test/regress/results test/regress/regression.*
+EXTRA_CLEAN = $(OBJS:.o=.d) build/olr test/unit/obj $(UNIT_BIN) test/regress/results test/regress/regression.*
