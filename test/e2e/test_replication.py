@@ -308,7 +308,7 @@ def test_idle_connector_follows_binlog_rotation():
     wait_cdc(pg)
     my.run("FLUSH BINARY LOGS")
     current = my.run("SHOW MASTER STATUS")[0][0]
-    wait_for(lambda: pg.one("SELECT file FROM _synchdb.offsets WHERE connector = 'mysqlconn'") == current, 30,
+    wait_for(lambda: pg.one("SELECT position::json->>'file' FROM _synchdb.offsets WHERE connector = 'mysqlconn'") == current, 30,
              what=f"the stored position to move to {current} without any change")
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
 
@@ -319,7 +319,7 @@ def test_binlog_purged_is_a_clear_error():
     start(pg)
     wait_cdc(pg)
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
-    stored = pg.one("SELECT file FROM _synchdb.offsets WHERE connector = 'mysqlconn'")
+    stored = pg.one("SELECT position::json->>'file' FROM _synchdb.offsets WHERE connector = 'mysqlconn'")
     # The server keeps a binlog while a dump thread still uses it: wait until the old one is gone.
     wait_for(lambda: not any(r[4] == "Binlog Dump" for r in my.run("SHOW PROCESSLIST")), 30,
              what="the stopped connector's dump thread to end")
@@ -338,6 +338,42 @@ def test_binlog_purged_is_a_clear_error():
     pg.one("SELECT synchdb_start_engine_bgw('mysqlconn', 'always')")
     wait_cdc(pg)
     all_same(pg, my)
+    pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
+
+
+def test_offsets_of_synchdb_1_0_keep_their_place():
+    """An offsets table in 1.0's binlog-shaped form is migrated in place: no new snapshot, nothing lost."""
+    pg = fresh()
+    my = My()
+    start(pg)
+    wait_cdc(pg)
+    pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
+    dbname, conn, inc, position, tables = pg.rows(
+        "SELECT dbname, connector, incarnation, position, tables FROM _synchdb.offsets WHERE connector = 'mysqlconn'")[0]
+    import json as _json
+    p = _json.loads(position)
+    pg.rows("DROP TABLE _synchdb.offsets")
+    pg.rows("CREATE TABLE _synchdb.offsets (dbname text NOT NULL, connector text NOT NULL, incarnation text NOT NULL,"
+            " file text NOT NULL, pos bigint NOT NULL, gtid text, server_id bigint, ts_sec bigint,"
+            " snapshot_done boolean NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), tables text,"
+            " PRIMARY KEY (dbname, connector))")
+    pg.rows("INSERT INTO _synchdb.offsets (dbname, connector, incarnation, file, pos, gtid, server_id, ts_sec,"
+            " snapshot_done, tables) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, true, %s)",
+            (dbname, conn, inc, p["file"], p["pos"], p.get("gtids"), p["server_id"], p["ts_sec"], tables))
+    # A destination-only change that a new snapshot would overwrite.
+    pg.rows("UPDATE inventory.customers SET first_name = 'kept' WHERE id = 1001")
+    my.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) VALUES ('2024-07-01', 1002, 7, 102)")
+    pg.one("SELECT synchdb_start_engine_bgw('mysqlconn')")
+    wait_cdc(pg)
+    wait_for(lambda: pg.one("SELECT count(*) FROM inventory.orders WHERE order_date = '2024-07-01'") == 1, 30,
+             what="the change made while stopped to arrive")
+    check(pg.one("SELECT first_name FROM inventory.customers WHERE id = 1001") == "kept",
+          "no new snapshot after the migration")
+    cols = [r[0] for r in pg.rows("SELECT attname FROM pg_attribute WHERE attrelid = '_synchdb.offsets'::regclass"
+                                  " AND attnum > 0 AND NOT attisdropped ORDER BY attnum")]
+    check("file" not in cols and "position" in cols, f"binlog columns replaced by position: {cols}")
+    got = _json.loads(pg.one("SELECT position FROM _synchdb.offsets WHERE connector = 'mysqlconn'"))
+    check(got["file"] == p["file"] and got["pos"] >= p["pos"], f"position moved on from {p}: {got}")
     pg.one("SELECT synchdb_stop_engine_bgw('mysqlconn')")
 
 

@@ -27,6 +27,13 @@ BEGIN
 END"""
 
 
+def safe_session(dbname):
+    """A superuser session in the owner's database that does not itself fall into the traps."""
+    pg = Pg(dbname)
+    pg.rows("SET search_path = pg_catalog")
+    return pg
+
+
 def evil_session():
     conn = psycopg2.connect(host="127.0.0.1", port=PGPORT, user=EVIL, dbname=EVILDB)
     conn.autocommit = True
@@ -84,7 +91,7 @@ def escalated():
     pg = Pg()
     sup = pg.one("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (EVIL,))
     pg.close()
-    d = Pg(EVILDB)
+    d = safe_session(EVILDB)
     ran = [r[0] for r in d.rows("SELECT what FROM evil.ran")]
     d.close()
     return sup, ran
@@ -102,7 +109,7 @@ def test_database_owner_cannot_shadow_worker_names():
     # A transform whose function the owner shadowed with a better-matching public.upper(varchar).
     pg.one("SELECT synchdb_add_objmap('secconn', 'transform', 'inventory.customers.last_name', 'upper(%d)')")
     pg.one("SELECT synchdb_start_engine_bgw('secconn')")
-    d = Pg(EVILDB)
+    d = safe_session(EVILDB)
     wait_for(lambda: d.one("SELECT to_regclass('inventory.customers') IS NOT NULL") and
              d.one("SELECT count(*) FROM inventory.customers") > 0, 60,
              what="snapshot of inventory.customers in the owner's database")
