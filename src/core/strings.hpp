@@ -7,6 +7,8 @@
 
 #include <string.h> /* explicit_bzero */
 
+#include <cstdint>
+
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -48,6 +50,26 @@ inline std::string LowerCollapsed(std::string_view s)
 		out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 	}
 	return out;
+}
+
+/* Append code point cp as UTF-8 (the caller has checked it is a valid scalar value). */
+inline void AppendUtf8(std::string &out, uint32_t cp)
+{
+	if (cp < 0x80)
+		out += static_cast<char>(cp);
+	else if (cp < 0x800) {
+		out += static_cast<char>(0xC0 | (cp >> 6));
+		out += static_cast<char>(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		out += static_cast<char>(0xE0 | (cp >> 12));
+		out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+		out += static_cast<char>(0x80 | (cp & 0x3F));
+	} else {
+		out += static_cast<char>(0xF0 | (cp >> 18));
+		out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+		out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+		out += static_cast<char>(0x80 | (cp & 0x3F));
+	}
 }
 
 /* Overwrite a secret in memory, then empty it. */

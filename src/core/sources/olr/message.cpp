@@ -3,6 +3,7 @@
  *     The zero-copy scanner of OpenLogReplicator JSON messages.
  */
 #include "core/sources/olr/message.hpp"
+#include "core/strings.hpp"
 
 #include <cstring>
 
@@ -85,25 +86,6 @@ std::optional<uint64_t> ParseScnText(std::string_view s)
 }
 
 namespace {
-
-void AppendUtf8(std::string &out, uint32_t cp)
-{
-	if (cp < 0x80)
-		out += static_cast<char>(cp);
-	else if (cp < 0x800) {
-		out += static_cast<char>(0xC0 | (cp >> 6));
-		out += static_cast<char>(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		out += static_cast<char>(0xE0 | (cp >> 12));
-		out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-		out += static_cast<char>(0x80 | (cp & 0x3F));
-	} else {
-		out += static_cast<char>(0xF0 | (cp >> 18));
-		out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-		out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-		out += static_cast<char>(0x80 | (cp & 0x3F));
-	}
-}
 
 int HexDigit(char c)
 {
