@@ -21,6 +21,7 @@ source scripts/env.sh
 only="${1:-all}"
 passed=0
 failed=0
+skipped=0
 log_dir="$SYNCHDB_RUN/logs"
 
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
@@ -53,16 +54,26 @@ unit_rc=$?
 printf '%s\n' "$unit_out" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]|Failure' | tail -30
 up=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?.*/\1/p' | tail -1)
 uf=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' | tail -1)
-up=${up:-0}; uf=${uf:-0}
+us=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) tests\?, listed below.*/\1/p' | tail -1)
+up=${up:-0}; uf=${uf:-0}; us=${us:-0}
+skipped=$((skipped + us))
 if [[ $unit_rc -ne 0 && $uf -eq 0 ]]; then
     printf '%s\n' "$unit_out" | tail -20
     uf=1
 fi
-echo "unit: $up passed, $uf failed"
+echo "unit: $up passed, $uf failed, $us skipped"
 count "$up" "$uf"
 
+summary() {
+    if [[ $skipped -gt 0 ]]; then
+        echo "$passed passed, $failed failed, $skipped skipped"
+    else
+        echo "$passed passed, $failed failed"
+    fi
+}
+
 if [[ "$only" == unit ]]; then
-    echo "$passed passed, $failed failed"
+    summary
     [[ $failed -eq 0 ]]
     exit
 fi
@@ -122,5 +133,5 @@ if [[ $failed -gt 0 ]]; then
     tail -30 "$SYNCHDB_RUN/pg/server.log" 2>/dev/null
 fi
 section "summary"
-echo "$passed passed, $failed failed"
+summary
 [[ $failed -eq 0 ]]
