@@ -141,6 +141,10 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 	add("keepalives_interval", kInterval);
 	add("keepalives_count", kCount);
 	add("client_encoding", kEncoding);
+	/* Output text the destination's input functions read back exactly, whatever the source's defaults. */
+	static const std::string kOptions =
+		"-c datestyle=ISO,YMD -c intervalstyle=postgres -c extra_float_digits=3 -c bytea_output=hex -c timezone=UTC";
+	add("options", kOptions);
 	if (!ep.sslmode.empty())
 		add("sslmode", ep.sslmode);
 	if (kind == ConnKind::Replication)
@@ -178,6 +182,8 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 		throw Error(sqlstate::kUnableToConnect, head);
 	}
 	PQsetnonblocking(conn_, 0);
+	/* NOTICEs of the source (DROP ... IF EXISTS) are of no use to anyone here */
+	PQsetNoticeProcessor(conn_, [](void *, const char *) {}, nullptr);
 }
 
 Connection::~Connection()

@@ -6,7 +6,12 @@
  * NOTES
  *   Owns one PGconn.  Connects with PQconnectdbParams (never a string-built
  *   conninfo, so no value can inject a keyword), connect_timeout from the
- *   endpoint, TCP keepalives on, application_name synchdb_<connector>.
+ *   endpoint, TCP keepalives on, application_name synchdb_<connector>,
+ *   client_encoding UTF8, and session settings that make every output
+ *   text unambiguous input text on the destination: DateStyle ISO,
+ *   IntervalStyle postgres, extra_float_digits 3, bytea_output hex,
+ *   TimeZone UTC (they apply to COPY and to pgoutput's tuple text, which
+ *   the walsender renders with its own session's settings).
  *
  *   Every failure becomes synchdb::Error:
  *     - cannot reach the server, server shutting down or starting up, too
