@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/sources/postgres/connection.hpp"
+#include "core/sources/postgres/history.hpp"
 #include "core/sources/postgres/prerequisites.hpp"
 #include "core/sources/postgres/schema.hpp"
 #include "pg_source_live.hpp"
@@ -148,6 +149,58 @@ TEST(PgSourceSchema, ProblemsPure)
 	EXPECT_NE(p[0].what.find("does not own \"public.nokey\" (owner \"other\")"), std::string::npos) << p[0].what;
 	s.publication_exists = true;
 	EXPECT_TRUE(FindProblems(s).empty());
+}
+
+TEST(PgSourceSchema, HistoryRoundTrip)
+{
+	SourceTable t;
+	t.oid = 4000000000u;
+	t.schema = "s\"q";
+	t.name = "t\nx";
+	t.replident = 'f';
+	SourceColumn a;
+	a.name = "id";
+	a.attnum = 1;
+	a.type_oid = 23;
+	a.type_text = a.type_base = "integer";
+	a.typcategory = 'N';
+	a.not_null = true;
+	SourceColumn b;
+	b.name = "m";
+	b.attnum = 3;
+	b.type_oid = 16500;
+	b.typmod = -1;
+	b.type_text = b.type_base = "mood[]";
+	b.typcategory = 'A';
+	b.elem_oid = 16499;
+	b.builtin = false;
+	b.default_expr = "'{}'::mood[]";
+	t.columns = {a, b};
+	t.primary_key = {0};
+	t.replident_index = {1, 0};
+	std::string h = TablesToHistory({t, t});
+	auto back = TablesFromHistory(h);
+	ASSERT_EQ(back.size(), 2u);
+	EXPECT_EQ(TablesToHistory(back), h);
+	EXPECT_EQ(back[0].oid, 4000000000u);
+	EXPECT_EQ(back[0].name, "t\nx");
+	EXPECT_EQ(back[0].columns[1].default_expr, "'{}'::mood[]");
+	EXPECT_FALSE(back[0].columns[0].default_expr);
+	EXPECT_EQ(back[0].replident_index, (std::vector<size_t>{1, 0}));
+	EXPECT_EQ(TablesFromHistory("{\"v\":1,\"tables\":[]}").size(), 0u);
+	for (std::string bad : {std::string(""), std::string("[]"), std::string("{\"v\":2,\"tables\":[]}"),
+	                        h.substr(0, h.size() / 2), std::string("{\"v\":1,\"tables\":[{\"oid\":-1}]}")}) {
+		try {
+			TablesFromHistory(bad);
+			ADD_FAILURE() << bad;
+		} catch (const Error &e) {
+			EXPECT_EQ(e.sqlstate(), sqlstate::kDataCorrupted) << bad;
+		}
+	}
+	/* a key index beyond the columns */
+	std::string oob = h;
+	oob.replace(oob.find("\"pk\":[0]"), 8, "\"pk\":[9]");
+	EXPECT_THROW(TablesFromHistory(oob), Error);
 }
 
 /* ---------------------------------------------------------------- live */

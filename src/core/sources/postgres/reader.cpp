@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/sources/postgres/history.hpp"
 #include "core/sources/postgres/slot.hpp"
 
 namespace synchdb::pgsrc {
@@ -142,6 +143,7 @@ void PgReader::SetTables(std::vector<SourceTable> src)
 		/* the key is known once the Relation message arrives; until then none is used */
 		rels_[src_[i].oid] = rs;
 	}
+	history_ = TablesToHistory(src_);
 }
 
 std::vector<NeutralTable> PgReader::NeutralTables() const
@@ -172,7 +174,7 @@ void PgReader::Run(Sink &out)
 		conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 		conn_->Exec("SET TRANSACTION SNAPSHOT " + QuotePgLiteral(cs.snapshot_name));
 		SetTables(ReadSourceTables(*conn_, filter_));
-		out.Tables(tables_, "");
+		out.Tables(tables_, history_);
 		if (*start_.snapshot_with_data)
 			Snapshot(out, repl);
 		conn_->Exec("COMMIT");
@@ -187,8 +189,28 @@ void PgReader::Run(Sink &out)
 		}
 		start_lsn = cs.consistent_point;
 	} else {
+		if (resume && !start_.schema_history.empty()) {
+			/* the definitions as of the stored position; listed tables it lacks from the catalog */
+			std::vector<SourceTable> known = TablesFromHistory(start_.schema_history);
+			std::vector<SourceTable> use;
+			for (auto &t : known)
+				if (all || std::any_of(filter_.begin(), filter_.end(), [&](const TableRef &f) {
+					    return f.schema == t.schema && f.table == t.name;
+				    }))
+					use.push_back(std::move(t));
+			for (auto &t : tables)
+				if (!all && std::none_of(use.begin(), use.end(), [&](const SourceTable &u) {
+					    return u.schema == t.schema && u.name == t.name;
+				    })) {
+					out.Notice("connector " + Quoted(ep_.connector) + ": table " + Quoted(t.QualifiedName()) +
+					           " joined the table list; its existing rows are not copied (take a new snapshot "
+					           "for them)");
+					use.push_back(std::move(t));
+				}
+			tables = std::move(use);
+		}
 		SetTables(std::move(tables));
-		out.Tables(tables_, "");
+		out.Tables(tables_, history_);
 		auto slot = FindSlot(*conn_, slot_);
 		if (resume) {
 			if (!slot)
@@ -556,7 +578,8 @@ void PgReader::OnRelation(Sink &out, const RelationMsg &r)
 		if (st.table == idx && relid != r.relid)
 			st.table = -1;
 	rels_[r.relid] = std::move(rs);
-	out.SchemaChange(tables_, change, "");
+	history_ = TablesToHistory(src_);
+	out.SchemaChange(tables_, change, history_);
 }
 
 }  // namespace synchdb::pgsrc

@@ -19,7 +19,9 @@
  *        COPY (SELECT <columns> FROM <table>) TO STDOUT in text format,
  *        ~64 KB chunks of whole rows, CopyEnd, and SnapshotDone at the
  *        slot's consistent point;
- *        resume (no snapshot): Tables from the current catalogs, the slot
+ *        resume (no snapshot): Tables from the schema history handed
+ *        back with the position (history.hpp; the current catalogs when
+ *        there is none, and for listed tables the history lacks), the slot
  *        must exist (else kObjectNotInPrerequisiteState: the changes since
  *        the stored position are gone); no resume and no snapshot: the
  *        slot is created (or kept) and streaming starts where it is;
@@ -112,6 +114,7 @@ private:
 	std::vector<SourceTable> src_;
 	std::vector<NeutralTable> tables_;
 	std::map<uint32_t, RelState> rels_;
+	std::string history_; /* TablesToHistory(src_) */
 
 	/* stream state */
 	bool in_txn_ = false;
