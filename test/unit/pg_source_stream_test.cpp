@@ -141,13 +141,16 @@ private:
 /* A reader on its own thread, its output collected from the queue. */
 class Running {
 public:
-	Running(std::vector<TableRef> filter, StartPoint start, const std::string &connector = "pgsrc_test")
+	Running(std::vector<TableRef> filter, StartPoint start, const std::string &connector = "pgsrc_test",
+	        const std::function<void(PgReader &)> &setup = {})
 		: queue_(4)
 	{
 		Endpoint ep = pgsrc_test::TestEndpoint();
 		ep.connector = connector;
 		reader_ = std::make_unique<PgReader>(ep, std::move(filter), std::move(start));
 		reader_->SetStatusInterval(200ms);
+		if (setup)
+			setup(*reader_);
 		thread_ = std::thread([this] {
 			QueueSink sink(queue_);
 			reader_->RunWith(sink);
@@ -572,6 +575,52 @@ TEST_F(PgStream, ResumeWithHistorySeesTheOldShapeFirst)
 	const Ev &f = r.events().back();
 	EXPECT_EQ(f.sqlstate, sqlstate::kDataCorrupted);
 	EXPECT_NE(f.text.find("schema history is damaged"), std::string::npos) << f.text;
+}
+
+TEST_F(PgStream, FullIdentityToastAndLostConnection)
+{
+	conn_->Exec("CREATE TABLE f (id int, v text, big text)");
+	conn_->Exec("ALTER TABLE f REPLICA IDENTITY FULL");
+	conn_->Exec("INSERT INTO f VALUES (1, 'a', " + std::string(kBig) + ")");
+	const std::string big = *conn_->Value(std::string("SELECT ") + kBig);
+	StartPoint sp;
+	sp.snapshot_with_data = false;
+	Running r({{"public", "f"}}, sp, "lost");
+	ASSERT_TRUE(r.WaitFor([](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::SnapshotDone; });
+	}));
+	conn_->Exec("UPDATE f SET v = 'b'");
+	ASSERT_TRUE(r.WaitFor([](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::Commit; });
+	}));
+	auto ch = std::find_if(r.events().begin(), r.events().end(), [](const Ev &e) { return e.type == Ev::Change; });
+	ASSERT_NE(ch, r.events().end());
+	/* the full old row carries the TOASTed value; the new row marks it unchanged */
+	EXPECT_EQ(Row(ch->before), "1|a|" + big);
+	EXPECT_EQ(Row(ch->after), "1|b|<unchanged>");
+
+	/* a second reader on the same slot waits, then reports a connection problem (the engine retries) */
+	{
+		StartPoint never;
+		Running other({{"public", "f"}}, never, "lost", [](PgReader &p) { p.SetSlotWait(1s); });
+		other.allow_fail = true;
+		ASSERT_TRUE(other.WaitFor([](const auto &ev) {
+			return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::Fail; });
+		}));
+		const Ev &f = other.events().back();
+		EXPECT_EQ(f.sqlstate, sqlstate::kUnableToConnect) << f.text;
+		EXPECT_NE(f.text.find("is in use by process"), std::string::npos) << f.text;
+	}
+
+	/* the walsender goes away: SourceLost class, not an error that stops the connector */
+	r.allow_fail = true;
+	conn_->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'walsender'"
+	            " AND application_name = 'synchdb_lost'");
+	ASSERT_TRUE(r.WaitFor([](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::Fail; });
+	}));
+	const Ev &f = r.events().back();
+	EXPECT_EQ(f.sqlstate, sqlstate::kConnectionFailure) << f.text;
 }
 
 TEST(PgSourceNames, ObjectName)

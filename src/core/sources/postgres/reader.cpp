@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <new>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/sources/postgres/history.hpp"
@@ -240,7 +241,41 @@ void PgReader::Run(Sink &out)
 			start_lsn = CreateSlot(repl, slot_, false, false).consistent_point;
 		}
 	}
+	WaitSlotFree(out);
 	Stream(out, repl, start_lsn);
+}
+
+void PgReader::WaitSlotFree(Sink &out)
+{
+	/*
+	 * After a lost connection the source's walsender may hold the slot
+	 * until it notices (wal_sender_timeout, TCP keepalives): wait for it
+	 * rather than fail START_REPLICATION; still held after that is
+	 * reported as a connection problem, so the engine retries later.
+	 */
+	auto deadline = std::chrono::steady_clock::now() + slot_wait_;
+	bool told = false;
+	for (;;) {
+		auto info = FindSlot(*conn_, slot_);
+		if (!info || !info->active)
+			return;
+		if (std::chrono::steady_clock::now() >= deadline)
+			throw Error(sqlstate::kUnableToConnect,
+			            conn_->Prefix() + "replication slot " + Quoted(slot_) + " is in use by process " +
+			                std::to_string(info->active_pid) + " on the source",
+			            {}, "If no other synchdb connector streams from it, the source ends that process after "
+			                "wal_sender_timeout; or end it with pg_terminate_backend().");
+		if (!told) {
+			out.Notice("connector " + Quoted(ep_.connector) + ": waiting for replication slot " + Quoted(slot_) +
+			           ", in use by process " + std::to_string(info->active_pid));
+			out.Flush();
+			told = true;
+		}
+		for (int i = 0; i < 5 && !stop_.load(); ++i)
+			std::this_thread::sleep_for(std::chrono::milliseconds(200));
+		if (stop_.load())
+			throw Stopped{};
+	}
 }
 
 void PgReader::Snapshot(Sink &out, Connection &repl)

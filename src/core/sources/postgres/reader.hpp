@@ -29,6 +29,10 @@
  *        publication_names '"<publication>"'), decoding pgoutput (see
  *        sink.hpp for what is emitted and the RowData conventions).
  *
+ *   Before START_REPLICATION the reader waits (up to 90 s, noticing
+ *   Stop) for a walsender of an earlier, lost connection to release the
+ *   slot; a slot still in use is kUnableToConnect (the engine retries).
+ *
  *   Standby status updates go out every status interval (10 s) and when
  *   a keepalive asks for one: written = the last WAL position received,
  *   flushed = applied = the last position given to Confirm() (0 = none
@@ -80,6 +84,7 @@ public:
 
 	/* For tests. */
 	void SetStatusInterval(std::chrono::milliseconds ms) { status_interval_ = ms; }
+	void SetSlotWait(std::chrono::seconds s) { slot_wait_ = s; }
 	const std::string &SlotName() const { return slot_; }
 	const std::string &PublicationName() const { return pub_; }
 
@@ -91,6 +96,7 @@ private:
 
 	void Run(Sink &out);
 	void Snapshot(Sink &out, Connection &repl);
+	void WaitSlotFree(Sink &out);
 	void Stream(Sink &out, Connection &repl, Lsn start);
 	void Handle(Sink &out, const PgOutputMessage &m);
 	void OnRelation(Sink &out, const RelationMsg &r);
@@ -109,6 +115,7 @@ private:
 	std::atomic<bool> stop_{false};
 	std::atomic<Lsn> confirmed_{0};
 	std::chrono::milliseconds status_interval_{10000};
+	std::chrono::seconds slot_wait_{90}; /* longer than the default wal_sender_timeout (60 s) */
 
 	std::unique_ptr<Connection> conn_; /* normal: catalogs, snapshot, type lookups */
 	std::vector<SourceTable> src_;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <set>
 #include <thread>
@@ -79,7 +80,7 @@ void DropPublication(Connection &conn, const std::string &name)
 
 std::optional<SlotInfo> FindSlot(Connection &conn, const std::string &name)
 {
-	Result r = conn.ExecParams("SELECT plugin, database, active, confirmed_flush_lsn::text AS cf"
+	Result r = conn.ExecParams("SELECT plugin, database, active, active_pid, confirmed_flush_lsn::text AS cf"
 	                           " FROM pg_replication_slots WHERE slot_name = $1",
 	                           {name});
 	if (r.Rows() == 0)
@@ -88,6 +89,8 @@ std::optional<SlotInfo> FindSlot(Connection &conn, const std::string &name)
 	s.plugin = std::string(r.Get(0, r.Col("plugin")));
 	s.database = std::string(r.Get(0, r.Col("database")));
 	s.active = r.Get(0, r.Col("active")) == "t";
+	if (!r.IsNull(0, r.Col("active_pid")))
+		s.active_pid = std::atoi(std::string(r.Get(0, r.Col("active_pid"))).c_str());
 	if (!r.IsNull(0, r.Col("cf")))
 		s.confirmed_flush = ParseLsn(r.Get(0, r.Col("cf")));
 	return s;

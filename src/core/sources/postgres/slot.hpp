@@ -44,6 +44,7 @@ struct SlotInfo {
 	std::string plugin;
 	std::string database;
 	bool active = false;
+	int active_pid = 0;
 	Lsn confirmed_flush = 0;
 };
 /* The slot's row in pg_replication_slots; nullopt when it does not exist. */
