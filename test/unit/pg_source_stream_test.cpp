@@ -623,6 +623,49 @@ TEST_F(PgStream, FullIdentityToastAndLostConnection)
 	EXPECT_EQ(f.sqlstate, sqlstate::kConnectionFailure) << f.text;
 }
 
+TEST_F(PgStream, IdleHeartbeatAdvancesTheSlot)
+{
+	conn_->Exec("CREATE TABLE mine (id int PRIMARY KEY)");
+	conn_->Exec("CREATE TABLE other (id int PRIMARY KEY)");
+	StartPoint sp;
+	sp.snapshot_with_data = false;
+	Running r({{"public", "mine"}}, sp, "beat", [](PgReader &p) { p.SetHeartbeatInterval(300ms); });
+	ASSERT_TRUE(r.WaitFor([](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::SnapshotDone; });
+	}));
+	const Lsn snap = ParsePgOffset(r.events().back().pos.offset).lsn;
+	/* WAL of a table outside the publication only */
+	conn_->Exec("INSERT INTO other SELECT generate_series(1, 1000)");
+	const Lsn after_other = ParseLsn(*conn_->Value("SELECT pg_current_wal_lsn()"));
+	ASSERT_TRUE(r.WaitFor([&](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [&](const Ev &e) {
+			return e.type == Ev::Commit && ParsePgOffset(e.pos.offset).lsn >= after_other;
+		});
+	}));
+	EXPECT_EQ(r.Count(Ev::Change), 0u);
+	Position beat;
+	for (const auto &e : r.events())
+		if (e.type == Ev::Commit) {
+			PgPosition p = ParsePgOffset(e.pos.offset);
+			EXPECT_EQ(p.txid, 0u);
+			EXPECT_GT(p.lsn, snap);
+			beat = e.pos;
+		}
+	/* a real transaction after the heartbeat still comes through, after it */
+	conn_->Exec("INSERT INTO mine VALUES (1)");
+	ASSERT_TRUE(r.WaitFor([](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::Change; });
+	}));
+	r.reader().Confirm(beat);
+	const Lsn beat_lsn = ParsePgOffset(beat.offset).lsn;
+	bool reached = false;
+	for (int i = 0; i < 50 && !reached; ++i) {
+		std::this_thread::sleep_for(100ms);
+		reached = FindSlot(*conn_, "synchdb_beat")->confirmed_flush == beat_lsn;
+	}
+	EXPECT_TRUE(reached);
+}
+
 TEST(PgSourceNames, ObjectName)
 {
 	EXPECT_EQ(ObjectName("mysrc"), "synchdb_mysrc");

@@ -169,8 +169,10 @@ void PgReader::Run(Sink &out)
 	Connection repl(ep_, ConnKind::Replication, stop);
 	Lsn start_lsn = 0;
 	if (start_.snapshot_with_data.has_value()) {
-		if (FindSlot(*conn_, slot_))
+		if (FindSlot(*conn_, slot_)) {
+			WaitSlotFree(out);
 			DropSlot(*conn_, slot_);
+		}
 		CreatedSlot cs = CreateSlot(repl, slot_, start_.stop_after_snapshot, true);
 		conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 		conn_->Exec("SET TRANSACTION SNAPSHOT " + QuotePgLiteral(cs.snapshot_name));
@@ -318,7 +320,8 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 	                        " (proto_version '1', publication_names " + QuotePgLiteral(QuotePgIdent(pub_)) + ")";
 	repl.Exec(sql);
 	received_ = start;
-	last_status_ = std::chrono::steady_clock::now();
+	emitted_ = start;
+	last_status_ = last_heartbeat_ = std::chrono::steady_clock::now();
 	std::string buf;
 	while (!stop_.load()) {
 		bool got = repl.ReadCopyData(buf, 0);
@@ -340,6 +343,21 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 				auto &x = std::get<XLogData>(cm);
 				Handle(out, DecodePgOutput(x.data));
 			}
+		}
+		if (heartbeat_interval_.count() > 0 && !in_txn_ && received_ > emitted_ &&
+		    std::chrono::steady_clock::now() - last_heartbeat_ >= heartbeat_interval_) {
+			/*
+			 * Nothing of ours committed up to received_ (the keepalive's WAL
+			 * end: every transaction that committed before it has been sent):
+			 * an empty Commit lets the engine store and confirm that position,
+			 * so the slot does not hold WAL that only other tables wrote.
+			 */
+			PgPosition p;
+			p.lsn = received_;
+			p.ts_usec = NowUnixUsec();
+			emitted_ = received_;
+			last_heartbeat_ = std::chrono::steady_clock::now();
+			out.Commit(p.ToPosition());
 		}
 		if (std::chrono::steady_clock::now() - last_status_ >= status_interval_)
 			SendStatus(repl, false);
@@ -418,6 +436,8 @@ void PgReader::Handle(Sink &out, const PgOutputMessage &m)
 			corrupt("Commit outside a transaction");
 		in_txn_ = false;
 		received_ = std::max(received_, c->end_lsn);
+		emitted_ = std::max(emitted_, c->end_lsn);
+		last_heartbeat_ = std::chrono::steady_clock::now();
 		PgPosition p;
 		p.lsn = c->end_lsn;
 		p.lsn_commit = c->commit_lsn;

@@ -39,6 +39,19 @@
  *   yet, which the server ignores), never beyond.  Confirm() is an atomic
  *   store (max), safe from any thread.
  *
+ *   Idle heartbeat (off unless SetHeartbeatInterval, i.e. the connector's
+ *   extra setting "heartbeat_interval_s"): PostgreSQL 15's pgoutput sends
+ *   nothing for transactions that touch no published table, so without
+ *   changes to the replicated tables the confirmed position never moves
+ *   and the slot keeps all WAL written since (disk fills on a busy
+ *   source).  With a heartbeat, when no transaction is open and the
+ *   server's keepalives show WAL beyond the last emitted position, the
+ *   reader emits a Commit with no Changes at that WAL end (txId 0) at most
+ *   once per interval; when the engine stores and confirms it, the slot
+ *   advances.  Safe because a keepalive's WAL end is past every
+ *   transaction already sent (PostgreSQL's own apply worker reports it as
+ *   flushed in the same situation).
+ *
  *   The reader waits on its sockets at most 1 s at a time and then looks
  *   at Stop(); it flushes the sink before every wait.  It never calls
  *   PostgreSQL (server) code, and reports every failure through the sink
@@ -85,6 +98,8 @@ public:
 	/* For tests. */
 	void SetStatusInterval(std::chrono::milliseconds ms) { status_interval_ = ms; }
 	void SetSlotWait(std::chrono::seconds s) { slot_wait_ = s; }
+	/* Empty Commits while idle (see NOTES); 0 = off (the default). */
+	void SetHeartbeatInterval(std::chrono::milliseconds ms) { heartbeat_interval_ = ms; }
 	const std::string &SlotName() const { return slot_; }
 	const std::string &PublicationName() const { return pub_; }
 
@@ -127,6 +142,9 @@ private:
 	bool in_txn_ = false;
 	BeginMsg begin_;
 	Lsn received_ = 0;
+	Lsn emitted_ = 0; /* the last position emitted (Commit) */
+	std::chrono::milliseconds heartbeat_interval_{0};
+	std::chrono::steady_clock::time_point last_heartbeat_{};
 	std::chrono::steady_clock::time_point last_status_{};
 };
 

@@ -131,7 +131,12 @@ std::string PostgresSource::CheckPrerequisites()
 
 std::unique_ptr<Reader> PostgresSource::NewReader(const StartPoint &start)
 {
-	return std::make_unique<PostgresReader>(ep_, filter_, start, config_.mapping);
+	auto r = std::make_unique<PostgresReader>(ep_, filter_, start, config_.mapping);
+	if (config_.extra.IsObject())
+		if (const json::Value *h = config_.extra.Find("heartbeat_interval_s"); h && h->IsNumber())
+			if (auto s = h->AsInt(); s && *s > 0 && *s <= 86400)
+				r->reader().SetHeartbeatInterval(std::chrono::seconds(*s));
+	return r;
 }
 
 Position PostgresSource::ParseOffset(std::string_view offset_json) const

@@ -9,7 +9,9 @@
  *   conninfo.name (slot/publication names, messages), hostname, port
  *   (default 5432), user, srcdb (the source database), table (the table
  *   list, schema.table entries; schema.hpp), password, connect_timeout_s,
- *   extra "sslmode" (optional libpq sslmode).
+ *   extra "sslmode" (optional libpq sslmode), extra "heartbeat_interval_s"
+ *   (empty Commits while idle so the slot advances; reader.hpp; off when
+ *   absent).
  *
  *   The reader's output goes through the engine's Emitter; the adapter
  *   (EmitterSink in source.cpp) compiles only when SYNCHDB_PGSOURCE_EMITTER
