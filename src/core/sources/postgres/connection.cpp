@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -153,6 +154,9 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 	values.push_back(nullptr);
 
 	conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
+	/* libpq keeps what it needs; this object keeps no copy of the password */
+	std::fill(ep_.password.begin(), ep_.password.end(), '\0');
+	ep_.password.clear();
 	if (!conn_)
 		throw Error(sqlstate::kUnableToConnect, Prefix() + "cannot connect to PostgreSQL at " + ep.Where() +
 		                                            ": out of memory");
