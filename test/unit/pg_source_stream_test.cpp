@@ -167,12 +167,12 @@ public:
 		if (!thread_.joinable())
 			return;
 		reader_->Stop();
-		/* drain so a blocked Push returns */
-		auto deadline = std::chrono::steady_clock::now() + 10s;
-		while (!done_ && std::chrono::steady_clock::now() < deadline)
-			queue_.Pop(50ms);
+		/* as the engine does: closing the queue makes a blocked Push return */
 		queue_.Close();
 		thread_.join();
+		while (auto b = queue_.Pop(0ms))
+			for (auto &e : *b)
+				events_.push_back(std::move(e));
 	}
 	/* Collect events until pred(all events so far) or timeout; a Fail ends the wait. */
 	bool WaitFor(const std::function<bool(const std::vector<Ev> &)> &pred, std::chrono::seconds timeout = 20s)
@@ -664,6 +664,25 @@ TEST_F(PgStream, IdleHeartbeatAdvancesTheSlot)
 		reached = FindSlot(*conn_, "synchdb_beat")->confirmed_flush == beat_lsn;
 	}
 	EXPECT_TRUE(reached);
+}
+
+TEST_F(PgStream, StopDuringSnapshot)
+{
+	conn_->Exec("CREATE TABLE big (id int PRIMARY KEY, pad text)");
+	conn_->Exec("INSERT INTO big SELECT i, repeat('x', 200) FROM generate_series(1, 200000) AS i");
+	StartPoint sp;
+	sp.snapshot_with_data = true;
+	Running r({}, sp, "stopcopy");
+	ASSERT_TRUE(r.WaitFor([](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::CopyRows; });
+	}));
+	/* nobody reads the queue (4 batches): the reader blocks on it */
+	std::this_thread::sleep_for(300ms);
+	auto t0 = std::chrono::steady_clock::now();
+	r.StopAndJoin();
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+	EXPECT_EQ(r.Count(Ev::SnapshotDone), 0u);
+	EXPECT_EQ(r.Count(Ev::Fail), 0u);
 }
 
 TEST(PgSourceNames, ObjectName)

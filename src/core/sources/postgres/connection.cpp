@@ -351,7 +351,9 @@ uint64_t Connection::CopyOut(const std::string &sql, const std::function<void(st
 				throw;
 			}
 			PQfreemem(buf);
-			++rows;
+			/* a fast server never lets n reach 0: look at Stop() every few thousand rows too */
+			if (++rows % 4096 == 0)
+				CheckStop();
 			continue;
 		}
 		if (n == 0) {
