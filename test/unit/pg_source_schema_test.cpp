@@ -470,6 +470,27 @@ TEST(PgSourceLive, Prerequisites)
 		std::string all2 = DescribeProblems(s2, p2);
 		EXPECT_NE(all2.find("does not own \"public.good\" (owner \"postgres\")"), std::string::npos) << all2;
 	}
+	{
+		Endpoint ep = pgsrc_test::TestEndpoint();
+		ep.user = "synchdb_pgsrc_plain";
+		try {
+			Connection repl(ep, ConnKind::Replication);
+			ADD_FAILURE() << "replication connection without REPLICATION";
+		} catch (const Error &e) {
+			EXPECT_EQ(e.sqlstate(), sqlstate::kInsufficientPrivilege) << e.what();
+			EXPECT_NE(e.hint().find("REPLICATION"), std::string::npos) << e.hint();
+		}
+		conn->Exec("REVOKE CONNECT ON DATABASE synchdb_pgsrc_test FROM PUBLIC");
+		try {
+			Connection c(ep, ConnKind::Normal);
+			ADD_FAILURE() << "connection without CONNECT";
+		} catch (const Error &e) {
+			EXPECT_EQ(e.sqlstate(), sqlstate::kInsufficientPrivilege) << e.what();
+			EXPECT_NE(e.hint().find("GRANT CONNECT ON DATABASE \"synchdb_pgsrc_test\""), std::string::npos)
+				<< e.hint();
+		}
+		conn->Exec("GRANT CONNECT ON DATABASE synchdb_pgsrc_test TO PUBLIC");
+	}
 	conn->Exec("ALTER ROLE synchdb_pgsrc_plain REPLICATION");
 	conn->Exec("ALTER TABLE public.good OWNER TO synchdb_pgsrc_plain");
 	conn->Exec("GRANT CREATE ON DATABASE synchdb_pgsrc_test TO synchdb_pgsrc_plain");

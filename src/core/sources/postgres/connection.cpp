@@ -179,10 +179,15 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 			                : "Check the user name and the source's pg_hba.conf.");
 		if (Contains(msg, "database \"") && Contains(msg, "does not exist"))
 			throw Error(kInvalidCatalogName, head, {}, "Check the connector's source database (srcdb).");
-		if (Contains(msg, "permission denied") || Contains(msg, "must be superuser or replication role"))
+		if (Contains(msg, "must be superuser or replication role") ||
+		    (kind == ConnKind::Replication && Contains(msg, "permission denied to start WAL sender")))
 			throw Error(sqlstate::kInsufficientPrivilege, head, {},
 			            "Give the user the REPLICATION attribute: ALTER ROLE " + QuotePgIdent(ep.user) +
 			                " REPLICATION;");
+		if (Contains(msg, "permission denied"))
+			throw Error(sqlstate::kInsufficientPrivilege, head, {},
+			            "Let the user connect: GRANT CONNECT ON DATABASE " + QuotePgIdent(ep.dbname) + " TO " +
+			                QuotePgIdent(ep.user) + ";");
 		throw Error(sqlstate::kUnableToConnect, head);
 	}
 	PQsetnonblocking(conn_, 0);

@@ -147,11 +147,6 @@ void PgReader::SetTables(std::vector<SourceTable> src)
 	history_ = TablesToHistory(src_);
 }
 
-std::vector<NeutralTable> PgReader::NeutralTables() const
-{
-	return tables_;
-}
-
 void PgReader::Run(Sink &out)
 {
 	auto stop = [this] { return stop_.load(); };
@@ -305,13 +300,12 @@ void PgReader::Snapshot(Sink &out, Connection &repl)
 	}
 }
 
-void PgReader::SendStatus(Connection &repl, bool reply_requested)
+void PgReader::SendStatus(Connection &repl)
 {
 	const Lsn flushed = confirmed_.load();
 	const Lsn written = std::max(received_, flushed);
 	repl.PutCopyData(EncodeStandbyStatus(written, flushed, flushed, NowPgUsec(), false));
 	last_status_ = std::chrono::steady_clock::now();
-	(void)reply_requested;
 }
 
 void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
@@ -338,7 +332,7 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 				if (!in_txn_)
 					received_ = std::max(received_, k->wal_end);
 				if (k->reply_requested)
-					SendStatus(repl, true);
+					SendStatus(repl);
 			} else {
 				auto &x = std::get<XLogData>(cm);
 				Handle(out, DecodePgOutput(x.data));
@@ -360,7 +354,7 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 			out.Commit(p.ToPosition());
 		}
 		if (std::chrono::steady_clock::now() - last_status_ >= status_interval_)
-			SendStatus(repl, false);
+			SendStatus(repl);
 	}
 }
 

@@ -119,9 +119,8 @@ private:
 	RowData MakeRow(const Tuple &t, const RelState &rel, const std::vector<bool> *only, bool allow_unchanged,
 	                const char *what) const;
 	const RelState &Rel(uint32_t relid, const char *what) const;
-	void SendStatus(Connection &repl, bool reply_requested);
+	void SendStatus(Connection &repl);
 	void SetTables(std::vector<SourceTable> src);
-	std::vector<NeutralTable> NeutralTables() const;
 
 	Endpoint ep_;
 	std::vector<TableRef> filter_;
