@@ -29,8 +29,11 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 # Flags for every C++ file; PG_CPPFLAGS reaches PGXS's CPPFLAGS.
 SYNCHDB_CXXFLAGS = -std=c++20 -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
                    -Wno-sign-compare -Wno-register -Werror=return-type -O2 -g
-PG_CPPFLAGS = -Iinclude -Isrc $(MARIADB_CFLAGS)
-SHLIB_LINK  = $(MARIADB_LIBS) $(OLR_LIBS) -lzstd -lz -lstdc++ -lpthread
+# libpq: the PostgreSQL source (src/core/sources/postgres) reads another cluster.
+LIBPQ_CFLAGS := -I$(shell $(PG_CONFIG) --includedir)
+LIBPQ_LIBS   := -L$(shell $(PG_CONFIG) --libdir) -lpq
+PG_CPPFLAGS = -Iinclude -Isrc $(MARIADB_CFLAGS) $(LIBPQ_CFLAGS)
+SHLIB_LINK  = $(MARIADB_LIBS) $(LIBPQ_LIBS) $(OLR_LIBS) -lzstd -lz -lstdc++ -lpthread
 
 # No LLVM bitcode for JIT inlining: it would need clang and buys us nothing.
 override with_llvm = no
@@ -58,11 +61,11 @@ UNIT_TEST_OBJS = $(patsubst test/unit/%.cpp,test/unit/obj/test/%.o,$(UNIT_SRCS))
 
 test/unit/obj/test/%.o: test/unit/%.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(SYNCHDB_CXXFLAGS) $(DEPFLAGS) -Iinclude -Isrc -Itest/unit $(MARIADB_CFLAGS) -c -o $@ $<
+	$(CXX) $(SYNCHDB_CXXFLAGS) $(DEPFLAGS) -Iinclude -Isrc -Itest/unit $(MARIADB_CFLAGS) $(LIBPQ_CFLAGS) -c -o $@ $<
 -include $(UNIT_TEST_OBJS:.o=.d)
 
 $(UNIT_BIN): $(UNIT_CORE_OBJS) $(UNIT_TEST_OBJS)
-	$(CXX) -o $@ $^ -lgtest -lgtest_main $(MARIADB_LIBS) $(OLR_LIBS) -lzstd -lz -lpthread
+	$(CXX) -o $@ $^ -lgtest -lgtest_main $(MARIADB_LIBS) $(LIBPQ_LIBS) $(OLR_LIBS) -lzstd -lz -lpthread
 
 .PHONY: unittest
 unittest: $(UNIT_BIN)
