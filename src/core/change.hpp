@@ -90,11 +90,19 @@ std::shared_ptr<const TableSet> MakeTableSet(std::vector<TableInfo> tables);
 /* MakeTableInfo for each, then MakeTableSet. */
 std::shared_ptr<const TableSet> MakeTableSet(std::vector<NeutralTable> tables, const Mapping *mapping);
 
-/* One row image as PostgreSQL input text. */
+/*
+ * One row image as PostgreSQL input text.  A field's length is -1 for SQL
+ * NULL and kUnchangedValue (-2) for a value the source did not send: in an
+ * update's new image (a PostgreSQL TOASTed value left unchanged, an
+ * OpenLogReplicator column absent from the update) the destination keeps
+ * its value; in an old image the column does not identify the row.
+ */
+inline constexpr int32_t kUnchangedValue = -2;
+
 struct RowData {
 	struct Field {
 		uint32_t offset;
-		int32_t length; /* -1: NULL */
+		int32_t length; /* -1: NULL; kUnchangedValue: not sent */
 	};
 	std::string buf;
 	std::vector<Field> fields;
@@ -111,7 +119,17 @@ struct RowData {
 		fields.push_back({static_cast<uint32_t>(buf.size()), static_cast<int32_t>(v.size())});
 		buf.append(v);
 	}
+	void AddUnchanged() { fields.push_back({0, kUnchangedValue}); }
+	/* NULL, or not sent: no value to convert. */
 	bool IsNull(size_t i) const { return fields[i].length < 0; }
+	bool IsUnchanged(size_t i) const { return fields[i].length == kUnchangedValue; }
+	bool HasUnchanged() const
+	{
+		for (const Field &f : fields)
+			if (f.length == kUnchangedValue)
+				return true;
+		return false;
+	}
 	std::string_view Get(size_t i) const { return std::string_view(buf).substr(fields[i].offset, fields[i].length); }
 };
 

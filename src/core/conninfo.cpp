@@ -40,8 +40,10 @@ ConnectorType ParseConnectorType(std::string_view text)
 		return ConnectorType::SqlServer;
 	if (t == "oracle")
 		return ConnectorType::Oracle;
+	if (t == "postgres")
+		return ConnectorType::Postgres;
 	throw Error(sqlstate::kInvalidParameterValue, "unsupported connector type " + Quoted(std::string(text)),
-	            {}, "Valid connector types are: mysql, sqlserver, oracle.");
+	            {}, "Valid connector types are: mysql, sqlserver, oracle, postgres.");
 }
 
 const char *ConnectorTypeName(ConnectorType t)
@@ -50,6 +52,7 @@ const char *ConnectorTypeName(ConnectorType t)
 	case ConnectorType::MySQL: return "mysql";
 	case ConnectorType::SqlServer: return "sqlserver";
 	case ConnectorType::Oracle: return "oracle";
+	case ConnectorType::Postgres: return "postgres";
 	}
 	return "unknown";
 }
@@ -60,6 +63,7 @@ const char *ConnectorTypeDisplayName(ConnectorType t)
 	case ConnectorType::MySQL: return "MySQL";
 	case ConnectorType::SqlServer: return "SQL Server";
 	case ConnectorType::Oracle: return "Oracle";
+	case ConnectorType::Postgres: return "PostgreSQL";
 	}
 	return "unknown";
 }
@@ -130,7 +134,9 @@ std::vector<TableName> ParseTableList(std::string_view list, ConnectorType type,
 	if (IsUnset(list))
 		return out;
 	const bool two_part = type == ConnectorType::MySQL;
-	const char *form = two_part ? "database.table" : "database.schema.table";
+	/* PostgreSQL names tables schema.table within the source database (database.schema.table is accepted too). */
+	const bool pg = type == ConnectorType::Postgres;
+	const char *form = two_part ? "database.table" : pg ? "schema.table" : "database.schema.table";
 
 	size_t start = 0;
 	while (start <= list.size()) {
@@ -152,6 +158,8 @@ std::vector<TableName> ParseTableList(std::string_view list, ConnectorType type,
 				break;
 			p = dot + 1;
 		}
+		if (pg && parts.size() == 2)
+			parts.insert(parts.begin(), std::string(srcdb));
 		bool parts_ok = parts.size() == (two_part ? 2u : 3u);
 		for (const auto &part : parts)
 			if (part.empty() || std::any_of(part.begin(), part.end(), [](unsigned char c) { return std::isspace(c); }))
@@ -161,7 +169,8 @@ std::vector<TableName> ParseTableList(std::string_view list, ConnectorType type,
 			            "invalid table list entry " + Quoted(std::string(entry)),
 			            std::string("A ") + ConnectorTypeDisplayName(type) + " connector names tables as " + form + ".",
 			            std::string("Write entries as ") + form + ", for example \"" + std::string(srcdb) +
-			                (two_part ? ".orders" : ".dbo.orders") + "\".");
+			                (two_part ? ".orders" : pg ? ".public.orders" : ".dbo.orders") + "\"" +
+			                (pg ? " or \"public.orders\"" : "") + ".");
 		TableName t;
 		t.db = parts[0];
 		if (two_part)

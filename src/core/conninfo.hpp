@@ -27,9 +27,9 @@
 
 namespace synchdb {
 
-enum class ConnectorType { MySQL, SqlServer, Oracle };
+enum class ConnectorType { MySQL, SqlServer, Oracle, Postgres };
 
-/* Case-insensitive; "mysql", "sqlserver", "oracle".  Throws with the list of valid types. */
+/* Case-insensitive; "mysql", "sqlserver", "oracle", "postgres".  Throws with the list of valid types. */
 ConnectorType ParseConnectorType(std::string_view text);
 const char *ConnectorTypeName(ConnectorType t);
 /* Human name for messages: "MySQL", "SQL Server", "Oracle". */

@@ -145,23 +145,14 @@ void PlanAlter(const ddl::AlterTable &alter, TableSet &set, int idx, const std::
 	ddl::ApplyAlter(source, alter);
 	TableInfo after = MakeInfo(source, mapping);
 
-	/* A rename first, so that the column statements name the new table. */
 	bool renamed = false;
 	for (const auto &a : alter.actions)
 		if (a.kind == ddl::AlterKind::RenameTable)
 			renamed = true;
-	if (renamed) {
-		ddl::QualifiedName to{after.source.db, after.source.name};
-		if (!InScope(to, srcdb, filter)) {
-			sql.push_back("DROP TABLE IF EXISTS " + before.QualifiedPgName());
-			set.erase(set.begin() + idx);
-			return;
-		}
-		if (after.pg_schema != before.pg_schema)
-			sql.push_back("ALTER TABLE " + before.QualifiedPgName() + " SET SCHEMA " + QuotePgIdent(after.pg_schema));
-		if (after.pg_table != before.pg_table)
-			sql.push_back("ALTER TABLE " + QuotePgIdent(after.pg_schema) + "." + QuotePgIdent(before.pg_table) +
-			              " RENAME TO " + QuotePgIdent(after.pg_table));
+	if (renamed && !InScope(ddl::QualifiedName{after.source.db, after.source.name}, srcdb, filter)) {
+		sql.push_back("DROP TABLE IF EXISTS " + before.QualifiedPgName());
+		set.erase(set.begin() + idx);
+		return;
 	}
 
 	/* Columns: follow each source column by its identity through the actions. */
@@ -176,34 +167,49 @@ void PlanAlter(const ddl::AlterTable &alter, TableSet &set, int idx, const std::
 				renamed_from[ni] = a.name;
 		}
 	}
-	/* Dropped columns: in before, not the origin of any column after. */
-	for (size_t i = 0; i < before.source.columns.size(); i++) {
-		const std::string &n = before.source.columns[i].name;
-		if (std::find(renamed_from.begin(), renamed_from.end(), n) == renamed_from.end())
+	std::vector<int> from(after.source.columns.size());
+	for (size_t i = 0; i < from.size(); i++)
+		from[i] = ColumnIndex(before, renamed_from[i]);
+	const bool key_touched = std::any_of(alter.actions.begin(), alter.actions.end(), [](const ddl::AlterAction &a) {
+		return a.kind == ddl::AlterKind::DropPrimaryKey || a.kind == ddl::AlterKind::AddPrimaryKey;
+	});
+	for (std::string &s : AlterTableSql(before, after, from, key_touched))
+		sql.push_back(std::move(s));
+	set[idx] = std::move(after);
+}
+
+}  // namespace
+
+std::vector<std::string> AlterTableSql(const TableInfo &before, const TableInfo &after, const std::vector<int> &from,
+                                       bool rebuild_key)
+{
+	std::vector<std::string> sql;
+	/* A rename first, so that the column statements name the new table. */
+	if (after.pg_schema != before.pg_schema)
+		sql.push_back("ALTER TABLE " + before.QualifiedPgName() + " SET SCHEMA " + QuotePgIdent(after.pg_schema));
+	if (after.pg_table != before.pg_table)
+		sql.push_back("ALTER TABLE " + QuotePgIdent(after.pg_schema) + "." + QuotePgIdent(before.pg_table) +
+		              " RENAME TO " + QuotePgIdent(after.pg_table));
+	/* Dropped columns: in before, the origin of no column after. */
+	for (size_t i = 0; i < before.source.columns.size(); i++)
+		if (std::find(from.begin(), from.end(), static_cast<int>(i)) == from.end())
 			sql.push_back("ALTER TABLE " + after.QualifiedPgName() + " DROP COLUMN IF EXISTS " +
 			              QuotePgIdent(before.pg_columns[i]));
-	}
 	/* Primary key dropped or changed: drop before altering columns. */
-	const bool pk_changed = PrimaryKeyList(before) != PrimaryKeyList(after) ||
-	                        std::any_of(alter.actions.begin(), alter.actions.end(), [](const ddl::AlterAction &a) {
-		                        return a.kind == ddl::AlterKind::DropPrimaryKey || a.kind == ddl::AlterKind::AddPrimaryKey;
-	                        });
+	const bool pk_changed = rebuild_key || PrimaryKeyList(before) != PrimaryKeyList(after);
 	if (pk_changed && !before.source.primary_key.empty())
 		sql.push_back(DropPrimaryKeySql(after.QualifiedPgName()));
 	/* Kept (possibly renamed or retyped) and added columns. */
 	for (size_t i = 0; i < after.source.columns.size(); i++) {
-		int from = ColumnIndex(before, renamed_from[i]);
-		if (from >= 0)
-			AlterColumnSql(before, from, after, static_cast<int>(i), sql);
+		if (i < from.size() && from[i] >= 0)
+			AlterColumnSql(before, from[i], after, static_cast<int>(i), sql);
 		else
 			AddColumnSql(after, i, sql);
 	}
 	if (pk_changed && !after.source.primary_key.empty())
 		sql.push_back("ALTER TABLE " + after.QualifiedPgName() + " ADD PRIMARY KEY (" + PrimaryKeyList(after) + ")");
-	set[idx] = std::move(after);
+	return sql;
 }
-
-}  // namespace
 
 PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping)
 {

@@ -57,6 +57,19 @@ PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t 
  */
 std::string CreateTableSql(const TableInfo &t, bool with_key = true);
 
+/*
+ * The neutral step from one table shape to the next, for any source: the
+ * statements that turn destination table `before` into `after`.  from[i]
+ * is the index in before of after's column i (the same column, perhaps
+ * renamed or retyped), -1 for a new column; before's columns that no entry
+ * names are dropped.  Renames stay renames (data kept), type changes use
+ * USING casts, defaults and NOT NULL follow, the primary key is rebuilt
+ * when it changed (or rebuild_key).  The destination table may move to
+ * another schema or name (rules follow the source's rename).
+ */
+std::vector<std::string> AlterTableSql(const TableInfo &before, const TableInfo &after, const std::vector<int> &from,
+                                       bool rebuild_key = false);
+
 /* ALTER TABLE ... ADD PRIMARY KEY for a table created without it; "" if it has none. */
 std::string AddPrimaryKeySql(const TableInfo &t);
 

@@ -137,6 +137,13 @@ std::unique_ptr<Source> MakeSource(SourceConfig config);
 /* Whether this build has a source for the connector type. */
 bool HasSource(ConnectorType type);
 
+/*
+ * The destination type the connector type's default mapping gives a source
+ * type (synchdb_translate_datatype), then the rules when mapping is given.
+ */
+PgColumnType TranslateDatatype(ConnectorType type, const std::string &source_type, int64_t length, int64_t scale,
+                               const Mapping *mapping);
+
 }  // namespace synchdb
 
 #include "core/cpp_only.hpp"

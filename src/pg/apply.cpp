@@ -235,8 +235,8 @@ void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot)
 	for (int i = 0; i < rs->ncols; i++) {
 		int a = rs->attnums[i] - 1;
 		const PreparedTransform *xf = rs->xfs ? rs->xfs[i] : NULL;
-		if (row->IsNull(i) && !xf)
-			continue;
+		if (row->IsUnchanged(i) || (row->IsNull(i) && !xf))
+			continue; /* not sent: an update keeps the old value (UpdateKeepsUnchanged) */
 		Datum value = (Datum) 0;
 		bool isnull = row->IsNull(i);
 		const char *p = NULL;
@@ -302,7 +302,9 @@ char *DescribeRowC(RelState *rs, const RowData *row)
 	TupleDesc desc = RelationGetDescr(rs->rel);
 	for (int i = 0; i < rs->ncols && i < 4; i++) {
 		appendStringInfo(&buf, "%s%s=", i ? ", " : "", NameStr(TupleDescAttr(desc, rs->attnums[i] - 1)->attname));
-		if (row->IsNull(i))
+		if (row->IsUnchanged(i))
+			appendStringInfoString(&buf, "(not sent)");
+		else if (row->IsNull(i))
 			appendStringInfoString(&buf, "NULL");
 		else
 			appendBinaryStringInfo(&buf, row->buf.data() + row->fields[i].offset, Min(row->fields[i].length, 64));
@@ -310,8 +312,31 @@ char *DescribeRowC(RelState *rs, const RowData *row)
 	return buf.data;
 }
 
+/* Columns the source did not send in an update's new image keep the found row's values. */
+void KeepUnchangedC(RelState *rs, const RowData *after)
+{
+	if (!after->HasUnchanged())
+		return;
+	slot_getallattrs(rs->foundslot);
+	for (int i = 0; i < rs->ncols && i < (int) after->fields.size(); i++) {
+		if (!after->IsUnchanged(i))
+			continue;
+		int a = rs->attnums[i] - 1;
+		rs->newslot->tts_values[a] = rs->foundslot->tts_values[a];
+		rs->newslot->tts_isnull[a] = rs->foundslot->tts_isnull[a];
+	}
+}
+
 bool FindOldC(RelState *rs, const RowData *before)
 {
+	if (!OidIsValid(rs->pkidx) && before->HasUnchanged())
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("cannot find the source row in %s: the table has no primary key and the source did not "
+		                       "send every value of the old row",
+		                       rs->name),
+		                errdetail("Source row: %s.", DescribeRowC(rs, before)),
+		                errhint("Give the source table a primary key, or REPLICA IDENTITY FULL without TOASTed values "
+		                        "left unchanged.")));
 	FillSlotC(rs, before, rs->oldslot);
 	if (OidIsValid(rs->pkidx))
 		return RelationFindReplTupleByIndex(rs->rel, rs->pkidx, LockTupleExclusive, rs->oldslot, rs->foundslot);
@@ -344,6 +369,7 @@ void ApplyChangeC(RelState *rs, const Msg *m, const char *where)
 			                errhint("The destination table differs from the source; restart the connector with "
 			                        "snapshot mode 'always' to copy it again.")));
 		FillSlotC(rs, &m->after, rs->newslot);
+		KeepUnchangedC(rs, &m->after);
 		EvalPlanQualSetSlot(&rs->epq, rs->newslot);
 		ExecSimpleRelationUpdate(rs->rri, rs->estate, &rs->epq, rs->foundslot, rs->newslot);
 		break;

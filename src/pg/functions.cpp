@@ -17,6 +17,7 @@
 
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
+#include "core/source.hpp"
 #include "core/json.hpp"
 #include "core/mapping.hpp"
 #include "core/schema_change.hpp"
@@ -24,6 +25,7 @@
 #include "pg/connectors.hpp"
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
+#include "pg/guc.hpp"
 #include "pg/shmem.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
@@ -162,6 +164,38 @@ Datum synchdb_add_conninfo(PG_FUNCTION_ARGS)
 	});
 }
 
+/*
+ * What a deleted connector holds at its source (a PostgreSQL source's slot
+ * and publication) is released; when the source cannot be reached, a
+ * WARNING says what was left behind and how to remove it, and the
+ * connector is deleted all the same.
+ */
+static void ReleaseAtSource(const std::string &name)
+{
+	auto row = LoadConnInfoRow(name);
+	if (!row)
+		return;
+	ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
+	if (!HasSource(ci.Type()))
+		return;
+	SourceConfig sc;
+	sc.conninfo = ci;
+	sc.password = DecryptPassword(ci.pwd, ci.name);
+	sc.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
+	try {
+		MakeSource(std::move(sc))->Drop();
+	} catch (const Error &e) {
+		std::string msg = e.what();
+		std::string hint = e.hint();
+		PgCall([&] {
+			ereport(WARNING, (errmsg("connector \"%s\" is deleted, but what it holds at its source could not be "
+			                         "released: %s",
+			                         name.c_str(), msg.c_str()),
+			                  hint.empty() ? 0 : errhint("%s", hint.c_str())));
+		});
+	}
+}
+
 /* synchdb_del_conninfo(name): stops the worker first. */
 Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
 {
@@ -170,6 +204,7 @@ Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
 		RequireConnector(name);
 		if (SharedOrNull())
 			StopConnectorWorker(name, kStopTimeoutMs);
+		ReleaseAtSource(name);
 		DeleteConnInfo(name);
 		{
 			Spi spi;
@@ -315,15 +350,11 @@ Datum synchdb_translate_datatype(PG_FUNCTION_ARGS)
 			ct = ci.Type();
 			mapping = LoadMapping(ci, ReadObjmap(ci.name));
 		}
-		if (ct != ConnectorType::MySQL)
-			throw Error(sqlstate::kFeatureNotSupported,
-			            std::string("type translation for ") + ConnectorTypeDisplayName(ct) + " is not available yet",
-			            {}, "Only connector type \"mysql\" (MySQL and MariaDB) is supported so far.");
 		std::string type = TextArg(fcinfo, 1, "type");
 		int64 length = PG_ARGISNULL(2) ? -1 : PG_GETARG_INT64(2);
 		int64 scale = PG_ARGISNULL(3) ? -1 : PG_GETARG_INT64(3);
 		/* precision: MySQL's types take their precision as the length argument; accepted for compatibility. */
-		PgColumnType pt = TranslateDatatype(type, length, scale, mapping.get());
+		PgColumnType pt = TranslateDatatype(ct, type, length, scale, mapping.get());
 		const char *sql = pt.sql.c_str();
 		return PgCall([&] { return CStringGetTextDatum(sql); });
 	});

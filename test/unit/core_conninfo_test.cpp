@@ -36,11 +36,12 @@ TEST(ConnInfo, ConnectorTypesAnyCase)
 	EXPECT_EQ(ParseConnectorType("MySQL"), ConnectorType::MySQL);
 	EXPECT_EQ(ParseConnectorType("SQLSERVER"), ConnectorType::SqlServer);
 	EXPECT_EQ(ParseConnectorType("oracle"), ConnectorType::Oracle);
+	EXPECT_EQ(ParseConnectorType("Postgres"), ConnectorType::Postgres);
 	try {
 		ParseConnectorType("db2");
 		FAIL();
 	} catch (const Error &e) {
-		EXPECT_EQ(e.hint(), "Valid connector types are: mysql, sqlserver, oracle.");
+		EXPECT_EQ(e.hint(), "Valid connector types are: mysql, sqlserver, oracle, postgres.");
 	}
 }
 
@@ -140,4 +141,17 @@ TEST(ConnInfo, DamagedDefinitionsSayHowToRecover)
 		ConnInfoFromJson("c1", json::Parse(R"({"hostname":"h","port":1,"user":"u","pwd":"p","srcdb":"s","dstdb":"d","connector":"db2"})"));
 	});
 	EXPECT_NE(err.find("unsupported connector type"), std::string::npos) << err;
+}
+
+TEST(ConnInfo, PostgresTableListNamesSchemaAndTable)
+{
+	auto t = ParseTableList("public.orders, sales.items,src.public.x", ConnectorType::Postgres, "src");
+	ASSERT_EQ(t.size(), 3u);
+	EXPECT_EQ(t[0].db, "src");
+	EXPECT_EQ(t[0].schema, "public");
+	EXPECT_EQ(t[0].table, "orders");
+	EXPECT_EQ(t[1].schema, "sales");
+	EXPECT_EQ(t[2].table, "x");
+	EXPECT_THROW(ParseTableList("orders", ConnectorType::Postgres, "src"), Error);
+	EXPECT_THROW(ParseTableList("other.public.x", ConnectorType::Postgres, "src"), Error);
 }

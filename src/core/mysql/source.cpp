@@ -10,6 +10,7 @@
 #include "core/mysql/prerequisites.hpp"
 #include "core/mysql/schema_json.hpp"
 #include "core/mysql/source_reader.hpp"
+#include "core/schema_change.hpp"
 #include "core/strings.hpp"
 
 namespace synchdb::mysql {
@@ -83,6 +84,11 @@ private:
 std::unique_ptr<Source> MakeMySQLSource(SourceConfig config)
 {
 	return std::make_unique<MySQLSource>(std::move(config));
+}
+
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping)
+{
+	return synchdb::TranslateDatatype(type, length, scale, mapping);
 }
 
 }  // namespace synchdb::mysql

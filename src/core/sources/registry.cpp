@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/mysql/source.hpp"
+#include "core/sources/postgres/source.hpp"
 #include "core/source.hpp"
 
 namespace synchdb {
@@ -17,10 +18,12 @@ namespace {
 struct Registration {
 	ConnectorType type;
 	std::unique_ptr<Source> (*make)(SourceConfig);
+	PgColumnType (*translate)(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping);
 };
 
 constexpr Registration kSources[] = {
-	{ConnectorType::MySQL, mysql::MakeMySQLSource},
+	{ConnectorType::MySQL, mysql::MakeMySQLSource, mysql::TranslateDatatype},
+	{ConnectorType::Postgres, pgsrc::MakePostgresSource, pgsrc::TranslateDatatype},
 };
 
 }  // namespace
@@ -34,7 +37,18 @@ std::unique_ptr<Source> MakeSource(SourceConfig config)
 	throw Error(sqlstate::kFeatureNotSupported,
 	            std::string(ConnectorTypeDisplayName(type)) + " connectors cannot run yet: this build has no " +
 	                ConnectorTypeDisplayName(type) + " source",
-	            {}, "Use a connector of a type this build supports (mysql).");
+	            {}, "Use a connector of a type this build supports (mysql, postgres).");
+}
+
+PgColumnType TranslateDatatype(ConnectorType type, const std::string &source_type, int64_t length, int64_t scale,
+                               const Mapping *mapping)
+{
+	for (const Registration &r : kSources)
+		if (r.type == type)
+			return r.translate(source_type, length, scale, mapping);
+	throw Error(sqlstate::kFeatureNotSupported,
+	            std::string("type translation for ") + ConnectorTypeDisplayName(type) + " is not available yet", {},
+	            "Connector types with a source in this build: mysql, postgres.");
 }
 
 bool HasSource(ConnectorType type)

@@ -42,7 +42,7 @@
 namespace synchdb::olr {
 
 /* RowData::Field::length of a column absent from an update image ("unchanged"). */
-inline constexpr int32_t kFieldAbsent = -2;
+inline constexpr int32_t kFieldAbsent = kUnchangedValue;
 
 struct SchemaOptions {
 	bool lower_case_names = true; /* Oracle names to lower case in NeutralTable; false = as is */

@@ -46,7 +46,7 @@
 
 namespace synchdb::pgsrc {
 
-inline constexpr int32_t kUnchanged = -2;
+inline constexpr int32_t kUnchanged = kUnchangedValue;
 
 struct ColumnChange {
 	enum class Kind { Added, Dropped, Retyped };

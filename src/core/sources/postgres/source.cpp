@@ -12,13 +12,11 @@
 #include "core/sources/postgres/prerequisites.hpp"
 #include "core/sources/postgres/slot.hpp"
 
-#ifdef SYNCHDB_PGSOURCE_EMITTER
 #include "core/emitter.hpp"
-#endif
+#include "core/schema_change.hpp"
 
 namespace synchdb::pgsrc {
 
-#ifdef SYNCHDB_PGSOURCE_EMITTER
 namespace {
 
 /* Sink over the engine's Emitter: neutral tables become the engine's TableSet (rules applied). */
@@ -28,7 +26,8 @@ public:
 
 	void Tables(const std::vector<NeutralTable> &tables, const std::string &history) override
 	{
-		Guard([&] { out_.Tables(MakeTableSet(tables, mapping_), history); });
+		current_ = MakeTableSet(tables, mapping_);
+		Guard([&] { out_.Tables(current_, history); });
 	}
 	void CopyRows(int table, std::string text) override
 	{
@@ -49,9 +48,30 @@ public:
 	void SchemaChange(const std::vector<NeutralTable> &tables, const TableChange &change,
 	                  const std::string &history) override
 	{
-		Guard([&] {
-			out_.SchemaChange(MakeTableSet(tables, mapping_), {}, change.Summary(tables[change.table]), history);
-		});
+		auto after = MakeTableSet(tables, mapping_);
+		std::vector<std::string> sql;
+		if (change.table >= 0 && static_cast<size_t>(change.table) < after->size()) {
+			const TableInfo &t = (*after)[change.table];
+			const bool existed = !change.added && current_ && static_cast<size_t>(change.table) < current_->size();
+			if (!existed) {
+				sql.push_back("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
+				sql.push_back(CreateTableSql(t));
+			} else {
+				/* pgoutput names columns, nothing more: a column keeps its identity by name. */
+				const TableInfo &b = (*current_)[change.table];
+				std::vector<int> from(t.source.columns.size(), -1);
+				for (size_t i = 0; i < from.size(); i++)
+					for (size_t k = 0; k < b.source.columns.size(); k++)
+						if (b.source.columns[k].name == t.source.columns[i].name)
+							from[i] = static_cast<int>(k);
+				sql = AlterTableSql(b, t, from);
+			}
+		}
+		current_ = after;
+		const std::string summary = change.table >= 0 && static_cast<size_t>(change.table) < tables.size()
+		                                ? change.Summary(tables[change.table])
+		                                : std::string("schema change");
+		Guard([&] { out_.SchemaChange(after, std::move(sql), summary, history); });
 	}
 	void Commit(Position pos) override
 	{
@@ -87,6 +107,7 @@ private:
 
 	Emitter &out_;
 	const Mapping *mapping_;
+	std::shared_ptr<const TableSet> current_; /* the tables as last sent */
 };
 
 }  // namespace
@@ -96,12 +117,6 @@ void PostgresReader::Run(Emitter &out) noexcept
 	EmitterSink sink(out, mapping_.get());
 	reader_.RunWith(sink);
 }
-#else
-void PostgresReader::Run(Emitter &) noexcept
-{
-	/* not wired yet: see source.hpp, NOTES */
-}
-#endif
 
 PostgresSource::PostgresSource(SourceConfig config)
 	: config_(std::move(config)), ep_(EndpointFromConfig(config_)),
@@ -160,6 +175,43 @@ void PostgresSource::Drop()
 std::unique_ptr<Source> MakePostgresSource(SourceConfig config)
 {
 	return std::make_unique<PostgresSource>(std::move(config));
+}
+
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping)
+{
+	std::string written = type;
+	while (!written.empty() && written.back() == ' ')
+		written.pop_back();
+	while (!written.empty() && written.front() == ' ')
+		written.erase(0, 1);
+	if (written.empty() || written.size() > 200 || written.find_first_of(";'\"\\") != std::string::npos)
+		throw Error(sqlstate::kInvalidParameterValue, "invalid PostgreSQL data type " + Quoted(type), {},
+		            "Give a type as PostgreSQL writes it, for example \"integer\", \"numeric\" with length and "
+		            "scale, or \"timestamp with time zone\".");
+	std::string lower;
+	for (char c : written)
+		lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	if (length > 0 && written.find('(') == std::string::npos)
+		written += "(" + std::to_string(length) + (scale > 0 ? "," + std::to_string(scale) : "") + ")";
+	NeutralColumn c;
+	c.name = "c";
+	c.type_name = lower;
+	c.type_text = written;
+	const auto kind = PgKindOfTypeName(written);
+	const bool array = lower.size() > 2 && lower.compare(lower.size() - 2, 2, "[]") == 0;
+	if (kind || array)
+		c.pg = PgColumnType{written, kind.value_or(PgKind::Text)};
+	else
+		c.pg = PgColumnType{"text", PgKind::Text};
+	c.rule_info.data_type = lower;
+	c.rule_info.char_length = static_cast<long>(length);
+	c.rule_info.precision = static_cast<int>(length);
+	c.rule_info.scale = static_cast<int>(scale);
+	if (!mapping)
+		return c.pg;
+	NeutralTable t;
+	t.columns.push_back(std::move(c));
+	return MakeTableInfo(std::move(t), mapping).pg_types[0];
 }
 
 }  // namespace synchdb::pgsrc

@@ -13,12 +13,10 @@
  *   (empty Commits while idle so the slot advances; reader.hpp; off when
  *   absent).
  *
- *   The reader's output goes through the engine's Emitter; the adapter
- *   (EmitterSink in source.cpp) compiles only when SYNCHDB_PGSOURCE_EMITTER
- *   is defined, because core/change.hpp does not yet carry the Msg fields
- *   core/emitter.hpp uses (history, notice, a Position pos) nor a
- *   MakeTableSet taking NeutralTables.  Without it PostgresReader::Run
- *   returns at once: define the macro (or drop the #if) when wiring.
+ *   The reader's output goes through the engine's Emitter (EmitterSink in
+ *   source.cpp), which applies the user's rules to the tables and plans
+ *   the destination DDL of a changed Relation with AlterTableSql
+ *   (core/schema_change.hpp), columns keeping their identity by name.
  */
 #pragma once
 
@@ -67,6 +65,14 @@ private:
 };
 
 std::unique_ptr<Source> MakePostgresSource(SourceConfig config);
+
+/*
+ * synchdb_translate_datatype for this source: a built-in type (or array)
+ * keeps its name, with length and scale as its modifiers; any other name
+ * (an enum, a domain, an extension's type) becomes text, as the snapshot
+ * maps it.  Then the connector's rules, when mapping is given.
+ */
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping);
 
 }  // namespace synchdb::pgsrc
 
