@@ -15,6 +15,7 @@ export SYNCHDB_RUN="${SYNCHDB_TEST_RUN:-/tmp/synchdb-test}"
 export SYNCHDB_PGPORT="${SYNCHDB_TEST_PGPORT:-55442}"
 export SYNCHDB_MYPORT="${SYNCHDB_TEST_MYPORT:-33316}"
 export SYNCHDB_MY2PORT="${SYNCHDB_TEST_MY2PORT:-33317}"
+export SYNCHDB_PGSRCPORT="${SYNCHDB_TEST_PGSRCPORT:-55443}"   # a second PostgreSQL: the source of postgres connectors
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
@@ -29,6 +30,7 @@ section() { printf '\n=== %s\n' "$*"; }
 
 stop_servers() {
     bash scripts/pg.sh stop pg >/dev/null 2>&1 || true
+    bash scripts/pg.sh stop pgsrc >/dev/null 2>&1 || true
     bash scripts/mariadb.sh stop mariadb >/dev/null 2>&1 || true
     bash scripts/mariadb.sh stop my2 >/dev/null 2>&1 || true
 }
@@ -49,7 +51,11 @@ echo "built synchdb.so"
 
 # ------------------------------------------------------------ unit tests
 section "core unit tests"
+# Tests that need a server run after the servers start (live unit tests below).
+LIVE_UNIT='SchemaLive.*:PgSourceLive.*:PgStream.*'
+if [[ "$only" != unit ]]; then export GTEST_FILTER="-$LIVE_UNIT"; fi
 unit_out="$(make -j2 unittest PG_CONFIG="$PG_CONFIG" 2>&1)"
+unset GTEST_FILTER
 unit_rc=$?
 printf '%s\n' "$unit_out" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]|Failure' | tail -30
 up=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?.*/\1/p' | tail -1)
@@ -93,6 +99,18 @@ started=1
 bash scripts/pg.sh start pg || started=0
 bash scripts/mariadb.sh start mariadb || started=0
 PORT="$SYNCHDB_MY2PORT" SYNCHDB_MY_LOGBIN=0 bash scripts/mariadb.sh start my2 || started=0
+PORT="$SYNCHDB_PGSRCPORT" SYNCHDB_PRELOAD=0 \
+    SYNCHDB_PG_EXTRA_CONF=$'wal_level = logical\nmax_replication_slots = 20\nmax_wal_senders = 20' \
+    bash scripts/pg.sh start pgsrc || started=0
+if [[ $started -eq 1 ]]; then
+    # Password logins (scram) for the source's test roles, ahead of the trust lines.
+    hba="$SYNCHDB_RUN/pgsrc/data/pg_hba.conf"
+    for u in synchdb_pwtest synchdb_src; do
+        sed -i "1i host replication $u 127.0.0.1/32 scram-sha-256" "$hba"
+        sed -i "1i host all $u 127.0.0.1/32 scram-sha-256" "$hba"
+    done
+    pg_psql pgsrc -qAt -c "SELECT pg_reload_conf()" >/dev/null || started=0
+fi
 if [[ $started -eq 1 ]]; then
     my_client mariadb < scripts/sample/inventory.sql || started=0
     my_client my2 < scripts/sample/inventory.sql || started=0
@@ -102,6 +120,24 @@ if [[ $started -ne 1 ]]; then
     echo "$passed passed, $((failed + 1)) failed"
     exit 1
 fi
+
+# ------------------------------------------------------------ live unit tests
+section "live unit tests (MariaDB and the source PostgreSQL)"
+my_client mariadb -e "CREATE USER IF NOT EXISTS 'unitlive'@'127.0.0.1' IDENTIFIED BY 'unitlive';
+    GRANT ALL ON synchdb_schema_live_test.* TO 'unitlive'@'127.0.0.1';" >/dev/null 2>&1
+live_out="$(SYNCHDB_TEST_MYSQL_PORT="$SYNCHDB_MYPORT" SYNCHDB_TEST_MYSQL_USER=unitlive SYNCHDB_TEST_MYSQL_PASSWORD=unitlive \
+    SYNCHDB_PGSRC_PORT="$SYNCHDB_PGSRCPORT" SYNCHDB_FIXTURES="$PWD/test/fixtures" \
+    test/unit/synchdb_unittest --gtest_filter="$LIVE_UNIT" 2>&1)"
+live_rc=$?
+printf '%s\n' "$live_out" | grep -E '^\[  (FAILED|PASSED|SKIPPED) |^\[==========\]|Failure' | tail -30
+lp=$(printf '%s\n' "$live_out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?.*/\1/p' | tail -1)
+lf=$(printf '%s\n' "$live_out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' | tail -1)
+ls_=$(printf '%s\n' "$live_out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) tests\?, listed below.*/\1/p' | tail -1)
+lp=${lp:-0}; lf=${lf:-0}; ls_=${ls_:-0}
+if [[ $live_rc -ne 0 && $lf -eq 0 ]]; then printf '%s\n' "$live_out" | tail -20; lf=1; fi
+echo "live unit: $lp passed, $lf failed, $ls_ skipped"
+count "$lp" "$lf"
+skipped=$((skipped + ls_))
 
 # ------------------------------------------------------------ SQL tests
 section "SQL regression tests (make installcheck)"

@@ -498,7 +498,7 @@ void PgReader::Handle(Sink &out, const PgOutputMessage &m)
 	}
 }
 
-SourceColumn PgReader::LookupColumn(const RelationColumn &rc)
+SourceColumn PgReader::LookupColumn(const RelationColumn &rc, uint32_t relid)
 {
 	SourceColumn c;
 	c.name = rc.name;
@@ -506,8 +506,13 @@ SourceColumn PgReader::LookupColumn(const RelationColumn &rc)
 	c.typmod = rc.typmod;
 	Result r = conn_->ExecParams(
 		"SELECT format_type(t.oid, $2::int) AS type_text, format_type(t.oid, NULL) AS type_base, t.typtype,"
-		" t.typcategory, t.typelem::int8 AS typelem FROM pg_type t WHERE t.oid = $1::oid",
-		{std::to_string(rc.type_oid), std::to_string(rc.typmod)});
+		" t.typcategory, t.typelem::int8 AS typelem,"
+		" coalesce((SELECT a.attnotnull FROM pg_attribute a WHERE a.attrelid = $3::oid AND a.attname = $4"
+		"           AND NOT a.attisdropped), false) AS notnull,"
+		" (SELECT quote_literal(array_to_string(a.attmissingval, '')) FROM pg_attribute a"
+		"   WHERE a.attrelid = $3::oid AND a.attname = $4 AND NOT a.attisdropped AND a.atthasmissing) AS missing"
+		" FROM pg_type t WHERE t.oid = $1::oid",
+		{std::to_string(rc.type_oid), std::to_string(rc.typmod), std::to_string(relid), rc.name});
 	if (r.Rows() == 0) {
 		/* the type is gone from the catalog: values still arrive as text */
 		c.type_text = c.type_base = "unknown";
@@ -524,6 +529,12 @@ SourceColumn PgReader::LookupColumn(const RelationColumn &rc)
 		c.elem_oid = static_cast<uint32_t>(std::strtoul(e.c_str(), nullptr, 10));
 	}
 	c.builtin = c.type_oid < kFirstNormalObjectId && (c.elem_oid == 0 || c.elem_oid < kFirstNormalObjectId);
+	c.not_null = r.Get(0, r.Col("notnull")) == "t";
+	if (!r.IsNull(0, r.Col("missing"))) {
+		/* The rows that existed when the column was added hold this value (PostgreSQL's fast default). */
+		c.default_expr = std::string(r.Get(0, r.Col("missing"))) + "::" + c.type_text;
+		c.default_builtin_only = c.builtin;
+	}
 	return c;
 }
 
@@ -579,7 +590,7 @@ void PgReader::OnRelation(Sink &out, const RelationMsg &r)
 			cols.push_back(*old);
 			continue;
 		}
-		SourceColumn c = LookupColumn(rc);
+		SourceColumn c = LookupColumn(rc, r.relid);
 		if (old != next.columns.end()) {
 			change.columns.push_back({ColumnChange::Kind::Retyped, rc.name, old->type_text, c.type_text});
 			c.not_null = old->not_null;

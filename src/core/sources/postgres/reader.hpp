@@ -115,7 +115,9 @@ private:
 	void Stream(Sink &out, Connection &repl, Lsn start);
 	void Handle(Sink &out, const PgOutputMessage &m);
 	void OnRelation(Sink &out, const RelationMsg &r);
-	SourceColumn LookupColumn(const RelationColumn &rc);
+	/* A column from a Relation message plus the catalog: its type, NOT NULL, and for a column added
+	 * after the rows existed the value those rows took (its "missing value"), as its default. */
+	SourceColumn LookupColumn(const RelationColumn &rc, uint32_t relid);
 	RowData MakeRow(const Tuple &t, const RelState &rel, const std::vector<bool> *only, bool allow_unchanged,
 	                const char *what) const;
 	const RelState &Rel(uint32_t relid, const char *what) const;
