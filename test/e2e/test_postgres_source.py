@@ -329,6 +329,33 @@ def test_prerequisites_name_the_fix():
     check("schema.table" in bad, f"a table list entry without its schema is refused: {bad}")
 
 
+def test_rules_apply_to_the_postgres_source():
+    pg = fresh_destination()
+    src = fresh_source()
+    pg.rows("DROP SCHEMA IF EXISTS sales CASCADE")
+    add(pg, table="public.load")
+    pg.one("SELECT synchdb_add_objmap('pgconn', 'table', 'public.load', 'sales.orders')")
+    pg.one("SELECT synchdb_add_objmap('pgconn', 'column', 'public.load.v', 'amount')")
+    pg.one("SELECT synchdb_add_objmap('pgconn', 'datatype', 'public.load.v', 'bigint')")
+    pg.one("SELECT synchdb_add_objmap('pgconn', 'transform', 'public.load.s', 'upper(%d)')")
+    src.rows("INSERT INTO public.load (v, s) VALUES (1, 'one'), (2, 'two')")
+    pg.one("SELECT synchdb_start_engine_bgw('pgconn')")
+    wait_cdc(pg)
+    src.rows("INSERT INTO public.load (v, s) VALUES (3, 'three')")
+    src.rows("UPDATE public.load SET s = 'uno' WHERE v = 1")
+    want = [(1, 1, "UNO"), (2, 2, "TWO"), (3, 3, "THREE")]
+    wait_for(lambda: pg.rows("SELECT id, amount, s FROM sales.orders ORDER BY id") == want, 30,
+             what=f"renamed table, column and transformed values (now "
+                  f"{pg.rows('SELECT id, amount, s FROM sales.orders ORDER BY id') if pg.one('SELECT to_regclass(%s)', ('sales.orders',)) else None})")
+    check(pg.one("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'sales.orders'::regclass "
+                 "AND attname = 'amount'") == "bigint", "the data type rule")
+    att = pg.rows("SELECT ext_attname, pg_attname, ext_atttypename, pg_atttypename FROM synchdb_att_view "
+                  "WHERE name = 'pgconn' ORDER BY attnum")
+    check(("v", "amount", "integer", "bigint") in att, f"synchdb_att_view shows where each column went: {att}")
+    pg.one("SELECT synchdb_del_conninfo('pgconn')")
+    pg.rows("DROP SCHEMA sales CASCADE")
+
+
 def test_translate_datatype_knows_postgres():
     pg = fresh_destination()
     got = [pg.one("SELECT synchdb_translate_datatype('postgres', %s, %s, %s)", a) for a in
