@@ -140,6 +140,7 @@ enum class NoticeKind : uint8_t {
 	Log,        /* only logged */
 	DdlSkipped, /* a DDL statement passed over (counted, shown as the last one skipped) */
 	DdlNoop,    /* a DDL statement needing nothing (counted, not logged) */
+	Warning,    /* shown in synchdb_state_view's err and logged as a WARNING until one with no text clears it */
 };
 
 enum class MsgType : uint8_t {

@@ -11,6 +11,8 @@ namespace synchdb::pg::guc {
 int max_connector_workers = 30;
 bool auto_launcher = true;
 int connect_timeout_ms = 10000;
+int wal_retention_warning_mb = 1024;
+int source_heartbeat_s = 10;
 
 void Define()
 {
@@ -23,6 +25,15 @@ void Define()
 	DefineCustomIntVariable("synchdb.connect_timeout_ms", "Timeout for connecting to a source database server.",
 	                        nullptr, &connect_timeout_ms, 10000, 1000, 3600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);
+	DefineCustomIntVariable("synchdb.wal_retention_warning_mb",
+	                        "Warn when a PostgreSQL source's replication slot holds back more WAL than this (0: never).",
+	                        nullptr, &wal_retention_warning_mb, 1024, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MB, nullptr,
+	                        nullptr, nullptr);
+	DefineCustomIntVariable("synchdb.source_heartbeat_interval",
+	                        "How often an idle PostgreSQL source's position is stored and confirmed, so its slot "
+	                        "releases WAL that only other tables wrote (0: never).",
+	                        nullptr, &source_heartbeat_s, 10, 0, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
+	                        nullptr);
 	MarkGUCPrefixReserved("synchdb");
 }
 

@@ -9,6 +9,8 @@ namespace synchdb::pg::guc {
 extern int max_connector_workers;   /* synchdb.max_connector_workers, postmaster */
 extern bool auto_launcher;          /* synchdb.synchdb_auto_launcher, postmaster */
 extern int connect_timeout_ms;      /* synchdb.connect_timeout_ms, sighup */
+extern int wal_retention_warning_mb; /* synchdb.wal_retention_warning_mb, sighup (PostgreSQL sources) */
+extern int source_heartbeat_s;      /* synchdb.source_heartbeat_interval, sighup (PostgreSQL sources) */
 
 void Define();
 

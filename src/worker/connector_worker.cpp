@@ -221,6 +221,9 @@ public:
 		sc.conninfo = ci;
 		sc.destination = defdb_ + "/" + ci.dstdb;
 		sc.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
+		sc.extra = json::Value::MakeObject();
+		sc.extra.Set("heartbeat_interval_s", json::Value::MakeInt(guc::source_heartbeat_s));
+		sc.extra.Set("wal_retention_warning_mb", json::Value::MakeInt(guc::wal_retention_warning_mb));
 		PgCall([] { StartTransactionCommand(); });
 		sc.password = DecryptPassword(ci.pwd, ci.name);
 		PgCall([] { CommitTransactionCommand(); });
@@ -529,6 +532,16 @@ private:
 					ddls_noop_++;
 					break;
 				}
+				if (m->notice == NoticeKind::Warning) {
+					source_warning_ = m->text;
+					SetSlotError(slot_, generation_, (source_warning_.empty() ? rules_error_ : source_warning_).c_str());
+					if (m->text.empty())
+						break;
+					const char *text = m->text.c_str();
+					const char *conn = name_.c_str();
+					PgCall([&] { ereport(WARNING, (errmsg("synchdb connector \"%s\": %s", conn, text))); });
+					break;
+				}
 				if (m->notice == NoticeKind::DdlSkipped) {
 					ddls_skipped_++;
 					last_skipped_ddl_ = m->text.substr(0, 255);
@@ -565,6 +578,7 @@ private:
 	std::shared_ptr<const Mapping> mapping_;
 	std::string reload_payload_;
 	std::string rules_error_; /* a reload whose rules could not be used, shown in the slot's err */
+	std::string source_warning_; /* a condition at the source the DBA should see (slot holding WAL), shown in err */
 	ConnectorStage stage_shown_ = ConnectorStage::None;
 	uint64 ddls_skipped_ = 0;
 	uint64 ddls_noop_ = 0;

@@ -356,6 +356,31 @@ def test_rules_apply_to_the_postgres_source():
     pg.rows("DROP SCHEMA sales CASCADE")
 
 
+def test_slot_holding_wal_is_shown():
+    pg = fresh_destination()
+    src = fresh_source()
+    su = Src(SRCDB)
+    su.rows(f"DROP PUBLICATION {SLOT}")  # synchdb publishes public.load only: other tables' WAL is never sent
+    su.close()
+    pg.rows("ALTER SYSTEM SET synchdb.wal_retention_warning_mb = 1")
+    pg.rows("ALTER SYSTEM SET synchdb.source_heartbeat_interval = 0")
+    pg.rows("SELECT pg_reload_conf()")
+    try:
+        add(pg, table="public.load")
+        pg.one("SELECT synchdb_start_engine_bgw('pgconn')")
+        wait_cdc(pg)
+        # WAL the connector has no reason to confirm: a table outside its list.
+        src.rows("INSERT INTO public.nokey SELECT g, repeat('w', 200) FROM generate_series(1, 30000) g")
+        s = wait_for(lambda: (lambda st: st if "holds back" in st["err"] else None)(pg.state("pgconn")), 60,
+                     what="the WAL warning in synchdb_state_view")
+        check("synchdb_pgconn" in s["err"] and "MB of WAL" in s["err"], f"the slot and the amount are named: {s}")
+    finally:
+        pg.rows("ALTER SYSTEM RESET synchdb.wal_retention_warning_mb")
+        pg.rows("ALTER SYSTEM RESET synchdb.source_heartbeat_interval")
+        pg.rows("SELECT pg_reload_conf()")
+    pg.one("SELECT synchdb_del_conninfo('pgconn')")
+
+
 def test_translate_datatype_knows_postgres():
     pg = fresh_destination()
     got = [pg.one("SELECT synchdb_translate_datatype('postgres', %s, %s, %s)", a) for a in

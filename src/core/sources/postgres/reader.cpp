@@ -355,7 +355,33 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 		}
 		if (std::chrono::steady_clock::now() - last_status_ >= status_interval_)
 			SendStatus(repl);
+		if (std::chrono::steady_clock::now() - last_retention_check_ >= kRetentionCheckInterval)
+			CheckRetention(out);
 	}
+}
+
+void PgReader::CheckRetention(Sink &out)
+{
+	last_retention_check_ = std::chrono::steady_clock::now();
+	if (!conn_ || retention_warn_bytes_ == 0)
+		return;
+	Result r = conn_->ExecParams("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::int8"
+	                             " FROM pg_replication_slots WHERE slot_name = $1",
+	                             {slot_});
+	if (r.Rows() == 0 || r.IsNull(0, 0))
+		return;
+	const uint64_t held = std::strtoull(std::string(r.Get(0, 0)).c_str(), nullptr, 10);
+	const bool over = held > retention_warn_bytes_;
+	if (over == retention_warned_)
+		return;
+	retention_warned_ = over;
+	if (over)
+		out.Warning("replication slot " + Quoted(slot_) + " holds back " + std::to_string(held >> 20) +
+		            " MB of WAL on the source (warning above " + std::to_string(retention_warn_bytes_ >> 20) +
+		            " MB): the connector is behind or stopped; the source keeps that WAL until the connector "
+		            "catches up (or the connector is deleted)");
+	else
+		out.Warning(""); /* back under the threshold */
 }
 
 const PgReader::RelState &PgReader::Rel(uint32_t relid, const char *what) const

@@ -100,6 +100,8 @@ public:
 	void SetSlotWait(std::chrono::seconds s) { slot_wait_ = s; }
 	/* Empty Commits while idle (see NOTES); 0 = off (the default). */
 	void SetHeartbeatInterval(std::chrono::milliseconds ms) { heartbeat_interval_ = ms; }
+	/* Warn (state view, log) while the slot holds back more WAL than this; 0 = never. */
+	void SetRetentionWarning(uint64_t bytes) { retention_warn_bytes_ = bytes; }
 	const std::string &SlotName() const { return slot_; }
 	const std::string &PublicationName() const { return pub_; }
 
@@ -145,6 +147,11 @@ private:
 	Lsn received_ = 0;
 	Lsn emitted_ = 0; /* the last position emitted (Commit) */
 	std::chrono::milliseconds heartbeat_interval_{0};
+	void CheckRetention(Sink &out);
+	static constexpr std::chrono::seconds kRetentionCheckInterval{15};
+	std::chrono::steady_clock::time_point last_retention_check_{};
+	uint64_t retention_warn_bytes_ = uint64_t{1} << 30;
+	bool retention_warned_ = false;
 	std::chrono::steady_clock::time_point last_heartbeat_{};
 	std::chrono::steady_clock::time_point last_status_{};
 };

@@ -78,6 +78,8 @@ public:
 	                          const std::string &history) = 0;
 	virtual void Commit(Position pos) = 0;
 	virtual void Notice(std::string text) = 0;
+	/* A condition the DBA should see in synchdb_state_view (err) until it clears: "" clears it. */
+	virtual void Warning(std::string text) { Notice(std::move(text)); }
 	virtual void Finished() = 0;
 	virtual void Fail(const Error &e) = 0;
 	/* Hand what is batched to the engine (called before the reader blocks on its source). */

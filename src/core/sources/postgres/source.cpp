@@ -81,6 +81,10 @@ public:
 	{
 		Guard([&] { out_.Notice(std::move(text)); });
 	}
+	void Warning(std::string text) override
+	{
+		Guard([&] { out_.Notice(std::move(text), NoticeKind::Warning); });
+	}
 	void Finished() override
 	{
 		Guard([&] { out_.Finished(); });
@@ -147,10 +151,18 @@ std::string PostgresSource::CheckPrerequisites()
 std::unique_ptr<Reader> PostgresSource::NewReader(const StartPoint &start)
 {
 	auto r = std::make_unique<PostgresReader>(ep_, filter_, start, start.mapping);
-	if (config_.extra.IsObject())
-		if (const json::Value *h = config_.extra.Find("heartbeat_interval_s"); h && h->IsNumber())
-			if (auto s = h->AsInt(); s && *s > 0 && *s <= 86400)
-				r->reader().SetHeartbeatInterval(std::chrono::seconds(*s));
+	/* An idle heartbeat by default, so the slot advances while only other tables write (0 turns it off). */
+	int64_t heartbeat_s = 10;
+	uint64_t retention_mb = 1024;
+	if (config_.extra.IsObject()) {
+		if (const json::Value *h = config_.extra.Find("heartbeat_interval_s"); h && h->AsInt() && *h->AsInt() >= 0 &&
+		                                                                        *h->AsInt() <= 86400)
+			heartbeat_s = *h->AsInt();
+		if (const json::Value *w = config_.extra.Find("wal_retention_warning_mb"); w && w->AsInt() && *w->AsInt() >= 0)
+			retention_mb = static_cast<uint64_t>(*w->AsInt());
+	}
+	r->reader().SetHeartbeatInterval(std::chrono::seconds(heartbeat_s));
+	r->reader().SetRetentionWarning(retention_mb << 20);
 	return r;
 }
 
