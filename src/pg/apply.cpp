@@ -475,8 +475,30 @@ struct CopyFeed {
 };
 CopyFeed *current_feed = nullptr;
 
-/* Fetch more input; C++ part, no PostgreSQL calls. Returns bytes copied. */
+int FeedReadOrThrow(CopyFeed *f, char *out, int maxread);
+
+/*
+ * Fetch more input; C++ part, no PostgreSQL calls. Returns bytes copied.
+ * Called from COPY's C callback: an exception must not cross it, so any
+ * failure becomes the feed's error, which the callback raises as an ERROR.
+ */
 int FeedRead(CopyFeed *f, char *out, int maxread) noexcept
+{
+	try {
+		return FeedReadOrThrow(f, out, maxread);
+	} catch (const std::exception &e) {
+		f->failed = true;
+		f->source_lost = false;
+		snprintf(f->message, sizeof(f->message), "reading the snapshot rows failed: %s", e.what());
+	} catch (...) {
+		f->failed = true;
+		f->source_lost = false;
+		snprintf(f->message, sizeof(f->message), "reading the snapshot rows failed");
+	}
+	return 0;
+}
+
+int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 {
 	for (;;) {
 		if (f->chunk && f->offset < f->chunk->size()) {

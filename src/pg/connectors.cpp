@@ -133,6 +133,7 @@ struct PendingReload {
 };
 std::vector<PendingReload> *pending_reloads = nullptr;
 
+/* Called from C like ReloadXactCallback: erase() frees only, nothing here can raise. */
 void ReloadSubXactCallback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
 {
 	if (!pending_reloads)
@@ -148,6 +149,12 @@ void ReloadSubXactCallback(SubXactEvent event, SubTransactionId mySubid, SubTran
 	}
 }
 
+/*
+ * A transaction callback is called from C (xact.c) and may ereport: it holds
+ * no C++ object with a destructor on its frame at any call that can raise
+ * (LWLockAcquire, ereport), and allocates nothing (clear() frees only), so a
+ * longjmp through it skips nothing.  Keep it that way.
+ */
 void ReloadXactCallback(XactEvent event, void *arg)
 {
 	if (!pending_reloads || pending_reloads->empty())

@@ -45,7 +45,8 @@ std::string TextArg(FunctionCallInfo fcinfo, int n, const char *argname, bool al
 			return "";
 		throw Error(sqlstate::kNullValueNotAllowed, std::string("argument \"") + argname + "\" must not be NULL");
 	}
-	text *t = PG_GETARG_TEXT_PP(n);
+	/* Detoasting allocates, and may fail: through the guard, since std::string lives on this frame's caller. */
+	text *t = PgCall([&] { return PG_GETARG_TEXT_PP(n); });
 	return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 

@@ -29,10 +29,27 @@ Spi::~Spi()
 {
 	/*
 	 * During unwinding the transaction is about to abort, and abort cleans
-	 * up SPI; SPI_finish is only for the normal path.
+	 * up SPI; SPI_finish is only for the normal path.  A destructor must not
+	 * let ereport(ERROR) longjmp through C++ frames, nor throw: SPI_finish
+	 * fails only on a connection it does not know (a bug of ours), which is
+	 * logged and left to transaction abort to clean up.
 	 */
-	if (connected_ && std::uncaught_exceptions() == 0)
-		SPI_finish();
+	if (!connected_ || std::uncaught_exceptions() != 0)
+		return;
+	try {
+		PgCall([] { SPI_finish(); });
+	} catch (const std::exception &e) {
+		const char *what = e.what();
+		PG_TRY();
+		{
+			ereport(LOG, (errmsg("synchdb: SPI_finish failed: %s", what)));
+		}
+		PG_CATCH();
+		{
+			FlushErrorState();
+		}
+		PG_END_TRY();
+	}
 }
 
 uint64_t Spi::Exec(const std::string &sql, const std::vector<SpiParam> &params, bool read_only)

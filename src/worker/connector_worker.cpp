@@ -208,9 +208,11 @@ public:
 	{
 		SharedState *sh = Shared();
 		char name[NAMEDATALEN];
-		LWLockAcquire(sh->lock, LW_SHARED);
-		strlcpy(name, sh->slots[slot_].name, sizeof(name));
-		LWLockRelease(sh->lock);
+		PgCall([&] {
+			LWLockAcquire(sh->lock, LW_SHARED);
+			strlcpy(name, sh->slots[slot_].name, sizeof(name));
+			LWLockRelease(sh->lock);
+		});
 
 		/* Before any statement: names resolve only through schemas no untrusted role can change. */
 		PinWorkerSearchPath();
