@@ -4,7 +4,9 @@
 Steps (see bench/README.md): snapshot (synchdb, pgloader, mysql_fdw, raw pipe,
 native initial sync; wide table), CDC backlog drain (synchdb vs native logical
 replication), live lag under sysbench oltp_write_only, memory of the connector
-worker, decode speed of the core binlog decoder vs mariadb-binlog.
+worker, decode speed of the core binlog decoder vs mariadb-binlog; pgsrc: the
+postgres connector (a second PostgreSQL cluster as the source) against native
+logical replication from the same source: initial copy and backlog drain.
 
 Prints a markdown table of medians over --runs repetitions and writes it to
 --out.
@@ -28,6 +30,12 @@ RUN = os.environ["SYNCHDB_RUN"]
 PGPORT = int(os.environ["SYNCHDB_PGPORT"])
 SUBPORT = int(os.environ["SYNCHDB_SUBPORT"])
 MYPORT = int(os.environ["SYNCHDB_MYPORT"])
+# Step pgsrc: the source cluster, its replication role and database.
+PGSRCPORT = int(os.environ.get("SYNCHDB_PGSRCPORT", "55464"))
+PGSRC_USER = "bench_src"
+PGSRC_PWD = os.environ.get("SYNCHDB_PGSRC_PWD", "bench-src-secret")
+PGSRC_DB = "srcdb"
+NATIVE_DB = "pgnative"   # database of the destination cluster that the native subscriptions fill
 MYSOCK = os.path.join(RUN, "mariadb", "mysqld.sock")
 PG_BINDIR = os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin")
 PSQL = os.path.join(PG_BINDIR, "psql")
@@ -49,8 +57,8 @@ def log(msg):
 # ------------------------------------------------------------------ connections
 
 class Pg:
-    def __init__(self, port=PGPORT, dbname="postgres"):
-        self.conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname)
+    def __init__(self, port=PGPORT, dbname="postgres", user="postgres", password=None):
+        self.conn = psycopg2.connect(host="127.0.0.1", port=port, user=user, dbname=dbname, password=password)
         self.conn.autocommit = True
 
     def rows(self, sql, args=None):
@@ -248,6 +256,12 @@ def add_connector(pg, name, srcdb):
            "'mysql', '')", (name, MYPORT, srcdb))
 
 
+def add_pg_connector(pg, name, tables):
+    """A postgres connector reading `tables` (schema.table list) of the source cluster."""
+    pg.one("SELECT synchdb_add_conninfo(%s, '127.0.0.1', %s, %s, %s, %s, 'postgres', %s, 'postgres', '')",
+           (name, PGSRCPORT, PGSRC_USER, PGSRC_PWD, PGSRC_DB, tables))
+
+
 def wait_stopped(pg, name, timeout=120):
     wait_for(lambda: (state(pg, name) or {}).get("state") == "stopped", timeout, f"{name} stopped")
 
@@ -265,6 +279,9 @@ def check_ok(pg, name):
 
 # ------------------------------------------------------------------ the suite
 
+QIDX = "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND tablename = %s"
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -279,6 +296,11 @@ class Bench:
         self.live_s = 20 if q else 60
         self.live_rows = 10_000 if q else 100_000
         self.live_threads = args.live_threads
+        # step pgsrc
+        self.pgsrc_snap_n = int((100_000 if q else 1_000_000) * f)
+        self.pgsrc_wide_n = int((20_000 if q else 200_000) * f)
+        self.pgsrc_n = int((50_000 if q else 200_000) * f)   # backlog rows per phase
+        self.pgsrc_round = 0
         self.results = {}   # metric -> list of values (one per run)
         self.notes = []
         self.binlogs = []
@@ -381,16 +403,22 @@ class Bench:
         sub.close()
 
     # -------------------------------------------------------------- step 1: snapshot
-    def synchdb_snapshot(self, name, srcdb, table, n, mem_key):
+    def synchdb_snapshot(self, name, srcdb, table, n, mem_key, add=None, label=None):
+        """srcdb: the destination schema. add(pg, name): adds the connector (default: MySQL's srcdb);
+        with add given only the destination table is dropped first, not the schema."""
         pg = Pg()
         drop_connector(pg, name)
-        pg.rows(f'DROP SCHEMA IF EXISTS "{srcdb}" CASCADE')
-        add_connector(pg, name, srcdb)
+        if add:
+            pg.rows(f'DROP TABLE IF EXISTS "{srcdb}"."{table}"')
+            add(pg, name)
+        else:
+            pg.rows(f'DROP SCHEMA IF EXISTS "{srcdb}" CASCADE')
+            add_connector(pg, name, srcdb)
         sampler = MemSampler(name)
         sampler.start()
         t0 = time.time()
         pg.one("SELECT synchdb_start_engine_bgw(%s, 'initial_only')", (name,))
-        perf = Perf(self.args.perf, Pg(), name, f"snapshot-{srcdb}")
+        perf = Perf(self.args.perf, Pg(), name, f"snapshot-{label or srcdb}")
         seen_running = False
 
         def done():
@@ -414,11 +442,11 @@ class Bench:
             raise RuntimeError(f"synchdb snapshot of {srcdb}.{table}: {got} rows, expected {n}")
         s = state(pg, name)
         log(f"  synchdb {srcdb}: {dt:.2f}s, state {s}, mem {mem}")
-        self.rec(f"cpu.snapshot.{srcdb}", mem["worker_cpu"])
+        self.rec(f"cpu.snapshot.{label or srcdb}", mem["worker_cpu"])
         if mem_key:
             self.rec(f"{mem_key}.rss_mb", mem["rss_mb"])
             self.rec(f"{mem_key}.anon_mb", mem["anon_mb"])
-        if table == "sbtest1" and not self.notes_has("k index"):
+        if srcdb == "sbtest" and not self.notes_has("k index"):
             idx = pg.one("SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND tablename = %s", (srcdb, table))
             self.notes.append(f"k index: synchdb's destination {srcdb}.{table} has {idx} index(es) after the "
                               f"snapshot (pgloader also builds the secondary index on k; pipe, mysql_fdw and "
@@ -773,6 +801,272 @@ class Bench:
         sub.close()
         pub.close()
 
+    # -------------------------------------------------------------- step pgsrc: PostgreSQL source
+    # Source: cluster PGSRCPORT, database srcdb, schema pgs, owned by the
+    # replication role bench_src (scram). synchdb's postgres connectors write
+    # into schema pgs of the destination's database postgres; the native
+    # subscriptions into schema pgs of database pgnative of the same
+    # destination cluster.
+    PGSRC_TABLES = {
+        "sbtest1": "(id int NOT NULL PRIMARY KEY, k int NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '', "
+                   "pad char(60) NOT NULL DEFAULT '')",
+        "cdc": "(id int NOT NULL PRIMARY KEY, k int NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '', "
+               "pad char(60) NOT NULL DEFAULT '')",
+        # The 26 columns of MariaDB's widedb.wide, in PostgreSQL types.
+        "wide": """(id int NOT NULL PRIMARY KEY,
+            c_tiny smallint, c_small smallint, c_medium int, c_int int, c_big bigint,
+            c_ubig numeric(20,0), c_uint bigint, c_dec numeric(12,2), c_float real, c_double double precision,
+            c_bit bit(8), c_bool boolean,
+            c_date date, c_datetime timestamp(6), c_ts timestamptz(6), c_time time, c_year smallint,
+            c_char char(10), c_varchar varchar(100), c_text text, c_blob bytea, c_varbin bytea,
+            c_enum pgs.abc, c_set text[], c_json jsonb)""",
+    }
+
+    def pgsrc_schema(self, conn):
+        conn.rows("CREATE SCHEMA pgs")
+        conn.rows("CREATE TYPE pgs.abc AS ENUM ('a', 'b', 'c')")
+        for t, ddl in self.PGSRC_TABLES.items():
+            conn.rows(f"CREATE TABLE pgs.{t} {ddl}")
+
+    def setup_pgsrc(self):
+        log("setup: source PostgreSQL for step pgsrc")
+        su = Pg(PGSRCPORT)
+        for (slot, active) in su.rows("SELECT slot_name, active_pid FROM pg_replication_slots"):
+            if active:
+                su.rows("SELECT pg_terminate_backend(%s)", (active,))
+                wait_for(lambda: not su.one("SELECT active FROM pg_replication_slots WHERE slot_name = %s",
+                                            (slot,)), 30, f"slot {slot} released")
+            su.rows("SELECT pg_drop_replication_slot(%s)", (slot,))
+        su.rows(f"DROP DATABASE IF EXISTS {PGSRC_DB} WITH (FORCE)")
+        if not su.one("SELECT count(*) FROM pg_roles WHERE rolname = %s", (PGSRC_USER,)):
+            su.rows(f"CREATE ROLE {PGSRC_USER} LOGIN REPLICATION PASSWORD '{PGSRC_PWD}'")
+        su.rows(f"CREATE DATABASE {PGSRC_DB} OWNER {PGSRC_USER}")
+        su.close()
+        src = Pg(PGSRCPORT, PGSRC_DB, PGSRC_USER, PGSRC_PWD)
+        self.pgsrc_schema(src)
+        t0 = time.time()
+        n = self.pgsrc_snap_n
+        src.rows(f"""INSERT INTO pgs.sbtest1 SELECT g, (random() * {n})::int,
+                     substr(repeat(lpad((g::bigint * 7919 % 99999999999)::text, 11, '0') || '-', 10), 1, 119),
+                     substr(repeat(lpad((g::bigint * 43 % 99999999999)::text, 11, '0') || '-', 5), 1, 59)
+                     FROM generate_series(1, {n}) g""")
+        log(f"  pgs.sbtest1: {n} rows in {time.time() - t0:.1f}s")
+        t0 = time.time()
+        src.rows("SET TimeZone = 'UTC'")
+        src.rows(f"""INSERT INTO pgs.wide SELECT g, g % 128, g % 32768 - 16384, g * 7 % 8388607, g * 31,
+            g::bigint * 1000003, g::numeric * 99991, g, (g % 100000) / 100.0 + 0.25, g / 8.0, g / 3.0,
+            (g % 256)::bit(8), g % 2 = 1,
+            date '2020-01-01' + g % 3000,
+            timestamp '2020-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond',
+            to_timestamp(1600000000 + g), (g % 86400) * interval '1 second', 1901 + g % 255,
+            'ch' || g % 1000, CASE WHEN g % 10 = 0 THEN NULL ELSE 'varchar value ' || g END,
+            repeat(md5(g::text), 3), decode(md5(g::text), 'hex'), substr(sha256(g::text::bytea), 1, 20),
+            (ARRAY['a', 'b', 'c'])[1 + g % 3]::pgs.abc, (ARRAY['{{x}}', '{{y}}', '{{x,z}}'])[1 + g % 3]::text[],
+            jsonb_build_object('id', g, 'name', 'n' || g, 'tags', jsonb_build_array(1, 2, 3))
+            FROM generate_series(1, {self.pgsrc_wide_n}) g""")
+        log(f"  pgs.wide: {self.pgsrc_wide_n} rows in {time.time() - t0:.1f}s")
+        src.rows("VACUUM ANALYZE pgs.sbtest1")
+        src.rows("VACUUM ANALYZE pgs.wide")
+        for t in ("sbtest1", "wide", "cdc"):
+            src.rows(f"CREATE PUBLICATION native_{t} FOR TABLE pgs.{t}")
+        src.close()
+
+        pg = Pg()
+        pg.rows("CREATE EXTENSION IF NOT EXISTS synchdb CASCADE")
+        for name in ("pgsnap", "pgwide", "pgcdc"):
+            drop_connector(pg, name)
+        pg.rows("DROP SCHEMA IF EXISTS pgs CASCADE")
+        if pg.one("SELECT count(*) FROM pg_database WHERE datname = %s", (NATIVE_DB,)):
+            nat = Pg(dbname=NATIVE_DB)
+            for (sub,) in nat.rows("SELECT subname FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid "
+                                   "WHERE d.datname = current_database()"):
+                nat.rows(f"DROP SUBSCRIPTION {sub}")
+            nat.close()
+        pg.rows(f"DROP DATABASE IF EXISTS {NATIVE_DB} WITH (FORCE)")
+        pg.rows(f"CREATE DATABASE {NATIVE_DB}")
+        pg.close()
+        nat = Pg(dbname=NATIVE_DB)
+        self.pgsrc_schema(nat)
+        nat.close()
+
+    def native_conninfo(self):
+        return (f"host=127.0.0.1 port={PGSRCPORT} dbname={PGSRC_DB} user={PGSRC_USER} "
+                f"password={PGSRC_PWD}")
+
+    @staticmethod
+    def table_digest(conn, table):
+        """(rows, sum of hashtext of every row's text): equal for equal contents and column types."""
+        return tuple(conn.rows(f"SELECT count(*), coalesce(sum(hashtext(t::text)::bigint), 0) FROM {table} t")[0])
+
+    def pgsrc_native_copy(self, table, n):
+        nat = Pg(dbname=NATIVE_DB)
+        nat.rows(f"DROP SUBSCRIPTION IF EXISTS ns_{table}")
+        nat.rows(f"TRUNCATE pgs.{table}")
+        t0 = time.time()
+        nat.rows(f"CREATE SUBSCRIPTION ns_{table} CONNECTION '{self.native_conninfo()}' "
+                 f"PUBLICATION native_{table} WITH (copy_data = true)")
+        sid = nat.one("SELECT oid FROM pg_subscription WHERE subname = %s", (f"ns_{table}",))
+        wait_for(lambda: nat.one("SELECT count(*) FROM pg_subscription_rel WHERE srsubid = %s AND srsubstate <> 'r'",
+                                 (sid,)) == 0 and
+                 nat.one("SELECT count(*) FROM pg_subscription_rel WHERE srsubid = %s", (sid,)) > 0,
+                 3600, f"native initial sync of pgs.{table}")
+        dt = time.time() - t0
+        nat.rows(f"DROP SUBSCRIPTION ns_{table}")
+        got = nat.one(f"SELECT count(*) FROM pgs.{table}")
+        nat.close()
+        if got != n:
+            raise RuntimeError(f"native initial sync of pgs.{table}: {got} rows, expected {n}")
+        log(f"  native initial sync pgs.{table}: {dt:.2f}s")
+        return dt
+
+    def pgsrc_phases(self):
+        """(phase, statements (one transaction each), rows, marker SQL true once the phase is applied)."""
+        n, b = self.pgsrc_n, self.batch
+        ins = [f"""INSERT INTO pgs.cdc SELECT g, (g::bigint * 2654435761 % {n})::int,
+                   substr(repeat(lpad((g::bigint * 7919 % 99999999999)::text, 11, '0') || '-', 10), 1, 119),
+                   substr(repeat(lpad((g::bigint * 43 % 99999999999)::text, 11, '0') || '-', 5), 1, 59)
+                   FROM generate_series({lo}, {min(lo + b - 1, n)}) g""" for lo in range(1, n + 1, b)]
+        # Every row updated once, by key, in a scattered order: id = j * 7919 % n + 1.
+        upd = [f"UPDATE pgs.cdc t SET k = 2000000 + j FROM generate_series({lo}, {min(lo + b, n) - 1}) j "
+               f"WHERE t.id = j::bigint * 7919 % {n} + 1" for lo in range(0, n, b)]
+        # Half of the rows deleted by key: id = j * 104729 % n + 1.
+        del_n = n // 2
+        dele = [f"DELETE FROM pgs.cdc t USING generate_series({lo}, {min(lo + b, del_n) - 1}) j "
+                f"WHERE t.id = j::bigint * 104729 % {n} + 1" for lo in range(0, del_n, b)]
+        last_upd = (n - 1) * 7919 % n + 1
+        last_del = (del_n - 1) * 104729 % n + 1
+        return [
+            ("insert", ins, n, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {n}"),
+            ("update", upd, n, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {last_upd} AND k = {2_000_000 + n - 1}"),
+            ("delete", dele, del_n, f"SELECT count(*) = 0 FROM {{t}} WHERE id = {last_del}"),
+        ]
+
+    def step_pgsrc(self):
+        self.pgsrc_round += 1
+        # Who goes first alternates between repetitions (the second reads a warm source).
+        synchdb_first = self.pgsrc_round % 2 == 1
+        log(f"step pgsrc: initial copy ({'synchdb' if synchdb_first else 'native'} first)")
+        for table, n, key in (("sbtest1", self.pgsrc_snap_n, "snap"), ("wide", self.pgsrc_wide_n, "wide")):
+            name = "pgsnap" if table == "sbtest1" else "pgwide"
+            results = {}
+
+            def run_synchdb():
+                results["synchdb"] = self.synchdb_snapshot(
+                    name, "pgs", table, n, f"mem.pgsrc.{key}",
+                    add=lambda pg, nm: add_pg_connector(pg, nm, f"pgs.{table}"), label=f"pgsrc.{key}")
+
+            def run_native():
+                results["native"] = self.pgsrc_native_copy(table, n)
+            for fn in ((run_synchdb, run_native) if synchdb_first else (run_native, run_synchdb)):
+                fn()
+            self.rec(f"pgsrc.{key}.synchdb", n / results["synchdb"])
+            self.rec(f"pgsrc.{key}.native", n / results["native"])
+            pg, nat = Pg(), Pg(dbname=NATIVE_DB)
+            a, b = self.table_digest(pg, f"pgs.{table}"), self.table_digest(nat, f"pgs.{table}")
+            if a != b:
+                self.notes.append(f"pgsrc {table}: synchdb's copy differs from native's: {a} vs {b}")
+                log("  " + self.notes[-1])
+            elif not self.notes_has(f"pgsrc check {table}"):
+                self.notes.append(f"pgsrc check {table}: synchdb's copy equals native sync's ({n} rows, "
+                                  f"row text digest)")
+            if table == "wide" and not self.notes_has("pgsrc wide types"):
+                types = pg.rows("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                                "attrelid = 'pgs.wide'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
+                self.notes.append("pgsrc wide types: synchdb created " + ", ".join(f"{c} {t}" for c, t in types))
+            if table == "sbtest1" and not self.notes_has("pgsrc indexes"):
+                self.notes.append(f"pgsrc indexes: synchdb creates pgs.sbtest1 itself and builds its primary key "
+                                  f"after the rows ({pg.one(QIDX, ('pgs', 'sbtest1'))} index(es) afterwards); "
+                                  f"native sync copies into a pre-created table with its primary key")
+            pg.close()
+            nat.close()
+
+        log("step pgsrc: backlog drain")
+        src = Pg(PGSRCPORT, PGSRC_DB, PGSRC_USER, PGSRC_PWD)
+        pg, nat = Pg(), Pg(dbname=NATIVE_DB)
+        name = "pgcdc"
+        drop_connector(pg, name)   # releases its slot and publication at the source
+        nat.rows("DROP SUBSCRIPTION IF EXISTS ns_cdc")
+        src.rows("TRUNCATE pgs.cdc")   # no slot holds it now
+        nat.rows("TRUNCATE pgs.cdc")
+        pg.rows("DROP TABLE IF EXISTS pgs.cdc")
+        add_pg_connector(pg, name, "pgs.cdc")
+        pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+        wait_for(lambda: (state(pg, name) or {}).get("stage") == "change data capture", 300, "pgcdc in CDC")
+        stop_connector(pg, name)
+        nat.rows(f"CREATE SUBSCRIPTION ns_cdc CONNECTION '{self.native_conninfo()}' PUBLICATION native_cdc "
+                 "WITH (copy_data = false)")
+        apply_pid = "SELECT pid FROM pg_stat_subscription WHERE subname = 'ns_cdc' AND relid IS NULL"
+        wait_for(lambda: nat.one(apply_pid), 60, "native apply worker")
+
+        def native_disable():
+            nat.rows("ALTER SUBSCRIPTION ns_cdc DISABLE")
+            wait_for(lambda: not nat.one(apply_pid), 60, "native apply worker gone")
+        native_disable()
+        mem_rss = mem_anon = 0.0
+        for phase, stmts, n, marker in self.pgsrc_phases():
+            t0 = time.time()
+            for st in stmts:   # autocommit: one transaction per statement
+                src.rows(st)
+            ts = time.time() - t0
+            log(f"  source: {n} {phase}s in {len(stmts)} transactions, {ts:.1f}s ({n / ts:.0f}/s)")
+            self.rec(f"pgsrc.src.{phase}", n / ts)
+
+            def drain_synchdb():
+                sampler = MemSampler(name)
+                sampler.start()
+                t0 = time.time()
+                pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+                perf = Perf(self.args.perf, pg, name, f"pgsrc-{phase}")
+                q = marker.format(t="pgs.cdc")
+
+                def caught_up():
+                    s = state(pg, name)
+                    if s and s["state"] == "stopped" and s["err"] not in ("no error", None, ""):
+                        raise RuntimeError(f"pgcdc connector stopped: {s}")
+                    try:
+                        return pg.one(q)
+                    except psycopg2.Error:
+                        return False
+                wait_for(caught_up, 3600, f"synchdb drained {phase}s")
+                dt = time.time() - t0
+                perf.stop()
+                mem = sampler.finish()
+                log(f"  synchdb drained {n} {phase}s in {dt:.2f}s (peak RssAnon {mem['anon_mb']:.1f} MB, "
+                    f"worker CPU {mem['worker_cpu']:.2f} cores)")
+                self.rec(f"cpu.pgsrc.{phase}", mem["worker_cpu"])
+                nonlocal mem_rss, mem_anon
+                mem_rss, mem_anon = max(mem_rss, mem["rss_mb"]), max(mem_anon, mem["anon_mb"])
+                self.rec(f"pgsrc.cdc.synchdb.{phase}", n / dt)
+                stop_connector(pg, name)
+
+            def drain_native():
+                q = marker.format(t="pgs.cdc")
+                t0 = time.time()
+                nat.rows("ALTER SUBSCRIPTION ns_cdc ENABLE")
+                wait_for(lambda: nat.one(q), 3600, f"native drained {phase}s")
+                dt = time.time() - t0
+                log(f"  native drained {n} {phase}s in {dt:.2f}s")
+                self.rec(f"pgsrc.cdc.native.{phase}", n / dt)
+                native_disable()
+            for fn in ((drain_synchdb, drain_native) if synchdb_first else (drain_native, drain_synchdb)):
+                fn()
+            want = src.rows("SELECT count(*), coalesce(sum(k), 0) FROM pgs.cdc")[0]
+            for who, c in (("synchdb", pg), ("native", nat)):
+                got = c.rows("SELECT count(*), coalesce(sum(k), 0) FROM pgs.cdc")[0]
+                if tuple(got) != tuple(want):
+                    self.notes.append(f"pgsrc cdc {phase}: {who} differs from the source: {got} vs {want}")
+                    log("  " + self.notes[-1])
+        self.rec("mem.pgsrc.cdc.rss_mb", mem_rss)
+        self.rec("mem.pgsrc.cdc.anon_mb", mem_anon)
+        a, b = self.table_digest(pg, "pgs.cdc"), self.table_digest(nat, "pgs.cdc")
+        if a != b:
+            self.notes.append(f"pgsrc cdc: synchdb's table differs from native's: {a} vs {b}")
+        nat.rows("DROP SUBSCRIPTION ns_cdc")
+        drop_connector(pg, name)
+        src.close()
+        pg.close()
+        nat.close()
+
     # -------------------------------------------------------------- step 3: live lag
     def sysbench(self, *args):
         return ["sysbench", "oltp_write_only", "--db-driver=mysql", f"--mysql-socket={MYSOCK}", "--mysql-user=root",
@@ -918,14 +1212,26 @@ class Bench:
         lines.append(f"## synchdb benchmark, {started} ({'quick' if self.args.quick else 'full'}, "
                      f"{self.args.runs} run(s), medians)\n")
         lines.append(machine + "\n")
-        lines.append(f"Sizes: snapshot {self.snap_n:,} rows, wide {self.wide_n:,} rows, CDC {self.ins_n:,} inserts / "
-                     f"{self.upd_n:,} updates / {self.del_n:,} deletes in transactions of {self.batch}, live load "
-                     f"{self.live_s}s sysbench oltp_write_only, {self.live_threads} threads, {self.live_rows:,} rows.\n")
+        def have(prefix):
+            return any(k.startswith(prefix) for k in self.results)
+        if any(have(p) for p in ("snap.", "wide.", "cdc.", "live.", "decode.")):
+            lines.append(f"Sizes: snapshot {self.snap_n:,} rows, wide {self.wide_n:,} rows, CDC {self.ins_n:,} inserts / "
+                         f"{self.upd_n:,} updates / {self.del_n:,} deletes in transactions of {self.batch}, live load "
+                         f"{self.live_s}s sysbench oltp_write_only, {self.live_threads} threads, {self.live_rows:,} "
+                         f"rows.\n")
+        if have("pgsrc."):
+            lines.append(f"PostgreSQL source (step pgsrc): initial copy {self.pgsrc_snap_n:,} rows (sbtest1) and "
+                         f"{self.pgsrc_wide_n:,} rows (wide, 26 columns); backlog {self.pgsrc_n:,} inserts / "
+                         f"{self.pgsrc_n:,} updates by key / {self.pgsrc_n // 2:,} deletes by key in transactions of "
+                         f"{self.batch}; peer: native logical replication from the same source cluster into "
+                         f"another database of the destination cluster.\n")
         lines.append("| step | measure | synchdb | peer | peer value | ratio | target | status |")
         lines.append("|---|---|---|---|---|---|---|---|")
 
         def row(step, measure, key, peer, pkey, target=None, unit=""):
             s, p = self.med(key), self.med(pkey) if pkey else None
+            if s is None and p is None:
+                return
             r = f"{s / p:.2f}x" if s and p else "n/a"
             st = ""
             if target is not None and s and p:
@@ -945,30 +1251,58 @@ class Bench:
         row("CDC drain UPDATE by key", "rows/s", "cdc.synchdb.update", "native logical repl.", "cdc.native.update", 1.0)
         row("CDC drain DELETE by key", "rows/s", "cdc.synchdb.delete", "native logical repl.", "cdc.native.delete")
         row("decode alone", "rows/s", "decode.synchdb", "mariadb-binlog -v", "decode.mariadb_binlog")
+        row("PG source: initial copy sbtest1", "rows/s", "pgsrc.snap.synchdb", "native initial sync",
+            "pgsrc.snap.native", 1.0)
+        row("PG source: initial copy wide", "rows/s", "pgsrc.wide.synchdb", "native initial sync",
+            "pgsrc.wide.native", 1.0)
+        row("PG source: drain INSERT", "rows/s", "pgsrc.cdc.synchdb.insert", "native logical repl.",
+            "pgsrc.cdc.native.insert", 1.0)
+        row("PG source: drain UPDATE by key", "rows/s", "pgsrc.cdc.synchdb.update", "native logical repl.",
+            "pgsrc.cdc.native.update", 1.0)
+        row("PG source: drain DELETE by key", "rows/s", "pgsrc.cdc.synchdb.delete", "native logical repl.",
+            "pgsrc.cdc.native.delete")
         lines.append("")
         lines.append("| measure | value | target | status |")
         lines.append("|---|---|---|---|")
         p99 = self.med("live.p99_ms")
-        lines.append(f"| live load: sysbench oltp_write_only tps (MariaDB max here) | {fmt(self.med('live.tps'))} | | |")
-        lines.append(f"| live lag p50 | {fmt(self.med('live.p50_ms'), 'ms')} ms | | |")
-        lines.append(f"| live lag p99 | {fmt(p99, 'ms')} ms | < 1000 ms | "
-                     f"{status(p99 is not None and p99 < 1000) if p99 is not None else 'n/a'} |")
-        lines.append(f"| live lag max | {fmt(self.med('live.max_ms'), 'ms')} ms | | |")
-        lines.append(f"| catch-up after the load stopped | {fmt(self.med('live.catchup_s'), 's')} s | | |")
-        anon = max([x for x in (self.med("mem.snapshot.anon_mb"), self.med("mem.cdc.anon_mb"),
-                                self.med("mem.live.anon_mb")) if x is not None] or [0])
-        for k, label in (("mem.snapshot", "snapshot"), ("mem.cdc", "CDC drain"), ("mem.live", "live load")):
+        if have("live."):
+            lines.append(f"| live load: sysbench oltp_write_only tps (MariaDB max here) | {fmt(self.med('live.tps'))} | | |")
+            lines.append(f"| live lag p50 | {fmt(self.med('live.p50_ms'), 'ms')} ms | | |")
+            lines.append(f"| live lag p99 | {fmt(p99, 'ms')} ms | < 1000 ms | "
+                         f"{status(p99 is not None and p99 < 1000) if p99 is not None else 'n/a'} |")
+            lines.append(f"| live lag max | {fmt(self.med('live.max_ms'), 'ms')} ms | | |")
+            lines.append(f"| catch-up after the load stopped | {fmt(self.med('live.catchup_s'), 's')} s | | |")
+        for k, label in (("mem.snapshot", "snapshot"), ("mem.cdc", "CDC drain"), ("mem.live", "live load"),
+                         ("mem.pgsrc.snap", "PG source initial copy sbtest1"),
+                         ("mem.pgsrc.wide", "PG source initial copy wide"),
+                         ("mem.pgsrc.cdc", "PG source drains")):
+            if not have(k + "."):
+                continue
             lines.append(f"| worker peak RSS / RssAnon, {label} | {fmt(self.med(k + '.rss_mb'), 'MB')} / "
                          f"{fmt(self.med(k + '.anon_mb'), 'MB')} MB | RssAnon < 64 MB | "
                          f"{status(self.med(k + '.anon_mb') < 64) if self.med(k + '.anon_mb') is not None else 'n/a'} |")
-        lines.append(f"| pgloader max RSS (sbtest1) | {fmt(self.med('mem.pgloader.rss_mb'), 'MB')} MB | | |")
+        if have("mem.pgloader."):
+            lines.append(f"| pgloader max RSS (sbtest1) | {fmt(self.med('mem.pgloader.rss_mb'), 'MB')} MB | | |")
         d = self.med("decode.synchdb")
-        lines.append(f"| decode alone, rows/s (values decoded) | {fmt(d)} | >= 1,000,000 | "
-                     f"{status(d is not None and d >= 1e6) if d is not None else 'n/a'} |")
-        lines.append(f"| decode alone, rows/s (slicing only, no values) | {fmt(self.med('decode.synchdb_slice_only'))} | | |")
-        lines.append(f"| decode alone, events/s | {fmt(self.med('decode.synchdb_events'))} | | |")
-        lines.append(f"| source apply rate (mariadb client, 1000-row txns) INSERT / UPDATE / DELETE | "
-                     f"{fmt(self.med('src.insert'))} / {fmt(self.med('src.update'))} / {fmt(self.med('src.delete'))} rows/s | | |")
+        if have("decode."):
+            lines.append(f"| decode alone, rows/s (values decoded) | {fmt(d)} | >= 1,000,000 | "
+                         f"{status(d is not None and d >= 1e6) if d is not None else 'n/a'} |")
+            lines.append(f"| decode alone, rows/s (slicing only, no values) | "
+                         f"{fmt(self.med('decode.synchdb_slice_only'))} | | |")
+            lines.append(f"| decode alone, events/s | {fmt(self.med('decode.synchdb_events'))} | | |")
+        if have("src."):
+            lines.append(f"| source apply rate (mariadb client, 1000-row txns) INSERT / UPDATE / DELETE | "
+                         f"{fmt(self.med('src.insert'))} / {fmt(self.med('src.update'))} / "
+                         f"{fmt(self.med('src.delete'))} rows/s | | |")
+        if have("pgsrc.src."):
+            lines.append(f"| PG source: backlog generation at the source (1000-row txns) INSERT / UPDATE / DELETE | "
+                         f"{fmt(self.med('pgsrc.src.insert'))} / {fmt(self.med('pgsrc.src.update'))} / "
+                         f"{fmt(self.med('pgsrc.src.delete'))} rows/s | | |")
+        if have("cpu.pgsrc."):
+            lines.append(f"| PG source: worker CPU (cores) initial copy sbtest1 / wide; drain INSERT / UPDATE / "
+                         f"DELETE | {self.med('cpu.snapshot.pgsrc.snap') or 0:.2f} / "
+                         f"{self.med('cpu.snapshot.pgsrc.wide') or 0:.2f}; {self.med('cpu.pgsrc.insert') or 0:.2f} / "
+                         f"{self.med('cpu.pgsrc.update') or 0:.2f} / {self.med('cpu.pgsrc.delete') or 0:.2f} | | |")
         lines.append("")
         lines.append("Raw values per run:\n")
         lines.append("```")
@@ -1007,7 +1341,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", default="snapshot,cdc,live,decode")
+    ap.add_argument("--steps", default="snapshot,cdc,live,decode,pgsrc")
     ap.add_argument("--live-threads", type=int, default=32)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the row counts")
     ap.add_argument("--perf", action="store_true", help="perf record the worker during snapshots and drains")
@@ -1021,7 +1355,10 @@ def main():
     machine = machine_info()
     log(machine)
     failed = []
-    b.setup()
+    if set(steps) & {"snapshot", "cdc", "live", "decode"}:
+        b.setup()
+    if "pgsrc" in steps:
+        b.setup_pgsrc()
     rep_secs = 0.0
     done_runs = 0
     for run in range(args.runs):
@@ -1033,7 +1370,7 @@ def main():
         rep_t0 = time.time()
         log(f"=== run {run + 1} of {args.runs}")
         for step, fn in (("snapshot", b.step_snapshot), ("cdc", lambda: b.step_cdc(True)),
-                         ("live", b.step_live)):
+                         ("live", b.step_live), ("pgsrc", b.step_pgsrc)):
             if step not in steps:
                 continue
             try:

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # synchdb benchmark suite: one command.
 #
-#   bash bench/run.sh [--quick] [--runs N] [--steps snapshot,cdc,live,decode] [--keep]
+#   bash bench/run.sh [--quick] [--runs N] [--steps snapshot,cdc,live,decode,pgsrc] [--keep]
 #                     [--deadline HH:MM] [--live-threads N] [--perf] [--scale F]
 #
 # Starts private servers under /tmp/synchdb-bench (PostgreSQL 55462 with
 # synchdb, PostgreSQL 55463 as the logical-replication subscriber, MariaDB
-# 33336), runs bench/bench.py, prints a markdown table of medians and writes
+# 33336; with step pgsrc also PostgreSQL 55464, the source of the postgres
+# connector), runs bench/bench.py, prints a markdown table of medians and writes
 # it to bench/results/<timestamp>.md (plus .log and .json), then stops the
 # servers (unless --keep).  --quick: 1 run, small sizes, for development.
 set -euo pipefail
@@ -16,10 +17,12 @@ export SYNCHDB_RUN=/tmp/synchdb-bench
 export SYNCHDB_PGPORT=55462
 export SYNCHDB_SUBPORT=55463
 export SYNCHDB_MYPORT=33336
+export SYNCHDB_PGSRCPORT=55464   # source cluster of step pgsrc
+export SYNCHDB_PGSRC_PWD=bench-src-secret   # scram password of its role bench_src
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-quick=0 runs=3 keep=0 steps=snapshot,cdc,live,decode extra=()
+quick=0 runs=3 keep=0 steps=snapshot,cdc,live,decode,pgsrc extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) quick=1; runs=1 ;;
@@ -30,7 +33,7 @@ while [[ $# -gt 0 ]]; do
         --live-threads) extra+=(--live-threads "$2"); shift ;;
         --perf) extra+=(--perf) ;;
         --scale) extra+=(--scale "$2"); shift ;;   # multiply the row counts   # perf record the worker (profiles under /tmp/synchdb-bench)
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -72,10 +75,11 @@ fi
 stop_servers() {
     bash scripts/pg.sh stop pg >/dev/null 2>&1 || true
     bash scripts/pg.sh stop sub >/dev/null 2>&1 || true
+    bash scripts/pg.sh stop pgsrc >/dev/null 2>&1 || true
     bash scripts/mariadb.sh stop mariadb >/dev/null 2>&1 || true
 }
 stop_servers
-rm -rf "$SYNCHDB_RUN/pg" "$SYNCHDB_RUN/sub" "$SYNCHDB_RUN/mariadb" "$SYNCHDB_RUN/binlogs" "$SYNCHDB_RUN/pgloader"
+rm -rf "$SYNCHDB_RUN/pg" "$SYNCHDB_RUN/sub" "$SYNCHDB_RUN/pgsrc" "$SYNCHDB_RUN/mariadb" "$SYNCHDB_RUN/binlogs" "$SYNCHDB_RUN/pgloader"
 [[ $keep -eq 1 ]] || trap stop_servers EXIT
 
 pg_conf="shared_buffers = 512MB
@@ -85,6 +89,18 @@ max_logical_replication_workers = 8
 wal_retrieve_retry_interval = 100ms"
 SYNCHDB_PG_EXTRA_CONF="$pg_conf" bash scripts/pg.sh start pg
 PORT=$SYNCHDB_SUBPORT SYNCHDB_PRELOAD=0 SYNCHDB_PG_EXTRA_CONF="$pg_conf" bash scripts/pg.sh start sub
+if [[ ",$steps," == *,pgsrc,* ]]; then
+    # The source of the postgres connector (and publisher for the native
+    # subscriptions of step pgsrc): scram logins for its role bench_src ahead
+    # of initdb's trust lines.
+    PORT=$SYNCHDB_PGSRCPORT SYNCHDB_PRELOAD=0 \
+        SYNCHDB_PG_EXTRA_CONF="$pg_conf"$'\nwal_level = logical\nmax_replication_slots = 20\nmax_wal_senders = 20' \
+        bash scripts/pg.sh start pgsrc
+    hba="$SYNCHDB_RUN/pgsrc/data/pg_hba.conf"
+    sed -i "1i host replication bench_src 127.0.0.1/32 scram-sha-256" "$hba"
+    sed -i "1i host all bench_src 127.0.0.1/32 scram-sha-256" "$hba"
+    PORT=$SYNCHDB_PGSRCPORT pg_psql pgsrc -qAt -c "SELECT pg_reload_conf()" >/dev/null
+fi
 SYNCHDB_MY_EXTRA_OPTS="--innodb-buffer-pool-size=1G --innodb-log-file-size=1G --max-allowed-packet=256M" \
     bash scripts/mariadb.sh start mariadb
 
