@@ -149,6 +149,11 @@ PG_FUNCTION_INFO_V1(synchdb_reload_objmap);
  */
 Datum synchdb_add_conninfo(PG_FUNCTION_ARGS)
 {
+	/*
+	 * The call's text holds the password: pg_stat_activity shows this instead
+	 * (also once the session is idle), and errors are logged without it.
+	 */
+	pgstat_report_activity(STATE_RUNNING, "SELECT synchdb_add_conninfo(...) /* text hidden by synchdb: it holds a password */");
 	return InvokeCpp([&]() -> Datum {
 		if (PG_ARGISNULL(2))
 			throw Error(sqlstate::kNullValueNotAllowed, "argument \"port\" must not be NULL");
@@ -162,7 +167,7 @@ Datum synchdb_add_conninfo(PG_FUNCTION_ARGS)
 		Scrub(password);
 		InsertConnInfo(ci);
 		return Int32GetDatum(0);
-	});
+	}, true);
 }
 
 /*

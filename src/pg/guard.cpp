@@ -60,10 +60,14 @@ void PendingError::FromException(std::exception_ptr ep) noexcept
 
 void PendingError::Raise() const
 {
-	if (pg_edata)
+	if (pg_edata) {
+		if (hide_statement)
+			pg_edata->hide_stmt = true;
 		ReThrowError(pg_edata);
+	}
 	ereport(ERROR, (errcode(sqlerrcode), errmsg_internal("%s", message),
-	                detail[0] ? errdetail_internal("%s", detail) : 0, hint[0] ? errhint("%s", hint) : 0));
+	                detail[0] ? errdetail_internal("%s", detail) : 0, hint[0] ? errhint("%s", hint) : 0,
+	                errhidestmt(hide_statement)));
 	pg_unreachable();
 }
 

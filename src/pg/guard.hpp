@@ -58,6 +58,7 @@ struct PendingError {
 	char detail[2048] = {0};
 	char hint[1024] = {0};
 	ErrorData *pg_edata = nullptr;
+	bool hide_statement = false; /* the statement holds a secret: keep it out of the server log */
 
 	void FromException(std::exception_ptr ep) noexcept;
 	/* Raise it: ereport(ERROR), never returns. */
@@ -67,10 +68,15 @@ struct PendingError {
 /* SQLSTATE string ("22023") to PostgreSQL's integer code. */
 int SqlStateToCode(const char *sqlstate);
 
+/*
+ * hide_statement: the statement's text holds a secret (a password): the
+ * error is logged without it (errhidestmt), whatever log_min_error_statement.
+ */
 template <typename Body>
-auto InvokeCpp(Body &&body) -> decltype(body())
+auto InvokeCpp(Body &&body, bool hide_statement = false) -> decltype(body())
 {
 	PendingError pending;
+	pending.hide_statement = hide_statement;
 	try {
 		return body();
 	} catch (...) {

@@ -8,7 +8,9 @@ still not be a superuser, and the traps must not have run.
 Needs: PostgreSQL "pg" (synchdb preloaded), MariaDB "mariadb" with the sample
 inventory database.
 """
+import os
 import sys
+import time
 
 import psycopg2
 
@@ -162,6 +164,39 @@ def test_objmap_guard_cannot_be_shadowed():
     check(pg.one("SELECT count(*) FROM synchdb_objmap WHERE name = 'secconn'") == 0, "no rule written")
     pg.rows("DROP SCHEMA mapper CASCADE")
     pg.rows("REVOKE ALL ON synchdb_objmap FROM mapper")
+    pg.one("SELECT synchdb_del_conninfo('secconn')")
+
+
+def server_log():
+    path = os.path.join(os.environ.get("SYNCHDB_RUN", "/tmp/synchdb-run"), "pg", "server.log")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def test_password_stays_out_of_log_and_activity():
+    pg = clean_destination(["inventory"], reload_sample=False)
+    secret = "Sekr3t-in-the-call-7781"
+    before = len(server_log())
+    # Refused for its port: log_min_error_statement (ERROR by default) would log the statement.
+    err = pg.error("SELECT synchdb_add_conninfo('secconn', '127.0.0.1', 70000, 'u', %s, 'inventory', 'postgres', "
+                   "'', 'mysql', '')", (secret,))
+    check("port" in err, f"refused for the port: {err}")
+    # Accepted: the session then sits idle with the call as its last query.
+    pg.one("SELECT synchdb_add_conninfo('secconn', '127.0.0.1', 3306, 'u', %s, 'inventory', 'postgres', "
+           "'', 'mysql', '')", (secret,))
+    pid = pg.one("SELECT pg_backend_pid()")
+    other = Pg()
+    # The other session's view of this one after its last statement (this pid runs nothing meanwhile).
+    pg.conn.commit()
+    shown = other.one("SELECT query FROM pg_stat_activity WHERE pid = %s", (pid,))
+    other.close()
+    time.sleep(0.5)
+    logged = server_log()[before:]
+    check(secret not in logged, "the password is not in the server log")
+    check("ERROR" in logged and "port" in logged, "the failed call's error was logged (without the statement)")
+    check(shown is not None and secret not in shown, f"pg_stat_activity does not show it: {shown!r}")
+    check(pg.one("SELECT count(*) FROM synchdb_conninfo WHERE data::text LIKE %s", ("%" + secret + "%",)) == 0,
+          "nor the definitions table")
     pg.one("SELECT synchdb_del_conninfo('secconn')")
 
 
