@@ -935,10 +935,14 @@ class Bench:
                 f"WHERE t.id = j::bigint * 104729 % {n} + 1" for lo in range(0, del_n, b)]
         last_upd = (n - 1) * 7919 % n + 1
         last_del = (del_n - 1) * 104729 % n + 1
+        # The first change of each phase is to id 1 (j = 0).
         return [
-            ("insert", ins, n, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {n}"),
-            ("update", upd, n, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {last_upd} AND k = {2_000_000 + n - 1}"),
-            ("delete", dele, del_n, f"SELECT count(*) = 0 FROM {{t}} WHERE id = {last_del}"),
+            ("insert", ins, n, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {n}",
+             "SELECT count(*) = 1 FROM {t} WHERE id = 1"),
+            ("update", upd, n, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {last_upd} AND k = {2_000_000 + n - 1}",
+             "SELECT count(*) = 1 FROM {t} WHERE id = 1 AND k = 2000000"),
+            ("delete", dele, del_n, f"SELECT count(*) = 0 FROM {{t}} WHERE id = {last_del}",
+             "SELECT count(*) = 0 FROM {t} WHERE id = 1"),
         ]
 
     def step_pgsrc(self):
@@ -1003,7 +1007,20 @@ class Bench:
             wait_for(lambda: not nat.one(apply_pid), 60, "native apply worker gone")
         native_disable()
         mem_rss = mem_anon = 0.0
-        for phase, stmts, n, marker in self.pgsrc_phases():
+        def first_seen(conn, q, t0, first):
+            """Poll helper: remember when the phase's first change became visible."""
+            if "t" not in first:
+                try:
+                    if conn.one(q):
+                        first["t"] = time.time() - t0
+                except psycopg2.Error:
+                    pass
+
+        def slot_behind(slot):
+            return src.one("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) / 1048576.0 "
+                           "FROM pg_replication_slots WHERE slot_name = %s", (slot,))
+
+        for phase, stmts, n, marker, first_marker in self.pgsrc_phases():
             t0 = time.time()
             for st in stmts:   # autocommit: one transaction per statement
                 src.rows(st)
@@ -1018,17 +1035,20 @@ class Bench:
                 pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
                 perf = Perf(self.args.perf, pg, name, f"pgsrc-{phase}")
                 q = marker.format(t="pgs.cdc")
+                first = {}
 
                 def caught_up():
                     s = state(pg, name)
                     if s and s["state"] == "stopped" and s["err"] not in ("no error", None, ""):
                         raise RuntimeError(f"pgcdc connector stopped: {s}")
+                    first_seen(pg, first_marker.format(t="pgs.cdc"), t0, first)
                     try:
                         return pg.one(q)
                     except psycopg2.Error:
                         return False
                 wait_for(caught_up, 3600, f"synchdb drained {phase}s")
                 dt = time.time() - t0
+                self.rec(f"pgsrc.first_s.synchdb.{phase}", first.get("t", dt))
                 perf.stop()
                 mem = sampler.finish()
                 log(f"  synchdb drained {n} {phase}s in {dt:.2f}s (peak RssAnon {mem['anon_mb']:.1f} MB, "
@@ -1038,16 +1058,24 @@ class Bench:
                 mem_rss, mem_anon = max(mem_rss, mem["rss_mb"]), max(mem_anon, mem["anon_mb"])
                 self.rec(f"pgsrc.cdc.synchdb.{phase}", n / dt)
                 stop_connector(pg, name)
+                self.rec(f"pgsrc.slot_behind_mb.synchdb.{phase}", float(slot_behind(f"synchdb_{name}")))
 
             def drain_native():
                 q = marker.format(t="pgs.cdc")
+                first = {}
                 t0 = time.time()
                 nat.rows("ALTER SUBSCRIPTION ns_cdc ENABLE")
-                wait_for(lambda: nat.one(q), 3600, f"native drained {phase}s")
+
+                def caught_up():
+                    first_seen(nat, first_marker.format(t="pgs.cdc"), t0, first)
+                    return nat.one(q)
+                wait_for(caught_up, 3600, f"native drained {phase}s")
                 dt = time.time() - t0
                 log(f"  native drained {n} {phase}s in {dt:.2f}s")
                 self.rec(f"pgsrc.cdc.native.{phase}", n / dt)
+                self.rec(f"pgsrc.first_s.native.{phase}", first.get("t", dt))
                 native_disable()
+                self.rec(f"pgsrc.slot_behind_mb.native.{phase}", float(slot_behind("ns_cdc")))
             for fn in ((drain_synchdb, drain_native) if synchdb_first else (drain_native, drain_synchdb)):
                 fn()
             want = src.rows("SELECT count(*), coalesce(sum(k), 0) FROM pgs.cdc")[0]
@@ -1298,6 +1326,18 @@ class Bench:
             lines.append(f"| PG source: backlog generation at the source (1000-row txns) INSERT / UPDATE / DELETE | "
                          f"{fmt(self.med('pgsrc.src.insert'))} / {fmt(self.med('pgsrc.src.update'))} / "
                          f"{fmt(self.med('pgsrc.src.delete'))} rows/s | | |")
+        if have("pgsrc.first_s."):
+            lines.append("| PG source: seconds from start/ENABLE to the phase's first change visible, synchdb / native, "
+                         "INSERT; UPDATE; DELETE | " + "; ".join(
+                             f"{self.med('pgsrc.first_s.synchdb.' + ph) or 0:.2f} / "
+                             f"{self.med('pgsrc.first_s.native.' + ph) or 0:.2f}"
+                             for ph in ("insert", "update", "delete")) + " | | |")
+        if have("pgsrc.slot_behind_mb."):
+            lines.append("| PG source: slot's confirmed_flush_lsn behind the source's WAL end after the consumer "
+                         "stopped (MB), synchdb / native, INSERT; UPDATE; DELETE | " + "; ".join(
+                             f"{self.med('pgsrc.slot_behind_mb.synchdb.' + ph) or 0:.1f} / "
+                             f"{self.med('pgsrc.slot_behind_mb.native.' + ph) or 0:.1f}"
+                             for ph in ("insert", "update", "delete")) + " | | |")
         if have("cpu.pgsrc."):
             lines.append(f"| PG source: worker CPU (cores) initial copy sbtest1 / wide; drain INSERT / UPDATE / "
                          f"DELETE | {self.med('cpu.snapshot.pgsrc.snap') or 0:.2f} / "
