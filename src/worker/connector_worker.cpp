@@ -402,41 +402,157 @@ private:
 		SetSlotStats(slot_, generation_, st, last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str());
 	}
 
+	/*
+	 * Commit grouping, the one place that decides when a destination
+	 * transaction ends.  Several source transactions share one destination
+	 * transaction; it commits with the position of the last complete source
+	 * transaction when the reader has nothing more queued or 10000 changes
+	 * have gathered -- but only if no change of the next source transaction
+	 * has been applied since: a batch from the reader may end inside a
+	 * transaction, and committing its first rows with the previous position
+	 * would apply them twice after a restart.  Otherwise the commit waits for
+	 * that transaction's own Commit.
+	 */
+	struct CommitGroup {
+		Position pending;
+		bool have_pending = false;
+		size_t changes_at_pending = 0;
+
+		/* A source transaction ended at pos after `changes` changes of this destination transaction. */
+		void SourceCommitted(const Position &pos, size_t changes)
+		{
+			pending = pos;
+			have_pending = true;
+			changes_at_pending = changes;
+		}
+		/* Nothing of a later source transaction has been applied yet. */
+		bool AtBoundary(size_t changes) const { return changes == (have_pending ? changes_at_pending : 0); }
+		bool CanCommit(size_t changes) const { return have_pending && changes == changes_at_pending; }
+	};
+
+	void Show(ConnectorState s)
+	{
+		if (s != state_shown_) {
+			SetSlotState(slot_, generation_, s);
+			state_shown_ = s;
+		}
+	}
+	/* Stage changes are rare: only touch shared memory when it changes (not per row). */
+	void Stage(ConnectorStage s)
+	{
+		if (s != stage_shown_) {
+			SetSlotStage(slot_, generation_, s);
+			stage_shown_ = s;
+		}
+	}
+	void FlushGroup(Applier &ap)
+	{
+		if (group_.CanCommit(ap.ChangesInTxn())) {
+			CommitAt(ap, group_.pending, false);
+			group_.have_pending = false;
+		}
+	}
+	void Log(int level, const std::string &text)
+	{
+		const char *t = text.c_str();
+		const char *conn = name_.c_str();
+		PgCall([&] { ereport(level, (errmsg("synchdb connector \"%s\": %s", conn, t))); });
+	}
+
+	/* ------------------------------------------------ one handler per message kind */
+
+	void OnTables(Applier &ap, const Msg &m)
+	{
+		ap.DefineTables(m.tables, m.history, truncate_);
+		if (!snapshotting_ && m.tables) {
+			/* Streaming only: make the tables now; positions come with the first commit. */
+			PgCall([] { CommitTransactionCommand(); });
+			if (resuming_)
+				Stage(ConnectorStage::ChangeDataCapture);
+		}
+		if (snapshotting_)
+			SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m.tables->size()), 0);
+	}
+	/* The first CopyData of a table: the whole table through COPY (CopyTable reads up to its CopyEnd). */
+	bool OnCopyData(Applier &ap, Cursor &cursor, const Msg &m, std::string &lost)
+	{
+		Stage(ConnectorStage::InitialSnapshot);
+		Show(ConnectorState::Executing);
+		const int table = m.table;
+		cursor.PutBack();
+		try {
+			ap.CopyTable(table, cursor);
+		} catch (const PgError &e) {
+			/* The source went away during the snapshot: start over after reconnecting. */
+			if (e.sqlerrcode() != ERRCODE_CONNECTION_FAILURE)
+				throw;
+			lost = e.what();
+			return false;
+		}
+		SetSnapshotProgress(slot_, generation_, table + 1, static_cast<int>(ap.Tables()->size()),
+		                    ap.Stats().snapshot_rows);
+		return true;
+	}
+	void OnCopyEnd(Applier &ap, const Msg &m)
+	{
+		SetSnapshotProgress(slot_, generation_, m.table + 1, static_cast<int>(ap.Tables()->size()),
+		                    ap.Stats().snapshot_rows);
+	}
+	void OnSnapshotDone(Applier &ap, const Msg &m)
+	{
+		CommitAt(ap, m.pos, true);
+		always_done_ = true;
+		snapshotting_ = false;
+		/* initial_only ends here: its stage stays "initial snapshot". */
+		Stage(mode_ == SnapshotMode::InitialOnly ? ConnectorStage::InitialSnapshot : ConnectorStage::ChangeDataCapture);
+	}
+	void OnChange(Applier &ap, const Msg &m)
+	{
+		Show(ConnectorState::Executing);
+		Stage(ConnectorStage::ChangeDataCapture);
+		ap.Apply(m);
+	}
+	void OnCommit(Applier &ap, Cursor &cursor, const Msg &m)
+	{
+		group_.SourceCommitted(m.pos, ap.ChangesInTxn());
+		ap.NoteSourcePosition(m.pos);
+		if (ap.ChangesInTxn() >= 10000 || cursor.Drained())
+			FlushGroup(ap);
+	}
+	void OnSchemaChange(Applier &ap, const Msg &m)
+	{
+		Show(ConnectorState::Executing);
+		ap.ApplySchemaChange(m);
+		Log(LOG, "replicated " + m.text);
+	}
+	void OnNotice(const Msg &m)
+	{
+		switch (m.notice) {
+		case NoticeKind::DdlNoop:
+			ddls_noop_++;
+			return;
+		case NoticeKind::Warning:
+			source_warning_ = m.text;
+			SetSlotError(slot_, generation_, (source_warning_.empty() ? rules_error_ : source_warning_).c_str());
+			if (!m.text.empty())
+				Log(WARNING, m.text);
+			return;
+		case NoticeKind::DdlSkipped:
+			ddls_skipped_++;
+			last_skipped_ddl_ = m.text.substr(0, 255);
+			break;
+		case NoticeKind::Log:
+			break;
+		}
+		Log(LOG, m.text);
+	}
+
 	/* Apply messages until told to stop, the reader finishes, or the source is lost. */
 	PumpResult Pump(Applier &ap, Cursor &cursor, std::string &lost)
 	{
-		Position pending;
-		bool have_pending = false;
+		group_ = CommitGroup{};
+		state_shown_ = ConnectorState::Initializing;
 		bool cleared_error = false;
-		ConnectorState shown = ConnectorState::Initializing;
-		auto show = [&](ConnectorState s) {
-			if (s != shown) {
-				SetSlotState(slot_, generation_, s);
-				shown = s;
-			}
-		};
-		/* Stage changes are rare: only touch shared memory when it changes (not per row). */
-		auto stage = [&](ConnectorStage s) {
-			if (s != stage_shown_) {
-				SetSlotStage(slot_, generation_, s);
-				stage_shown_ = s;
-			}
-		};
-		/*
-		 * Commit up to the last complete source transaction, but only if no
-		 * change of the next one has been applied since: a batch from the
-		 * reader may end inside a transaction, and committing its first rows
-		 * with the previous position would apply them twice after a restart.
-		 * Otherwise the commit waits for that transaction's own Commit.
-		 */
-		size_t pending_changes = 0;
-		auto flush = [&] {
-			if (have_pending && ap.ChangesInTxn() == pending_changes) {
-				CommitAt(ap, pending, false);
-				have_pending = false;
-			}
-		};
-
 		for (;;) {
 			if (ProcDiePending || !PostmasterIsAlive())
 				return PumpResult::Stop;
@@ -445,18 +561,18 @@ private:
 				PgCall([] { ProcessConfigFile(PGC_SIGHUP); });
 			}
 			/* Rules change between source transactions: take a reload only with nothing half-applied. */
-			if (!snapshotting_ && ap.ChangesInTxn() == (have_pending ? pending_changes : 0) && ReloadPending(slot_)) {
+			if (!snapshotting_ && group_.AtBoundary(ap.ChangesInTxn()) && ReloadPending(slot_)) {
 				reload_payload_.assign(kConnInfoLen, '\0');
 				if (TakeReloadRequest(slot_, generation_, reload_payload_.data())) {
 					reload_payload_.resize(strnlen(reload_payload_.data(), kConnInfoLen));
-					flush();
+					FlushGroup(ap);
 					return PumpResult::Reload;
 				}
 			}
 			const Msg *m = cursor.Next(std::chrono::milliseconds(50));
 			if (!m) {
-				flush();
-				show(ConnectorState::Syncing);
+				FlushGroup(ap);
+				Show(ConnectorState::Syncing);
 				continue;
 			}
 			if (!cleared_error) {
@@ -465,96 +581,19 @@ private:
 				progressed_ = true;
 			}
 			switch (m->type) {
-			case MsgType::Tables:
-				ap.DefineTables(m->tables, m->history, truncate_);
-				if (!snapshotting_ && m->tables) {
-					/* Streaming only: make the tables now; positions come with the first commit. */
-					PgCall([] { CommitTransactionCommand(); });
-					if (resuming_)
-						stage(ConnectorStage::ChangeDataCapture);
-				}
-				if (snapshotting_)
-					SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m->tables->size()), 0);
-				break;
+			case MsgType::Tables: OnTables(ap, *m); break;
 			case MsgType::CopyData:
-				stage(ConnectorStage::InitialSnapshot);
-				show(ConnectorState::Executing);
-				cursor.PutBack();
-				{
-					/* CopyTable consumes the table's CopyEnd itself. */
-					const int table = m->table;
-					try {
-						ap.CopyTable(table, cursor);
-					} catch (const PgError &e) {
-						/* The source went away during the snapshot: start over after reconnecting. */
-						if (e.sqlerrcode() != ERRCODE_CONNECTION_FAILURE)
-							throw;
-						lost = e.what();
-						return PumpResult::SourceLost;
-					}
-					SetSnapshotProgress(slot_, generation_, table + 1, static_cast<int>(ap.Tables()->size()),
-					                    ap.Stats().snapshot_rows);
-				}
+				if (!OnCopyData(ap, cursor, *m, lost))
+					return PumpResult::SourceLost;
 				break;
-			case MsgType::CopyEnd:
-				SetSnapshotProgress(slot_, generation_, m->table + 1, static_cast<int>(ap.Tables()->size()),
-				                    ap.Stats().snapshot_rows);
-				break;
-			case MsgType::SnapshotDone:
-				CommitAt(ap, m->pos, true);
-				always_done_ = true;
-				snapshotting_ = false;
-				/* initial_only ends here: its stage stays "initial snapshot". */
-				stage(mode_ == SnapshotMode::InitialOnly ? ConnectorStage::InitialSnapshot
-				                                         : ConnectorStage::ChangeDataCapture);
-				break;
-			case MsgType::Change:
-				show(ConnectorState::Executing);
-				stage(ConnectorStage::ChangeDataCapture);
-				ap.Apply(*m);
-				break;
-			case MsgType::Commit:
-				pending = m->pos;
-				have_pending = true;
-				pending_changes = ap.ChangesInTxn();
-				ap.NoteSourcePosition(m->pos);
-				if (ap.ChangesInTxn() >= 10000 || cursor.Drained())
-					flush();
-				break;
-			case MsgType::Ddl: {
-				show(ConnectorState::Executing);
-				ap.ApplySchemaChange(*m);
-				const char *summary = m->text.c_str();
-				const char *conn = name_.c_str();
-				PgCall([&] { ereport(LOG, (errmsg("synchdb connector \"%s\": replicated %s", conn, summary))); });
-				break;
-			}
-			case MsgType::Notice: {
-				if (m->notice == NoticeKind::DdlNoop) {
-					ddls_noop_++;
-					break;
-				}
-				if (m->notice == NoticeKind::Warning) {
-					source_warning_ = m->text;
-					SetSlotError(slot_, generation_, (source_warning_.empty() ? rules_error_ : source_warning_).c_str());
-					if (m->text.empty())
-						break;
-					const char *text = m->text.c_str();
-					const char *conn = name_.c_str();
-					PgCall([&] { ereport(WARNING, (errmsg("synchdb connector \"%s\": %s", conn, text))); });
-					break;
-				}
-				if (m->notice == NoticeKind::DdlSkipped) {
-					ddls_skipped_++;
-					last_skipped_ddl_ = m->text.substr(0, 255);
-				}
-				const char *text = m->text.c_str();
-				const char *conn = name_.c_str();
-				PgCall([&] { ereport(LOG, (errmsg("synchdb connector \"%s\": %s", conn, text))); });
-				break;
-			}
+			case MsgType::CopyEnd: OnCopyEnd(ap, *m); break;
+			case MsgType::SnapshotDone: OnSnapshotDone(ap, *m); break;
+			case MsgType::Change: OnChange(ap, *m); break;
+			case MsgType::Commit: OnCommit(ap, cursor, *m); break;
+			case MsgType::Ddl: OnSchemaChange(ap, *m); break;
+			case MsgType::Notice: OnNotice(*m); break;
 			case MsgType::Finished:
-				flush();
+				FlushGroup(ap);
 				return PumpResult::Finished;
 			case MsgType::SourceLost:
 				lost = m->text;
@@ -582,6 +621,8 @@ private:
 	std::string rules_error_; /* a reload whose rules could not be used, shown in the slot's err */
 	std::string source_warning_; /* a condition at the source the DBA should see (slot holding WAL), shown in err */
 	ConnectorStage stage_shown_ = ConnectorStage::None;
+	ConnectorState state_shown_ = ConnectorState::Initializing;
+	CommitGroup group_;
 	uint64 ddls_skipped_ = 0;
 	uint64 ddls_noop_ = 0;
 	std::string last_skipped_ddl_;
