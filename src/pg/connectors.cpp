@@ -16,6 +16,10 @@
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
 
+extern "C" {
+#include "access/xlog.h" /* GetSystemIdentifier */
+}
+
 namespace synchdb::pg {
 
 namespace {
@@ -87,21 +91,45 @@ void DeleteConnInfo(const std::string &name)
 		throw UnknownConnector(name);
 }
 
+/*
+ * Where a connector was made active: this cluster's system identifier and
+ * this database's OID.  A copy of the database (CREATE DATABASE ... TEMPLATE,
+ * pg_dump and restore, a file-level copy of the cluster) carries the row
+ * with the original's stamp, so its launcher can tell it is a copy.
+ */
+std::string ActiveStamp()
+{
+	const uint64 sysid = PgCall([] { return GetSystemIdentifier(); });
+	return std::to_string(sysid) + "/" + std::to_string(MyDatabaseId);
+}
+
 void SetConnInfoActive(const std::string &name, bool active)
 {
 	Spi spi;
-	spi.Exec("UPDATE " + ExtensionSchema() + ".synchdb_conninfo SET isactive = $2::boolean WHERE name = $1",
-	         {name, std::string(active ? "true" : "false")});
+	if (active)
+		spi.Exec("UPDATE " + ExtensionSchema() +
+		             ".synchdb_conninfo SET isactive = true, data = pg_catalog.jsonb_set(data, '{active_in}', "
+		             "pg_catalog.to_jsonb($2::pg_catalog.text)) WHERE name OPERATOR(pg_catalog.=) $1",
+		         {name, ActiveStamp()});
+	else
+		spi.Exec("UPDATE " + ExtensionSchema() +
+		             ".synchdb_conninfo SET isactive = false WHERE name OPERATOR(pg_catalog.=) $1",
+		         {name});
 }
 
-std::vector<std::string> ActiveConnectorNames()
+ActiveConnectors ActiveConnectorNames()
 {
 	Spi spi;
-	uint64_t n = spi.Exec("SELECT name FROM " + ExtensionSchema() + ".synchdb_conninfo WHERE isactive ORDER BY name",
+	uint64_t n = spi.Exec("SELECT name, coalesce(data->>'active_in', '') FROM " + ExtensionSchema() +
+	                          ".synchdb_conninfo WHERE isactive ORDER BY name",
 	                      {}, true);
-	std::vector<std::string> out;
-	for (uint64_t i = 0; i < n; i++)
-		out.push_back(spi.Value(i, 0).value_or(""));
+	const std::string here = ActiveStamp();
+	ActiveConnectors out;
+	for (uint64_t i = 0; i < n; i++) {
+		const std::string stamp = spi.Value(i, 1).value_or("");
+		/* No stamp: made active before synchdb kept one; it runs as before. */
+		(stamp.empty() || stamp == here ? out.here : out.copied).push_back(spi.Value(i, 0).value_or(""));
+	}
 	return out;
 }
 

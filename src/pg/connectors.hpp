@@ -32,7 +32,12 @@ std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name);
 void InsertConnInfo(const ConnInfo &ci);
 void DeleteConnInfo(const std::string &name);
 void SetConnInfoActive(const std::string &name, bool active);
-std::vector<std::string> ActiveConnectorNames();
+/* Connectors marked active: made active here, or in the database this one is a copy of (not started). */
+struct ActiveConnectors {
+	std::vector<std::string> here;
+	std::vector<std::string> copied;
+};
+ActiveConnectors ActiveConnectorNames();
 
 /*
  * Check what needs PostgreSQL: the destination database exists; the rule

@@ -137,12 +137,27 @@ void synchdb_db_launcher_main(Datum arg)
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	InvokeCpp([&] {
-		for (const std::string &n : ActiveConnectorNames()) {
+		ActiveConnectors active = ActiveConnectorNames();
+		for (const std::string &n : active.here) {
 			const char *c = n.c_str();
 			PgCall([&] {
 				MemoryContext old = MemoryContextSwitchTo(top);
 				names = lappend(names, pstrdup(c));
 				MemoryContextSwitchTo(old);
+			});
+		}
+		for (const std::string &n : active.copied) {
+			const char *c = n.c_str();
+			PgCall([&] {
+				ereport(WARNING,
+				        (errmsg("synchdb did not start connector \"%s\": it was made active in another database, of "
+				                "which this one is a copy",
+				                c),
+				         errdetail("A copied connector would replicate into the copy and take a new snapshot of its "
+				                   "tables."),
+				         errhint("If this database should run it, start it with SELECT synchdb_start_engine_bgw('%s'); "
+				                 "else SELECT synchdb_stop_engine_bgw('%s') marks it inactive.",
+				                 c, c)));
 			});
 		}
 	});

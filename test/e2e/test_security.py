@@ -14,7 +14,7 @@ import time
 
 import psycopg2
 
-from harness import (PGPORT, Pg, add_conninfo, check, clean_destination, run_tests, wait_for, wait_state,
+from harness import (PGPORT, Pg, add_conninfo, check, clean_destination, run_tests, script, wait_for, wait_state,
                      wait_stopped_with_error)
 
 EVIL = "evil_owner"
@@ -198,6 +198,42 @@ def test_password_stays_out_of_log_and_activity():
     check(pg.one("SELECT count(*) FROM synchdb_conninfo WHERE data::text LIKE %s", ("%" + secret + "%",)) == 0,
           "nor the definitions table")
     pg.one("SELECT synchdb_del_conninfo('secconn')")
+
+
+def test_copied_database_does_not_start_its_connectors():
+    pg = Pg()
+    for db in ("copy_dst", "copy_src"):
+        pg.rows(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    pg.rows("CREATE DATABASE copy_src")
+    src = Pg("copy_src")
+    src.rows("CREATE EXTENSION synchdb CASCADE")
+    add_conninfo(src, "cpconn", dstdb="copy_src")
+    src.one("SELECT synchdb_start_engine_bgw('cpconn', 'no_data')")
+    wait_state(src, "cpconn", "syncing", 60)
+    # Stopped for the copy (CREATE DATABASE needs the template idle), then marked active again, as a dump
+    # taken while it ran would hold it.
+    src.one("SELECT synchdb_stop_engine_bgw('cpconn')")
+    src.rows("UPDATE synchdb_conninfo SET isactive = true WHERE name = 'cpconn'")
+    src.close()
+    pg.rows("CREATE DATABASE copy_dst TEMPLATE copy_src")
+    pg.close()
+    before = len(server_log())
+    script("pg.sh", "restart")
+    src = Pg("copy_src")
+    wait_state(src, "cpconn", "syncing", 60)
+    dst = Pg("copy_dst")
+    time.sleep(2)
+    running = dst.one("SELECT count(*) FROM synchdb_state_view WHERE conninfo_name = 'cpconn' AND pid > 0 "
+                      "AND dbname = 'copy_dst'")
+    check(running == 0, f"the copy's connector did not start ({running} running)")
+    logged = server_log()[before:]
+    check('did not start connector "cpconn"' in logged and "copy" in logged, "the launcher says why")
+    dst.close()
+    src.one("SELECT synchdb_del_conninfo('cpconn')")
+    src.close()
+    pg = Pg()
+    for db in ("copy_dst", "copy_src"):
+        pg.rows(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
 
 if __name__ == "__main__":
