@@ -251,11 +251,25 @@ void AppendFloat(std::string &out, F f)
 	out.append(buf, res.ptr);
 }
 
-/* Text-like bytes of a string column: to UTF-8, refusing NUL. */
+/* Whether JSON text holds the escape \u0000 (a backslash that is itself escaped does not count). */
+bool HasJsonNulEscape(std::string_view json)
+{
+	for (size_t i = json.find('\\'); i != std::string_view::npos && i + 1 < json.size(); i = json.find('\\', i + 2))
+		if (json.compare(i + 1, 5, "u0000") == 0)
+			return true;
+	return false;
+}
+
+/* Text-like bytes of a string column: to UTF-8, refusing NUL (for jsonb also the escape \u0000). */
 void AppendText(const ColumnConversion &c, std::string_view bytes, TextEncoding enc, std::string &out)
 {
 	if (std::memchr(bytes.data(), 0, bytes.size()) != nullptr)
 		NulInText(c);
+	if (c.kind == PgKind::Jsonb && HasJsonNulEscape(bytes))
+		throw Error(sqlstate::kDataException,
+					"value of column " + Quoted(c.column) + " of table " + Quoted(c.table) +
+						" contains the JSON escape \\u0000, which PostgreSQL jsonb cannot hold",
+					{}, "Remove the NUL characters on the source server, or map the column to text with a data type rule.");
 	switch (enc) {
 	case TextEncoding::kLatin1:
 		AppendLatin1AsUtf8(out, bytes);

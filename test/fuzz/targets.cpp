@@ -20,7 +20,11 @@
  *   rows         rows event type selector, flags (bit 0: 6-byte table
  *                map post-header; bit 1: 6-byte rows post-header),
  *                table map body length (2 bytes LE), table map body,
- *                rows event body.
+ *                rows event body.  Every value is decoded, then rendered
+ *                as PostgreSQL input text (pgtext.hpp) for the default
+ *                type of the column the table map describes and for text;
+ *                that text must hold no NUL byte, integers must fit their
+ *                type and jsonb text must be JSON.
  *   binlog_json  selector (bit 0: partial JSON diff, else a binary JSON
  *                document), then the bytes.
  *   compress     selector % 3: 0 MariaDB zlib header + stream; 1 zstd
@@ -36,6 +40,8 @@
  */
 #include "common.hpp"
 
+#include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstdio>
 #include <memory>
@@ -56,8 +62,10 @@
 #include "core/json.hpp"
 #include "core/mapping.hpp"
 #include "core/mysql/change_builder.hpp"
+#include "core/pgtext.hpp"
 #include "core/rule_file.hpp"
 #include "core/schema_change.hpp"
+#include "core/typemap.hpp"
 
 namespace synchdb::fuzz {
 
@@ -196,6 +204,161 @@ void BinlogStream(const uint8_t *data, size_t size, bool verify, bool crc32)
 	}
 }
 
+/*
+ * The source column information_schema would report for a table map
+ * column (as far as the map tells), so that values can be rendered for
+ * their default PostgreSQL type as the connector does.
+ */
+mysql::SourceColumn SourceColumnOf(const binlog::ColumnDef &c, size_t i)
+{
+	using binlog::ColumnType;
+	mysql::SourceColumn s;
+	s.name = c.name.empty() ? "c" + std::to_string(i) : c.name;
+	s.is_unsigned = c.is_unsigned;
+	s.nullable = c.nullable;
+	const bool bin = c.charset == 63;
+	s.charset = bin ? "binary" : c.charset == 8 ? "latin1" : "utf8mb4";
+	std::string args;
+	switch (c.real_type) {
+	case ColumnType::kTiny: s.data_type = "tinyint"; break;
+	case ColumnType::kShort: s.data_type = "smallint"; break;
+	case ColumnType::kInt24: s.data_type = "mediumint"; break;
+	case ColumnType::kLong: s.data_type = "int"; break;
+	case ColumnType::kLongLong: s.data_type = "bigint"; break;
+	case ColumnType::kFloat: s.data_type = "float"; break;
+	case ColumnType::kDouble: s.data_type = "double"; break;
+	case ColumnType::kYear: s.data_type = "year"; break;
+	case ColumnType::kDate:
+	case ColumnType::kNewDate: s.data_type = "date"; break;
+	case ColumnType::kTime:
+	case ColumnType::kTime2: s.data_type = "time"; break;
+	case ColumnType::kDateTime:
+	case ColumnType::kDateTime2: s.data_type = "datetime"; break;
+	case ColumnType::kTimestamp:
+	case ColumnType::kTimestamp2: s.data_type = "timestamp"; break;
+	case ColumnType::kBit: s.data_type = "bit"; break;
+	case ColumnType::kJson: s.data_type = "json"; break;
+	case ColumnType::kNewDecimal: s.data_type = "decimal"; break;
+	case ColumnType::kEnum: s.data_type = "enum"; break;
+	case ColumnType::kSet: s.data_type = "set"; break;
+	case ColumnType::kGeometry: s.data_type = "geometry"; break;
+	case ColumnType::kVarchar:
+	case ColumnType::kVarString: s.data_type = bin ? "varbinary" : "varchar"; break;
+	case ColumnType::kString: s.data_type = bin ? "binary" : "char"; break;
+	case ColumnType::kTinyBlob: s.data_type = bin ? "tinyblob" : "tinytext"; break;
+	case ColumnType::kMediumBlob: s.data_type = bin ? "mediumblob" : "mediumtext"; break;
+	case ColumnType::kLongBlob: s.data_type = bin ? "longblob" : "longtext"; break;
+	case ColumnType::kBlob: s.data_type = bin ? "blob" : "text"; break;
+	default: s.data_type = "vector"; break; /* no mapping: DefaultPgType refuses it */
+	}
+	if (s.data_type == "decimal") {
+		s.precision = c.precision;
+		s.scale = c.scale;
+		args = "(" + std::to_string(c.precision) + "," + std::to_string(c.scale) + ")";
+	} else if (s.data_type == "time" || s.data_type == "datetime" || s.data_type == "timestamp") {
+		s.datetime_precision = c.fsp;
+		args = c.fsp ? "(" + std::to_string(c.fsp) + ")" : "";
+	} else if (s.data_type == "bit") {
+		s.precision = c.bit_count;
+		args = "(" + std::to_string(c.bit_count) + ")";
+	} else if (s.data_type == "varchar" || s.data_type == "varbinary" || s.data_type == "char" ||
+			   s.data_type == "binary") {
+		s.char_max_length = c.max_length;
+		args = "(" + std::to_string(c.max_length) + ")";
+	} else if ((s.data_type == "enum" || s.data_type == "set") && c.enum_set_values) {
+		s.enum_values = *c.enum_set_values;
+		args = "(";
+		for (const std::string &l : s.enum_values)
+			args += (args.size() > 1 ? "," : "") + QuotePgLiteral(l);
+		args += ")";
+	}
+	s.column_type = s.data_type + args + (c.is_unsigned ? " unsigned" : "");
+	return s;
+}
+
+/* PostgreSQL input text of every value must at least be free of NUL bytes, and right for some kinds. */
+void CheckPgText(const std::string &text, PgKind kind, const std::string &what)
+{
+	if (text.find('\0') != std::string::npos)
+		Violated("PostgreSQL input text holds a NUL byte", what);
+	auto all_digits = [&](size_t from) {
+		return from < text.size() && text.find_first_not_of("0123456789", from) == std::string::npos;
+	};
+	switch (kind) {
+	case PgKind::Int2:
+	case PgKind::Int4:
+	case PgKind::Int8: {
+		if (!all_digits(text[0] == '-' ? 1 : 0))
+			Violated("integer text is not an integer", what + ": " + text);
+		errno = 0;
+		long long v = std::strtoll(text.c_str(), nullptr, 10);
+		long long lo = kind == PgKind::Int2 ? -32768 : kind == PgKind::Int4 ? INT32_MIN : INT64_MIN;
+		long long hi = kind == PgKind::Int2 ? 32767 : kind == PgKind::Int4 ? INT32_MAX : INT64_MAX;
+		if (errno == ERANGE || v < lo || v > hi)
+			Violated("integer text is out of range of its PostgreSQL type", what + ": " + text);
+		break;
+	}
+	case PgKind::Jsonb:
+		try {
+			(void)json::Parse(text);
+		} catch (const Error &e) {
+			Violated("jsonb text is not JSON", what + ": " + text + "\n" + e.what());
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Render every value of the rows as the connector would, for the default type and for text. */
+void RenderAllRows(const binlog::RowsEvent &re)
+{
+	if (!re.table)
+		return;
+	mysql::SourceTable t;
+	t.db = "db";
+	t.name = "t";
+	for (size_t i = 0; i < re.table->columns.size(); i++)
+		t.columns.push_back(SourceColumnOf(re.table->columns[i], i));
+	std::vector<ColumnConversion> def(t.columns.size()), text(t.columns.size());
+	std::vector<bool> usable(t.columns.size(), false);
+	for (size_t i = 0; i < t.columns.size(); i++) {
+		try {
+			def[i] = MakeConversion(t, i, DefaultPgType(t.columns[i]));
+			text[i] = MakeConversion(t, i, PgColumnType{"text", PgKind::Text});
+			usable[i] = true;
+		} catch (const Error &) {
+		}
+	}
+	binlog::RowIterator it(re);
+	binlog::RowChange change;
+	binlog::Value v;
+	std::string out;
+	while (it.Next(change)) {
+		for (const binlog::RowImage *img : {&change.before, &change.after}) {
+			for (size_t i = 0; i < img->ColumnCount() && i < usable.size(); i++) {
+				if (!usable[i])
+					continue;
+				try {
+					img->Get(i, v);
+				} catch (const Error &) {
+					continue;
+				}
+				try {
+					if (BinlogValueToPgText(v, def[i], out))
+						CheckPgText(out, def[i].kind, t.columns[i].column_type + " as " + PgKindName(def[i].kind));
+				} catch (const Error &) {
+				}
+				try {
+					if (BinlogValueToPgText(v, text[i], out))
+						CheckPgText(out, PgKind::Text, t.columns[i].column_type + " as text");
+				} catch (const Error &) {
+				}
+			}
+		}
+	}
+}
+
 bool IsRowsV2(uint8_t t)
 {
 	return t == 30 || t == 31 || t == 32 || t == 39 || t >= 169;
@@ -231,7 +394,11 @@ void FuzzRows(const uint8_t *data, size_t size)
 		uint8_t rows_post = (flags & 2) ? 6 : IsRowsV2(type) ? 10 : 8;
 		binlog::RowsEvent re = binlog::ParseRowsEvent(type, rows_body, rows_post, 0);
 		re.table = tm;
-		DecodeAllRows(re);
+		try {
+			DecodeAllRows(re);
+		} catch (const Error &) {
+		}
+		RenderAllRows(re);
 	} catch (const Error &) {
 	}
 }
@@ -248,7 +415,18 @@ void FuzzBinlogJson(const uint8_t *data, size_t size)
 		return;
 	}
 	std::string text;
-	binlog::JsonBinaryToText(doc, text, &why);
+	if (!binlog::JsonBinaryToText(doc, text, &why))
+		return;
+	/*
+	 * The text goes to a jsonb column: it must be JSON.  json::Parse refuses
+	 * \u0000 as jsonb does; pgtext refuses such values with a clear error.
+	 */
+	try {
+		(void)json::Parse(text);
+	} catch (const Error &e) {
+		if (text.find("\\u0000") == std::string::npos)
+			Violated("JsonBinaryToText output is not JSON", text + "\n" + e.what());
+	}
 }
 
 void FuzzCompress(const uint8_t *data, size_t size)

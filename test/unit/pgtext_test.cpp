@@ -458,6 +458,23 @@ TEST(PgTextBinlog, EnumAndSet)
 	EXPECT_EQ(Thrown([&] { Bin(sv, s); }).sqlstate(), sqlstate::kDataException);
 }
 
+/* jsonb cannot hold \u0000 (found by the rows fuzz target): a clear error, not PostgreSQL's. */
+TEST(PgTextBinlog, JsonbRefusesNulEscape)
+{
+	Value j;
+	j.kind = ValueKind::kJson;
+	j.SetOwned("{\"da\\u0000\": \"\"}");
+	Error e = Thrown([&] { Bin(j, Conv("json", "json")); });
+	EXPECT_EQ(e.sqlstate(), sqlstate::kDataException);
+	EXPECT_NE(std::string(e.what()).find("\\u0000"), std::string::npos) << e.what();
+	/* An escaped backslash before u0000 is text, and other escapes pass. */
+	j.SetOwned("[\"\\\\u0000\", \"\\u0001\"]");
+	EXPECT_EQ(Bin(j, Conv("json", "json")), "[\"\\\\u0000\", \"\\u0001\"]");
+	/* The snapshot path refuses it too. */
+	std::string out;
+	EXPECT_THROW(SnapshotValueToPgText("{\"k\": \"\\u0000\"}", 15, Conv("json", "json"), out), Error);
+}
+
 TEST(PgTextBinlog, JsonGeometryUuidInet)
 {
 	Value j;
