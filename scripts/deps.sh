@@ -28,6 +28,7 @@ required=(
     mariadb-server mariadb-client libmariadb-dev
     libzstd-dev zlib1g-dev pkg-config g++ make
     libgtest-dev googletest
+    clang libclang-rt-14-dev llvm
     python3 python3-psycopg2 python3-pymysql
 )
 # Optional: installed when Debian has them, else skipped with a warning.
