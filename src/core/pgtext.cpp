@@ -606,10 +606,11 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 	case ValueKind::kEnum: {
 		if (v.uint_value == 0) /* the '' MySQL stores for an invalid ENUM value */
 			return true;
+		/* Labels are text like any other: a NUL byte in one is refused (AppendText). */
 		if (v.labels && v.uint_value <= v.labels->size()) {
-			out.append((*v.labels)[v.uint_value - 1]);
+			AppendText(c, (*v.labels)[v.uint_value - 1], TextEncoding::kUtf8, out);
 		} else if (v.uint_value <= c.enum_values.size()) {
-			out.append(c.enum_values[v.uint_value - 1]);
+			AppendText(c, c.enum_values[v.uint_value - 1], TextEncoding::kUtf8, out);
 		} else {
 			throw Error(sqlstate::kDataException,
 						"ENUM index " + std::to_string(v.uint_value) + " of column " + Quoted(c.column) +
@@ -633,7 +634,7 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 							"The table definition synchdb read no longer matches the source; restart the connector.");
 			if (!first)
 				out += ',';
-			out.append((*labels)[i]);
+			AppendText(c, (*labels)[i], TextEncoding::kUtf8, out);
 			first = false;
 		}
 		return true;
