@@ -15,7 +15,8 @@
  *                then goes through a ChangeBuilder (created at the first
  *                event that names a database, which becomes the
  *                replicated database, so that CREATE TABLE statements of
- *                the input make its later rows replicated) and every row
+ *                the input make its later rows replicated; the PostgreSQL
+ *                statements it plans must hold no NUL byte) and every row
  *                value of every rows event is decoded.
  *   rows         rows event type selector, flags (bit 0: 6-byte table
  *                map post-header; bit 1: 6-byte rows post-header),
@@ -78,6 +79,14 @@ using binlog::Bytes;
 {
 	std::fprintf(stderr, "fuzz property violated: %s\n%s\n", what, detail.c_str());
 	std::abort();
+}
+
+/* PostgreSQL statements go to SPI as C strings: a NUL byte would cut them short. */
+void CheckSql(const std::vector<std::string> &sql)
+{
+	for (const std::string &q : sql)
+		if (q.find('\0') != std::string::npos)
+			Violated("generated PostgreSQL statement holds a NUL byte", q);
 }
 
 /* Decode every value of every row of a rows event whose table map is known. */
@@ -143,7 +152,7 @@ struct Builder {
 			b = std::make_unique<mysql::ChangeBuilder>(std::make_shared<const TableSet>(), db,
 													   std::vector<TableName>{}, "fuzz",
 													   SourcePosition{"binlog.000001", 4, "", 0, 0},
-													   [](Msg &&, bool) {});
+													   [](Msg &&m, bool) { CheckSql(m.sql); });
 		}
 		try {
 			b->OnEvent(ev, decoder);
@@ -500,8 +509,10 @@ void FuzzDdl(const uint8_t *data, size_t size)
 		} catch (const Error &) {
 		}
 		try {
-			if (auto plan = PlanSchemaChange(st, *tables, "db", {}, nullptr))
+			if (auto plan = PlanSchemaChange(st, *tables, "db", {}, nullptr)) {
+				CheckSql(plan->sql);
 				tables = plan->tables;
+			}
 		} catch (const Error &) {
 		}
 	}
