@@ -61,7 +61,7 @@ UNIT_TEST_OBJS = $(patsubst test/unit/%.cpp,test/unit/obj/test/%.o,$(UNIT_SRCS))
 
 test/unit/obj/test/%.o: test/unit/%.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(SYNCHDB_CXXFLAGS) $(DEPFLAGS) -Iinclude -Isrc -Itest/unit $(MARIADB_CFLAGS) $(LIBPQ_CFLAGS) -c -o $@ $<
+	$(CXX) $(SYNCHDB_CXXFLAGS) $(if $(filter 1,$(WERROR)),-Werror) $(DEPFLAGS) -Iinclude -Isrc -Itest/unit $(MARIADB_CFLAGS) $(LIBPQ_CFLAGS) -c -o $@ $<
 -include $(UNIT_TEST_OBJS:.o=.d)
 
 $(UNIT_BIN): $(UNIT_CORE_OBJS) $(UNIT_TEST_OBJS)

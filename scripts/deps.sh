@@ -29,6 +29,7 @@ required=(
     libzstd-dev zlib1g-dev pkg-config g++ make
     libgtest-dev googletest
     protobuf-compiler libprotobuf-dev
+    clang libclang-rt-14-dev llvm
     python3 python3-psycopg2 python3-pymysql
 )
 # Optional: installed when Debian has them, else skipped with a warning.

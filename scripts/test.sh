@@ -3,7 +3,8 @@
 #
 #   bash scripts/test.sh            install dependencies, build, install, start private
 #                                   servers, run unit + SQL + end-to-end tests, stop servers
-#   bash scripts/test.sh unit       only the core unit tests (no servers)
+#   bash scripts/test.sh unit       only the core unit tests, the same under ASan+UBSan and a
+#                                   short fuzz run (no servers; SYNCHDB_FUZZ_SECONDS per target)
 #
 # Servers live under $SYNCHDB_TEST_RUN (default /tmp/synchdb-test) on their own
 # ports, so the demo's servers (scripts/demo.sh) are left alone.  Ends with one
@@ -42,7 +43,7 @@ if [[ "${SYNCHDB_SKIP_DEPS:-0}" != 1 ]]; then
 fi
 
 section "build"
-if ! make -j2 PG_CONFIG="$PG_CONFIG" >/tmp/synchdb-build.log 2>&1; then
+if ! make -j2 WERROR=1 PG_CONFIG="$PG_CONFIG" >/tmp/synchdb-build.log 2>&1; then
     tail -40 /tmp/synchdb-build.log
     echo "0 passed, 1 failed"
     exit 1
@@ -54,7 +55,7 @@ section "core unit tests"
 # Tests that need a server run after the servers start (live unit tests below).
 LIVE_UNIT='SchemaLive.*:PgSourceLive.*:PgStream.*'
 if [[ "$only" != unit ]]; then export GTEST_FILTER="-$LIVE_UNIT"; fi
-unit_out="$(make -j2 unittest PG_CONFIG="$PG_CONFIG" 2>&1)"
+unit_out="$(make -j2 WERROR=1 unittest PG_CONFIG="$PG_CONFIG" 2>&1)"
 unset GTEST_FILTER
 unit_rc=$?
 printf '%s\n' "$unit_out" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]|Failure' | tail -30
@@ -77,6 +78,32 @@ summary() {
         echo "$passed passed, $failed failed"
     fi
 }
+
+# ------------------------------------------------------------ sanitizer unit tests
+# The unit tests again, built with clang under ASan+UBSan (scripts/sanitize.sh).
+section "sanitizer unit tests"
+san_out="$(GTEST_FILTER="-$LIVE_UNIT" SANITIZE_JOBS=2 bash scripts/sanitize.sh 2>&1)"
+san_rc=$?
+printf '%s\n' "$san_out" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]|Failure|ERROR: |runtime error' | tail -30
+sp=$(printf '%s\n' "$san_out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?.*/\1/p' | tail -1)
+sf=$(printf '%s\n' "$san_out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' | tail -1)
+sp=${sp:-0}; sf=${sf:-0}
+if [[ $san_rc -ne 0 && $sf -eq 0 ]]; then
+    printf '%s\n' "$san_out" | tail -20
+    sf=1
+fi
+echo "sanitizer unit: $sp passed, $sf failed"
+count "$sp" "$sf"
+
+# ------------------------------------------------------------ fuzz (short)
+# Every libFuzzer target of test/fuzz for a few seconds (scripts/fuzz.sh); one test per target.
+section "fuzz (short)"
+fuzz_out="$(FUZZ_JOBS=2 bash scripts/fuzz.sh "${SYNCHDB_FUZZ_SECONDS:-15}" 2>&1)"
+printf '%s\n' "$fuzz_out" | grep -vE '^fuzz: [0-9]+ passed'
+fp=$(printf '%s\n' "$fuzz_out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+ff=$(printf '%s\n' "$fuzz_out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+if [[ -z "$fp" ]]; then fp=0; ff=1; fi
+count "$fp" "$ff"
 
 if [[ "$only" == unit ]]; then
     summary

@@ -251,11 +251,25 @@ void AppendFloat(std::string &out, F f)
 	out.append(buf, res.ptr);
 }
 
-/* Text-like bytes of a string column: to UTF-8, refusing NUL. */
+/* Whether JSON text holds the escape \u0000 (a backslash that is itself escaped does not count). */
+bool HasJsonNulEscape(std::string_view json)
+{
+	for (size_t i = json.find('\\'); i != std::string_view::npos && i + 1 < json.size(); i = json.find('\\', i + 2))
+		if (json.compare(i + 1, 5, "u0000") == 0)
+			return true;
+	return false;
+}
+
+/* Text-like bytes of a string column: to UTF-8, refusing NUL (for jsonb also the escape \u0000). */
 void AppendText(const ColumnConversion &c, std::string_view bytes, TextEncoding enc, std::string &out)
 {
 	if (std::memchr(bytes.data(), 0, bytes.size()) != nullptr)
 		NulInText(c);
+	if (c.kind == PgKind::Jsonb && HasJsonNulEscape(bytes))
+		throw Error(sqlstate::kDataException,
+					"value of column " + Quoted(c.column) + " of table " + Quoted(c.table) +
+						" contains the JSON escape \\u0000, which PostgreSQL jsonb cannot hold",
+					{}, "Remove the NUL characters on the source server, or map the column to text with a data type rule.");
 	switch (enc) {
 	case TextEncoding::kLatin1:
 		AppendLatin1AsUtf8(out, bytes);
@@ -592,10 +606,11 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 	case ValueKind::kEnum: {
 		if (v.uint_value == 0) /* the '' MySQL stores for an invalid ENUM value */
 			return true;
+		/* Labels are text like any other: a NUL byte in one is refused (AppendText). */
 		if (v.labels && v.uint_value <= v.labels->size()) {
-			out.append((*v.labels)[v.uint_value - 1]);
+			AppendText(c, (*v.labels)[v.uint_value - 1], TextEncoding::kUtf8, out);
 		} else if (v.uint_value <= c.enum_values.size()) {
-			out.append(c.enum_values[v.uint_value - 1]);
+			AppendText(c, c.enum_values[v.uint_value - 1], TextEncoding::kUtf8, out);
 		} else {
 			throw Error(sqlstate::kDataException,
 						"ENUM index " + std::to_string(v.uint_value) + " of column " + Quoted(c.column) +
@@ -619,7 +634,7 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 							"The table definition synchdb read no longer matches the source; restart the connector.");
 			if (!first)
 				out += ',';
-			out.append((*labels)[i]);
+			AppendText(c, (*labels)[i], TextEncoding::kUtf8, out);
 			first = false;
 		}
 		return true;

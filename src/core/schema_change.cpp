@@ -381,6 +381,20 @@ std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const Tab
 			            {}, "Change the table rules (rule file or synchdb_objmap) so that every table gets its own "
 			                "destination.");
 	}
+	/*
+	 * The statements reach SPI as C strings: one holding a NUL byte (a name
+	 * from a damaged statement; defaults holding NUL are left out already)
+	 * would be cut short.  The message shows the NUL as \0 for the same reason.
+	 */
+	for (const std::string &q : change.sql)
+		if (q.find('\0') != std::string::npos) {
+			std::string what;
+			for (char ch : change.summary)
+				what += ch ? std::string(1, ch) : std::string("\\0");
+			throw Error(sqlstate::kDataException,
+			            "cannot replicate " + what + ": a name in it holds a NUL byte, which PostgreSQL cannot hold", {},
+			            "Rename the object on the source server, or exclude the table from replication.");
+		}
 	change.tables = std::move(set);
 	return change;
 }

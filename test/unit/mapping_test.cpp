@@ -1412,8 +1412,9 @@ TEST(MappedSchemaChange, RenameThatNeedsNoDestinationStatement)
 	ASSERT_TRUE(d.has_value());
 	auto e = PlanSchemaChange(ddl::Parse("RENAME TABLE orders TO Orders", "inventory"), *d->tables, "inventory", {});
 	EXPECT_TRUE(e.has_value());
-	if (e)
+	if (e) {
 		EXPECT_EQ(e->tables->at(0).source.name, "Orders");
+	}
 }
 
 TEST(MappedSchemaChange, TranslateDatatypeWithTypeRules)

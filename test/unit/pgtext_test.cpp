@@ -458,6 +458,44 @@ TEST(PgTextBinlog, EnumAndSet)
 	EXPECT_EQ(Thrown([&] { Bin(sv, s); }).sqlstate(), sqlstate::kDataException);
 }
 
+/* An ENUM or SET label from the binlog holding a NUL byte is refused like any text (found by the rows fuzz target). */
+TEST(PgTextBinlog, EnumAndSetLabelsWithNulAreRefused)
+{
+	auto labels = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"ok", std::string("b\0d", 3)});
+	Value v;
+	v.kind = ValueKind::kEnum;
+	v.labels = labels;
+	v.uint_value = 1;
+	ColumnConversion c = Conv("enum", "enum('ok','bad')", "utf8mb4");
+	EXPECT_EQ(Bin(v, c), "ok");
+	v.uint_value = 2;
+	EXPECT_EQ(Thrown([&] { Bin(v, c); }).sqlstate(), sqlstate::kDataException);
+
+	Value sv;
+	sv.kind = ValueKind::kSet;
+	sv.labels = labels;
+	sv.uint_value = 3;
+	EXPECT_EQ(Thrown([&] { Bin(sv, Conv("set", "set('ok','bad')", "utf8mb4")); }).sqlstate(),
+			  sqlstate::kDataException);
+}
+
+/* jsonb cannot hold \u0000 (found by the rows fuzz target): a clear error, not PostgreSQL's. */
+TEST(PgTextBinlog, JsonbRefusesNulEscape)
+{
+	Value j;
+	j.kind = ValueKind::kJson;
+	j.SetOwned("{\"da\\u0000\": \"\"}");
+	Error e = Thrown([&] { Bin(j, Conv("json", "json")); });
+	EXPECT_EQ(e.sqlstate(), sqlstate::kDataException);
+	EXPECT_NE(std::string(e.what()).find("\\u0000"), std::string::npos) << e.what();
+	/* An escaped backslash before u0000 is text, and other escapes pass. */
+	j.SetOwned("[\"\\\\u0000\", \"\\u0001\"]");
+	EXPECT_EQ(Bin(j, Conv("json", "json")), "[\"\\\\u0000\", \"\\u0001\"]");
+	/* The snapshot path refuses it too. */
+	std::string out;
+	EXPECT_THROW(SnapshotValueToPgText("{\"k\": \"\\u0000\"}", 15, Conv("json", "json"), out), Error);
+}
+
 TEST(PgTextBinlog, JsonGeometryUuidInet)
 {
 	Value j;
