@@ -1016,9 +1016,14 @@ class Bench:
                 except psycopg2.Error:
                     pass
 
-        def slot_behind(slot):
-            return src.one("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) / 1048576.0 "
-                           "FROM pg_replication_slots WHERE slot_name = %s", (slot,))
+        def slot_behind(who, slot, phase):
+            """MB of WAL between the source's WAL end and the slot's confirmed_flush_lsn / restart_lsn
+            (where the walsender starts decoding at the next start)."""
+            conf, restart = src.rows("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) / 1048576.0, "
+                                     "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) / 1048576.0 "
+                                     "FROM pg_replication_slots WHERE slot_name = %s", (slot,))[0]
+            self.rec(f"pgsrc.slot_behind_mb.{who}.{phase}", float(conf))
+            self.rec(f"pgsrc.restart_behind_mb.{who}.{phase}", float(restart))
 
         for phase, stmts, n, marker, first_marker in self.pgsrc_phases():
             t0 = time.time()
@@ -1060,7 +1065,7 @@ class Bench:
                 mem_rss, mem_anon = max(mem_rss, mem["rss_mb"]), max(mem_anon, mem["anon_mb"])
                 self.rec(f"pgsrc.cdc.synchdb.{phase}", n / dt)
                 stop_connector(pg, name)
-                self.rec(f"pgsrc.slot_behind_mb.synchdb.{phase}", float(slot_behind(f"synchdb_{name}")))
+                slot_behind("synchdb", f"synchdb_{name}", phase)
 
             def drain_native():
                 q = marker.format(t="pgs.cdc")
@@ -1079,7 +1084,7 @@ class Bench:
                 if dt - first.get("t", dt) > 0.2:
                     self.rec(f"pgsrc.after_first.native.{phase}", n / (dt - first["t"]))
                 native_disable()
-                self.rec(f"pgsrc.slot_behind_mb.native.{phase}", float(slot_behind("ns_cdc")))
+                slot_behind("native", "ns_cdc", phase)
             for fn in ((drain_synchdb, drain_native) if synchdb_first else (drain_native, drain_synchdb)):
                 fn()
             want = src.rows("SELECT count(*), coalesce(sum(k), 0) FROM pgs.cdc")[0]
@@ -1344,6 +1349,12 @@ class Bench:
                          "stopped (MB), synchdb / native, INSERT; UPDATE; DELETE | " + "; ".join(
                              f"{self.med('pgsrc.slot_behind_mb.synchdb.' + ph) or 0:.1f} / "
                              f"{self.med('pgsrc.slot_behind_mb.native.' + ph) or 0:.1f}"
+                             for ph in ("insert", "update", "delete")) + " | | |")
+        if have("pgsrc.restart_behind_mb."):
+            lines.append("| PG source: slot's restart_lsn (where decoding resumes) behind the source's WAL end after "
+                         "the consumer stopped (MB), synchdb / native, INSERT; UPDATE; DELETE | " + "; ".join(
+                             f"{self.med('pgsrc.restart_behind_mb.synchdb.' + ph) or 0:.1f} / "
+                             f"{self.med('pgsrc.restart_behind_mb.native.' + ph) or 0:.1f}"
                              for ph in ("insert", "update", "delete")) + " | | |")
         if have("cpu.pgsrc."):
             lines.append(f"| PG source: worker CPU (cores) initial copy sbtest1 / wide; drain INSERT / UPDATE / "
