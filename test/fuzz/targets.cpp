@@ -63,6 +63,7 @@
 #include "core/json.hpp"
 #include "core/mapping.hpp"
 #include "core/mysql/change_builder.hpp"
+#include "core/mysql/tables.hpp"
 #include "core/pgtext.hpp"
 #include "core/rule_file.hpp"
 #include "core/schema_change.hpp"
@@ -151,7 +152,7 @@ struct Builder {
 				return;
 			b = std::make_unique<mysql::ChangeBuilder>(std::make_shared<const TableSet>(), db,
 													   std::vector<TableName>{}, "fuzz",
-													   SourcePosition{"binlog.000001", 4, "", 0, 0},
+													   mysql::BinlogPosition{"binlog.000001", 4, "", 0, 0},
 													   [](Msg &&m, bool) { CheckSql(m.sql); });
 		}
 		try {
@@ -591,7 +592,7 @@ void FuzzRules(const uint8_t *data, size_t size)
 		info.scale = 2;
 		for (const TypeRule *r : m.AllTypeRules())
 			(void)RuleTypeSql(*r, info);
-		(void)MakeTableSet({t}, &m);
+		(void)mysql::MakeTables({t}, &m);
 	} catch (const Error &) {
 	}
 }
