@@ -741,7 +741,8 @@ class Bench:
             # The stored position should reach the source's position.
             try:
                 wait_for(lambda: (lambda r: r and r[0][0] == master[0] and r[0][1] >= master[1])(
-                    pg.rows("SELECT file, pos FROM _synchdb.offsets WHERE connector = %s", (name,))), 10,
+                    pg.rows("SELECT position::jsonb ->> 'file', (position::jsonb ->> 'pos')::bigint "
+                            "FROM _synchdb.offsets WHERE connector = %s", (name,))), 10,
                     "offset == SHOW MASTER STATUS")
             except RuntimeError as e:
                 self.notes.append(f"cdc {phase}: {e}")
