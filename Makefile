@@ -13,7 +13,7 @@ MODULE_big = synchdb
 DATA       = $(wildcard sql/synchdb--*.sql)
 PGFILEDESC = "synchdb - replicate MySQL/MariaDB into PostgreSQL"
 
-CORE_SRCS = $(sort $(wildcard src/core/*.cpp src/core/*/*.cpp src/core/*/*/*.cpp))
+CORE_SRCS = $(sort $(shell find src/core -name "*.cpp"))
 PG_SRCS   = $(sort $(wildcard src/pg/*.cpp src/worker/*.cpp))
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o) $(OLR_OBJS)
 
@@ -45,6 +45,20 @@ include $(PGXS)
 
 # C++ files must not get PostgreSQL's C-only warning flags.
 override CXXFLAGS := $(SYNCHDB_CXXFLAGS) $(if $(filter 1,$(WERROR)),-Werror)
+
+# The engine never names a source: outside src/core/sources nothing includes a
+# source's header, and a source includes no other source's (the registry,
+# src/core/sources/registry.cpp, is the one place that names them all).
+# Checked on every build.
+.PHONY: check-neutral
+check-neutral:
+	@bad=$$(grep -rlE '#include "core/sources/' src --include='*.cpp' --include='*.hpp' | grep -v '^src/core/sources/'); \
+	for d in src/core/sources/*/; do \
+		n=$$(basename $$d); \
+		if grep -rhoE '#include "core/sources/[a-z0-9_]+/' $$d | grep -qv "core/sources/$$n/"; then bad="$$bad $$d"; fi; \
+	done; \
+	if [ -n "$$bad" ]; then echo "check-neutral: source-specific includes where they do not belong:" $$bad >&2; exit 1; fi
+all: check-neutral
 
 # Header dependencies.
 DEPFLAGS = -MMD -MP

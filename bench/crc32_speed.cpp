@@ -20,7 +20,7 @@
 #include <random>
 #include <vector>
 
-#include "core/binlog/crc32.hpp"
+#include "core/sources/mysql/binlog/crc32.hpp"
 
 using namespace synchdb::binlog;
 

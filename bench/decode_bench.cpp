@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "core/binlog/event.hpp"
-#include "core/binlog/file_reader.hpp"
-#include "core/binlog/rows.hpp"
-#include "core/binlog/value.hpp"
+#include "core/sources/mysql/binlog/event.hpp"
+#include "core/sources/mysql/binlog/file_reader.hpp"
+#include "core/sources/mysql/binlog/rows.hpp"
+#include "core/sources/mysql/binlog/value.hpp"
 #include "core/error.hpp"
 
 using namespace synchdb::binlog;

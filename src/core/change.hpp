@@ -27,7 +27,7 @@
 
 #include "core/mapping.hpp"
 #include "core/source.hpp"
-#include "core/typemap.hpp"
+#include "core/pgtypes.hpp"
 
 namespace synchdb {
 

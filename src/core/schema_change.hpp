@@ -1,18 +1,14 @@
 /*
  * schema_change.hpp
- *     Source DDL to destination DDL: what a statement in the binlog means
- *     for the replicated tables and for PostgreSQL.
- *
- * NOTES
- *   The reader thread parses each DDL statement of the binlog (core/ddl),
- *   and PlanSchemaChange() decides, against the tables replicated at that
- *   binlog position, which of them the statement touches, what they look
- *   like afterwards (so that the rows that follow are decoded with the
- *   schema of their position), and which PostgreSQL statements bring the
- *   destination along: renames stay renames (data kept), type changes use
- *   USING casts, defaults and NOT NULL follow, a primary key added or
- *   dropped follows.  Every identifier is quoted.  The main thread runs the
- *   statements in the transaction that commits the DDL's binlog position.
+ *     The neutral step from one table shape to the next: the PostgreSQL
+ *     statements that create a destination table or bring it from one
+ *     definition to the next, whatever source described the change
+ *     (MySQL's DDL parser through sources/mysql/ddl_planner, PostgreSQL's
+ *     Relation messages, ...).  Renames stay renames (data kept), type
+ *     changes use USING casts, defaults and NOT NULL follow, a primary key
+ *     added or dropped follows.  Every identifier is quoted.  The main
+ *     thread runs the statements in the transaction that commits the
+ *     change's source position.
  */
 #pragma once
 
@@ -23,32 +19,8 @@
 
 #include "core/change.hpp"
 #include "core/conninfo.hpp"
-#include "core/ddl/ast.hpp"
 
 namespace synchdb {
-
-struct SchemaChange {
-	std::shared_ptr<const TableSet> tables; /* the replicated tables after the statement */
-	std::vector<std::string> sql;           /* PostgreSQL statements, in order */
-	std::string summary;                    /* for the log: "ALTER TABLE inventory.orders (2 actions)" */
-};
-
-/*
- * nullopt when the statement concerns no replicated table (another database,
- * a table outside the table list, a statement that needs nothing).
- * Throws synchdb::Error for a change the destination cannot follow.
- */
-std::optional<SchemaChange> PlanSchemaChange(const ddl::Statement &st, const TableSet &before, const std::string &srcdb,
-                                             const std::vector<TableName> &filter, const Mapping *mapping = nullptr);
-
-/*
- * The PostgreSQL type the default mapping gives a MySQL/MariaDB column type
- * (synchdb_translate_datatype): type as written ("int unsigned", "decimal",
- * "enum('a','b')"), length and scale as in information_schema, -1 or 0 for
- * none.  An unknown type is an error, never a silent text.
- */
-PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale,
-                               const Mapping *mapping = nullptr);
 
 /*
  * CREATE TABLE IF NOT EXISTS for a destination table (columns, defaults,

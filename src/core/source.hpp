@@ -46,7 +46,7 @@
 
 #include "core/conninfo.hpp"
 #include "core/mapping.hpp"
-#include "core/typemap.hpp"
+#include "core/pgtypes.hpp"
 
 namespace synchdb {
 

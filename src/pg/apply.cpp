@@ -9,9 +9,9 @@
  */
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "core/pgtext.hpp"
+#include "core/copytext.hpp"
 #include "core/schema_change.hpp"
-#include "core/typemap.hpp"
+#include "core/pgtypes.hpp"
 #include "pg/apply.hpp"
 #include "pg/guard.hpp"
 #include "pg/session.hpp"

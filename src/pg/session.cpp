@@ -5,7 +5,7 @@
 #include "pg/session.hpp"
 
 #include "core/error.hpp"
-#include "core/typemap.hpp"
+#include "core/pgtypes.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
 

@@ -34,8 +34,8 @@
 #include <string>
 #include <vector>
 
-#include "core/binlog/event.hpp"
-#include "core/binlog/file_reader.hpp"
+#include "core/sources/mysql/binlog/event.hpp"
+#include "core/sources/mysql/binlog/file_reader.hpp"
 #include "core/error.hpp"
 
 using namespace synchdb;

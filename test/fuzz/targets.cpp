@@ -50,24 +50,25 @@
 #include <string_view>
 #include <vector>
 
-#include "core/binlog/compress.hpp"
-#include "core/binlog/event.hpp"
-#include "core/binlog/file_reader.hpp"
-#include "core/binlog/json.hpp"
-#include "core/binlog/rows.hpp"
-#include "core/binlog/table_map.hpp"
+#include "core/sources/mysql/binlog/compress.hpp"
+#include "core/sources/mysql/binlog/event.hpp"
+#include "core/sources/mysql/binlog/file_reader.hpp"
+#include "core/sources/mysql/binlog/json.hpp"
+#include "core/sources/mysql/binlog/rows.hpp"
+#include "core/sources/mysql/binlog/table_map.hpp"
 #include "core/change.hpp"
-#include "core/ddl/parser.hpp"
-#include "core/ddl/schema.hpp"
+#include "core/sources/mysql/ddl/parser.hpp"
+#include "core/sources/mysql/ddl/schema.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/mapping.hpp"
-#include "core/mysql/change_builder.hpp"
-#include "core/mysql/tables.hpp"
-#include "core/pgtext.hpp"
+#include "core/sources/mysql/change_builder.hpp"
+#include "core/sources/mysql/tables.hpp"
+#include "core/sources/mysql/pgtext.hpp"
 #include "core/rule_file.hpp"
 #include "core/schema_change.hpp"
-#include "core/typemap.hpp"
+#include "core/sources/mysql/ddl_planner.hpp"
+#include "core/sources/mysql/typemap.hpp"
 
 namespace synchdb::fuzz {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/binlog/file_reader.hpp"
+#include "core/sources/mysql/binlog/file_reader.hpp"
 
 using namespace synchdb;
 using namespace synchdb::binlog;

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "core/binlog/crc32.hpp"
-#include "core/binlog/event.hpp"
+#include "core/sources/mysql/binlog/crc32.hpp"
+#include "core/sources/mysql/binlog/event.hpp"
 
 using namespace synchdb::binlog;
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "core/binlog/file_reader.hpp"
-#include "core/binlog/json.hpp"
+#include "core/sources/mysql/binlog/file_reader.hpp"
+#include "core/sources/mysql/binlog/json.hpp"
 
 using namespace synchdb;
 using namespace synchdb::binlog;

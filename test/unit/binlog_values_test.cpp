@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "core/binlog/json.hpp"
-#include "core/binlog/table_map.hpp"
-#include "core/binlog/value.hpp"
+#include "core/sources/mysql/binlog/json.hpp"
+#include "core/sources/mysql/binlog/table_map.hpp"
+#include "core/sources/mysql/binlog/value.hpp"
 
 using namespace synchdb;
 using namespace synchdb::binlog;

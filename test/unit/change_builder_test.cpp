@@ -3,10 +3,10 @@
 
 #include <cstdlib>
 
-#include "core/binlog/file_reader.hpp"
-#include "core/mysql/position.hpp"
-#include "core/mysql/tables.hpp"
-#include "core/mysql/change_builder.hpp"
+#include "core/sources/mysql/binlog/file_reader.hpp"
+#include "core/sources/mysql/position.hpp"
+#include "core/sources/mysql/tables.hpp"
+#include "core/sources/mysql/change_builder.hpp"
 
 using namespace synchdb;
 

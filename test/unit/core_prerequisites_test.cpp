@@ -1,7 +1,7 @@
 /* Unit tests of the source prerequisite checks (no server needed). */
 #include <gtest/gtest.h>
 
-#include "core/mysql/prerequisites.hpp"
+#include "core/sources/mysql/prerequisites.hpp"
 
 using namespace synchdb::mysql;
 

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "core/ddl/lexer.hpp"
-#include "core/ddl/parser.hpp"
-#include "core/ddl/schema.hpp"
+#include "core/sources/mysql/ddl/lexer.hpp"
+#include "core/sources/mysql/ddl/parser.hpp"
+#include "core/sources/mysql/ddl/schema.hpp"
 #include "core/error.hpp"
-#include "core/typemap.hpp"
+#include "core/sources/mysql/typemap.hpp"
 
 using namespace synchdb;
 using namespace synchdb::ddl;

@@ -17,13 +17,14 @@
 #include <functional>
 
 #include "core/change.hpp"
-#include "core/mysql/tables.hpp"
-#include "core/ddl/parser.hpp"
-#include "core/ddl/schema.hpp"
+#include "core/sources/mysql/tables.hpp"
+#include "core/sources/mysql/ddl/parser.hpp"
+#include "core/sources/mysql/ddl/schema.hpp"
 #include "core/error.hpp"
 #include "core/mapping.hpp"
 #include "core/rule_file.hpp"
 #include "core/schema_change.hpp"
+#include "core/sources/mysql/ddl_planner.hpp"
 
 using namespace synchdb;
 

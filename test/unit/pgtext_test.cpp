@@ -16,7 +16,7 @@
 #include <limits>
 
 #include "core/error.hpp"
-#include "core/pgtext.hpp"
+#include "core/sources/mysql/pgtext.hpp"
 
 using namespace synchdb;
 using binlog::Value;

@@ -1,11 +1,12 @@
 /* Unit tests of PlanSchemaChange (source DDL to PostgreSQL DDL) and the schema history format. */
 #include <gtest/gtest.h>
 
-#include "core/ddl/parser.hpp"
-#include "core/mysql/tables.hpp"
+#include "core/sources/mysql/ddl/parser.hpp"
+#include "core/sources/mysql/tables.hpp"
 #include "core/error.hpp"
-#include "core/mysql/schema_json.hpp"
+#include "core/sources/mysql/schema_json.hpp"
 #include "core/schema_change.hpp"
+#include "core/sources/mysql/ddl_planner.hpp"
 
 using namespace synchdb;
 

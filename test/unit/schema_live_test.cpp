@@ -21,8 +21,8 @@
 #include <memory>
 
 #include "core/error.hpp"
-#include "core/mysql/schema.hpp"
-#include "core/pgtext.hpp"
+#include "core/sources/mysql/schema.hpp"
+#include "core/sources/mysql/pgtext.hpp"
 
 using namespace synchdb;
 using namespace synchdb::mysql;

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
-#include "core/mysql/schema.hpp"
-#include "core/typemap.hpp"
+#include "core/sources/mysql/schema.hpp"
+#include "core/sources/mysql/typemap.hpp"
 
 using namespace synchdb;
 using synchdb::mysql::SourceColumn;

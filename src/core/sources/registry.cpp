@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "core/error.hpp"
-#include "core/mysql/source.hpp"
+#include "core/sources/mysql/source.hpp"
 #include "core/sources/postgres/source.hpp"
 #include "core/source.hpp"
 

@@ -34,7 +34,7 @@
 #include <string_view>
 
 #include "core/sources/olr/message.hpp"
-#include "core/typemap.hpp"
+#include "core/pgtypes.hpp"
 
 namespace synchdb::olr {
 

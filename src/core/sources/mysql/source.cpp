@@ -1,0 +1,94 @@
+/*
+ * source.cpp
+ *     The MySQL/MariaDB source: prerequisites, readers, binlog positions.
+ */
+#include "core/sources/mysql/source.hpp"
+
+#include "core/error.hpp"
+#include "core/sources/mysql/connection.hpp"
+#include "core/sources/mysql/position.hpp"
+#include "core/sources/mysql/prerequisites.hpp"
+#include "core/sources/mysql/schema_json.hpp"
+#include "core/sources/mysql/source_reader.hpp"
+#include "core/sources/mysql/ddl_planner.hpp"
+#include "core/strings.hpp"
+
+namespace synchdb::mysql {
+
+namespace {
+
+class MySQLSource : public Source {
+public:
+	explicit MySQLSource(SourceConfig config) : config_(std::move(config))
+	{
+		ep_.connector = config_.conninfo.name;
+		ep_.host = config_.conninfo.hostname;
+		ep_.port = config_.conninfo.port;
+		ep_.user = config_.conninfo.user;
+		ep_.password = config_.password;
+		ep_.connect_timeout_s = config_.connect_timeout_s;
+	}
+	~MySQLSource() override
+	{
+		Scrub(ep_.password);
+		Scrub(config_.password);
+	}
+
+	std::string CheckPrerequisites() override
+	{
+		Connection conn(ep_);
+		const ConnInfo &ci = config_.conninfo;
+		auto settings = ReadSourceSettings(conn, ci.srcdb, ci.Tables());
+		auto problems = FindProblems(settings);
+		if (!problems.empty())
+			throw Error(sqlstate::kObjectNotInPrerequisiteState,
+			            "connector " + Quoted(ci.name) + ": " + DescribeProblems(settings, problems));
+		return ep_.Where() + " (" + conn.ServerVersion() + ")";
+	}
+
+	std::unique_ptr<Reader> NewReader(const StartPoint &start) override
+	{
+		const ConnInfo &ci = config_.conninfo;
+		ReaderConfig rc;
+		rc.endpoint = ep_;
+		rc.srcdb = ci.srcdb;
+		rc.filter = ci.Tables();
+		rc.replica_server_id = ReplicaServerId(ci.name, config_.destination);
+		rc.mapping = start.mapping;
+		rc.snapshot_with_data = start.snapshot_with_data;
+		rc.stop_after_snapshot = start.stop_after_snapshot;
+		if (start.resume && start.resume->Valid())
+			rc.start = BinlogPosition::FromOffsetJson(start.resume->offset);
+		if (!start.schema_history.empty())
+			rc.known_tables = TablesFromJson(start.schema_history);
+		return std::make_unique<SourceReader>(std::move(rc));
+	}
+
+	Position ParseOffset(std::string_view offset_json) const override
+	{
+		return BinlogPosition::FromOffsetJson(offset_json).ToPosition();
+	}
+
+	int Compare(const Position &a, const Position &b) const override
+	{
+		return mysql::Compare(BinlogPosition::FromOffsetJson(a.offset), BinlogPosition::FromOffsetJson(b.offset));
+	}
+
+private:
+	SourceConfig config_;
+	Endpoint ep_;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> MakeMySQLSource(SourceConfig config)
+{
+	return std::make_unique<MySQLSource>(std::move(config));
+}
+
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping)
+{
+	return synchdb::TranslateDatatype(type, length, scale, mapping);
+}
+
+}  // namespace synchdb::mysql

@@ -1,0 +1,344 @@
+/*
+ * source_reader.cpp
+ *     Snapshot and binlog streaming on the reader thread.
+ */
+#include "core/sources/mysql/source_reader.hpp"
+
+#include <mysql.h>
+#include <mariadb_rpl.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+#include "core/sources/mysql/binlog/event.hpp"
+#include "core/sources/mysql/binlog/rows.hpp"
+#include "core/error.hpp"
+#include "core/sources/mysql/change_builder.hpp"
+#include "core/sources/mysql/position.hpp"
+#include "core/sources/mysql/schema.hpp"
+#include "core/sources/mysql/schema_json.hpp"
+#include "core/sources/mysql/tables.hpp"
+#include "core/sources/mysql/pgtext.hpp"
+
+namespace synchdb::mysql {
+
+namespace {
+
+std::string BacktickQuote(const std::string &name)
+{
+	std::string out = "`";
+	for (char c : name) {
+		if (c == '`')
+			out += '`';
+		out += c;
+	}
+	return out + "`";
+}
+
+std::string Lower(std::string s)
+{
+	std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+	return s;
+}
+
+}  // namespace
+
+uint32_t ReplicaServerId(const std::string &connector, const std::string &dstdb)
+{
+	/* FNV-1a: the same id on every build (std::hash may change with the standard library). */
+	uint32_t h = 2166136261u;
+	for (unsigned char c : connector + "@" + dstdb) {
+		h ^= c;
+		h *= 16777619u;
+	}
+	return 1 + h % 0xFFFFFFFEu;
+}
+
+SourceReader::SourceReader(ReaderConfig config) : config_(std::move(config)) {}
+
+void SourceReader::Add(Msg m)
+{
+	out_->Send(std::move(m));
+}
+
+void SourceReader::Flush()
+{
+	out_->Flush();
+}
+
+int SourceReader::FindTable(const std::string &db, const std::string &table) const
+{
+	for (size_t i = 0; i < tables_->size(); i++)
+		if ((*tables_)[i].source.db == db && (*tables_)[i].source.name == table)
+			return static_cast<int>(i);
+	return -1;
+}
+
+void SourceReader::Run(Emitter &out) noexcept
+{
+	out_ = &out;
+	try {
+		try {
+			RunOrThrow();
+		} catch (StopRequested &) {
+			return;
+		} catch (const Error &e) {
+			out.Fail(e);
+		} catch (const std::exception &e) {
+			out.Fail(Error(sqlstate::kInternalError, std::string("synchdb reader thread failed: ") + e.what()));
+		}
+	} catch (...) {
+		/* The queue was closed while reporting: the main thread is gone. */
+	}
+}
+
+void SourceReader::RunOrThrow()
+{
+	Connection conn(config_.endpoint);
+	tables_ = config_.known_tables && !config_.snapshot_with_data.has_value() ? MakeTables(*config_.known_tables, config_.mapping.get())
+	                                                                          : ReadTables(conn);
+	Msg m{};
+	m.type = MsgType::Tables;
+	m.tables = tables_;
+	m.history = TablesToJson(SourceTables(*tables_));
+	Add(std::move(m));
+	Flush();
+
+	std::optional<BinlogPosition> start = config_.start;
+	if (config_.snapshot_with_data.has_value()) {
+		Snapshot(*config_.snapshot_with_data);
+		if (config_.stop_after_snapshot) {
+			Msg f{};
+			f.type = MsgType::Finished;
+			Add(std::move(f));
+			Flush();
+			return;
+		}
+		return; /* Snapshot() streamed on */
+	}
+	if (!start || !start->Valid())
+		start = CurrentPosition(conn);
+	Stream(*start);
+}
+
+std::shared_ptr<const TableSet> SourceReader::ReadTables(Connection &conn)
+{
+	auto tables = ReadSourceTables(conn, config_.srcdb, config_.filter);
+	return MakeTables(std::move(tables), config_.mapping.get());
+}
+
+BinlogPosition SourceReader::CurrentPosition(Connection &conn)
+{
+	std::vector<Row> rows;
+	try {
+		rows = conn.Query("SHOW MASTER STATUS");
+	} catch (const Error &) {
+		rows = conn.Query("SHOW BINARY LOG STATUS"); /* MySQL 8.4 and later */
+	}
+	if (rows.empty() || rows[0].size() < 2 || !rows[0][0] || !rows[0][1])
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            "connector " + Quoted(config_.endpoint.connector) + ": source server " +
+		                config_.endpoint.Where() + " reports no binary log position",
+		            "SHOW MASTER STATUS returned no row.", "Enable binary logging (log_bin) on the source server.");
+	BinlogPosition p;
+	p.file = *rows[0][0];
+	p.pos = std::stoull(*rows[0][1]);
+	return p;
+}
+
+void SourceReader::Snapshot(bool with_data)
+{
+	Connection snap(config_.endpoint);
+	snap.Query("SET SESSION time_zone = '+00:00'");
+	snap.Query("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+	BinlogPosition pos;
+	if (snap.IsMariaDB()) {
+		/* MariaDB gives the binlog position of the read view without any lock. */
+		snap.Query("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+		for (const Row &r : snap.Query("SHOW STATUS LIKE 'binlog_snapshot_%'")) {
+			if (r.size() < 2 || !r[0] || !r[1])
+				continue;
+			if (*r[0] == "Binlog_snapshot_file")
+				pos.file = *r[1];
+			else if (*r[0] == "Binlog_snapshot_position")
+				pos.pos = std::stoull(*r[1]);
+		}
+		if (!pos.Valid())
+			pos = CurrentPosition(snap);
+	} else {
+		/* MySQL: the shortest global read lock that pins the position to the read view. */
+		snap.Query("FLUSH TABLES WITH READ LOCK");
+		snap.Query("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+		pos = CurrentPosition(snap);
+		snap.Query("UNLOCK TABLES");
+	}
+	/* Shown in the offset like a commit's: the source's id and the snapshot's time. */
+	auto ids = snap.Query("SELECT @@server_id, UNIX_TIMESTAMP()");
+	if (!ids.empty() && ids[0].size() == 2 && ids[0][0] && ids[0][1]) {
+		pos.server_id = static_cast<uint32_t>(std::stoul(*ids[0][0]));
+		pos.ts_sec = static_cast<uint32_t>(std::stoul(*ids[0][1]));
+	}
+	if (with_data)
+		for (size_t i = 0; i < tables_->size(); i++)
+			CopyTable(snap, static_cast<int>(i));
+	snap.Query("COMMIT");
+
+	Msg m{};
+	m.type = MsgType::SnapshotDone;
+	m.pos = pos.ToPosition();
+	Add(std::move(m));
+	Flush();
+	if (!config_.stop_after_snapshot)
+		Stream(pos);
+}
+
+void SourceReader::CopyTable(Connection &conn, int index)
+{
+	const TableInfo &t = (*tables_)[index];
+	std::string sql = "SELECT ";
+	for (size_t c = 0; c < t.source.columns.size(); c++) {
+		if (c)
+			sql += ", ";
+		sql += SnapshotSelectExpr(Native(t).table.columns[c]);
+	}
+	sql += " FROM " + BacktickQuote(t.source.db) + "." + BacktickQuote(t.source.name);
+
+	MYSQL *my = conn.raw();
+	if (mysql_real_query(my, sql.data(), sql.size()) != 0)
+		conn.Query(sql); /* raises the classified error */
+	MYSQL_RES *res = mysql_use_result(my);
+	if (!res)
+		conn.Query(sql);
+	const size_t ncols = t.source.columns.size();
+	const auto &conv = Native(t).conversions;
+	std::string chunk;
+	chunk.reserve(config_.copy_chunk_bytes + 8192);
+	std::string value;
+	uint64_t rows = 0;
+	try {
+		while (MYSQL_ROW row = mysql_fetch_row(res)) {
+			unsigned long *len = mysql_fetch_lengths(res);
+			for (size_t c = 0; c < ncols; c++) {
+				if (c)
+					chunk += '\t';
+				if (!row[c] || !SnapshotValueToPgText(row[c], len[c], conv[c], value))
+					AppendCopyNull(chunk);
+				else
+					AppendCopyField(chunk, value);
+			}
+			chunk += '\n';
+			rows++;
+			if (chunk.size() >= config_.copy_chunk_bytes) {
+				Msg m{};
+				m.type = MsgType::CopyData;
+				m.table = index;
+				m.text.swap(chunk);
+				Add(std::move(m));
+				Flush();
+				chunk.clear();
+				chunk.reserve(config_.copy_chunk_bytes + 8192);
+				if (stop_)
+					throw StopRequested{};
+			}
+		}
+	} catch (...) {
+		mysql_free_result(res);
+		throw;
+	}
+	unsigned int err = mysql_errno(my);
+	std::string errmsg = mysql_error(my);
+	mysql_free_result(res);
+	if (err != 0)
+		throw Error(err == CR_SERVER_LOST || err == CR_SERVER_GONE_ERROR ? sqlstate::kConnectionFailure
+		                                                                  : sqlstate::kDataException,
+		            "connector " + Quoted(config_.endpoint.connector) + ": reading table " + Quoted(t.SourceName()) +
+		                " for the snapshot failed: " + errmsg);
+	if (!chunk.empty()) {
+		Msg m{};
+		m.type = MsgType::CopyData;
+		m.table = index;
+		m.text.swap(chunk);
+		Add(std::move(m));
+	}
+	Msg end{};
+	end.type = MsgType::CopyEnd;
+	end.table = index;
+	end.rows = rows;
+	Add(std::move(end));
+	Flush();
+}
+
+void SourceReader::Stream(BinlogPosition pos)
+{
+	Endpoint ep = config_.endpoint;
+	ep.read_timeout_s = 30; /* heartbeats arrive every second */
+	Connection rc(ep);
+	const std::string who = "connector " + Quoted(ep.connector) + ": ";
+	/* Tell the server we understand its checksums, and the decoder to expect them from the first event on. */
+	const std::string checksum = rc.QueryValue("SELECT @@global.binlog_checksum").value_or("NONE");
+	rc.Query("SET @master_binlog_checksum = @@global.binlog_checksum");
+	rc.Query("SET @mariadb_slave_capability = 4");
+	rc.Query("SET @master_heartbeat_period = 1000000000");
+
+	MARIADB_RPL *rpl = mariadb_rpl_init(rc.raw());
+	if (!rpl)
+		throw Error(sqlstate::kInternalError, who + "could not create a replication handle");
+	struct RplCloser {
+		MARIADB_RPL *rpl;
+		MARIADB_RPL_EVENT *ev = nullptr;
+		~RplCloser()
+		{
+			if (ev)
+				mariadb_free_rpl_event(ev);
+			mariadb_rpl_close(rpl);
+		}
+	} closer{rpl};
+
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, pos.file.c_str(), pos.file.size());
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, static_cast<unsigned long>(pos.pos));
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID, static_cast<uint32_t>(config_.replica_server_id));
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_FLAGS, static_cast<uint32_t>(0));
+	if (mariadb_rpl_open(rpl) != 0)
+		throw Error(sqlstate::kConnectionFailure,
+		            who + "could not start reading the binary log at " + pos.file + ":" + std::to_string(pos.pos),
+		            std::string("The server said: ") + mysql_error(rc.raw()));
+
+	binlog::Decoder decoder;
+	decoder.SetChecksum(Lower(checksum) == "crc32" ? binlog::ChecksumAlg::kCrc32 : binlog::ChecksumAlg::kOff);
+	ChangeBuilder builder(tables_, config_.srcdb, config_.filter, ep.connector, pos, [this](Msg &&m, bool flush) {
+		Add(std::move(m));
+		if (flush)
+			Flush();
+	});
+	builder.SetMapping(config_.mapping);
+
+	while (!stop_) {
+		closer.ev = mariadb_rpl_fetch(rpl, closer.ev);
+		if (!closer.ev) {
+			if (stop_)
+				break;
+			const BinlogPosition &cur = builder.Position();
+			unsigned int err = mysql_errno(rc.raw());
+			std::string msg = mysql_error(rc.raw());
+			if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)
+				throw Error(sqlstate::kObjectNotInPrerequisiteState,
+				            who + "the source can no longer provide the binary log from " + cur.file + ":" +
+				                std::to_string(cur.pos),
+				            "The server said: " + msg,
+				            "The binlog was purged past the connector's position (check binlog_expire_logs_seconds). "
+				            "Restart the connector with snapshot mode 'always' to copy the tables again.");
+			throw Error(sqlstate::kConnectionFailure, who + "lost the binary log stream from " + ep.Where(),
+			            "Error " + std::to_string(err) + ": " + msg);
+		}
+		MARIADB_RPL_EVENT *ev = closer.ev;
+		if (ev->raw_data_size <= ev->raw_data_ofs)
+			continue;
+		builder.OnRawEvent(decoder,
+		                   binlog::Bytes(ev->raw_data + ev->raw_data_ofs, ev->raw_data_size - ev->raw_data_ofs));
+	}
+}
+
+}  // namespace synchdb::mysql
