@@ -33,7 +33,14 @@ struct StopRequested {};
 
 class Emitter {
 public:
-	explicit Emitter(BoundedQueue<Batch> &queue, size_t batch_msgs = 512) : queue_(queue), batch_msgs_(batch_msgs)
+	/*
+	 * A batch goes to the queue at batch_msgs messages or batch_bytes bytes
+	 * of payload, whichever comes first: the queue's memory is bounded in
+	 * bytes (queue capacity x batch_bytes, plus one message), whatever the
+	 * size of rows or snapshot chunks.
+	 */
+	explicit Emitter(BoundedQueue<Batch> &queue, size_t batch_msgs = 512, size_t batch_bytes = 256 * 1024)
+		: queue_(queue), batch_msgs_(batch_msgs), batch_bytes_(batch_bytes)
 	{
 		pending_.reserve(batch_msgs_);
 	}
@@ -126,7 +133,7 @@ public:
 	 */
 	void Fail(const Error &e)
 	{
-		pending_.clear();
+		Discard();
 		Msg m{};
 		const bool lost = e.sqlstate() == sqlstate::kConnectionFailure || e.sqlstate() == sqlstate::kUnableToConnect;
 		m.type = lost ? MsgType::SourceLost : MsgType::Error;
@@ -147,23 +154,39 @@ public:
 			return;
 		Batch b;
 		b.swap(pending_);
+		pending_bytes_ = 0;
 		if (!queue_.Push(std::move(b)))
 			throw StopRequested{};
 		pending_.reserve(batch_msgs_);
 	}
 	/* Drop what was not sent (used before reporting a failure). */
-	void Discard() { pending_.clear(); }
+	void Discard()
+	{
+		pending_.clear();
+		pending_bytes_ = 0;
+	}
 
 private:
+	static size_t Bytes(const Msg &m)
+	{
+		size_t n = sizeof(Msg) + m.text.size() + m.before.buf.size() + m.after.buf.size() +
+		           (m.before.fields.size() + m.after.fields.size()) * sizeof(RowData::Field) + m.history.size();
+		for (const std::string &s : m.sql)
+			n += s.size();
+		return n;
+	}
 	void Add(Msg m)
 	{
+		pending_bytes_ += Bytes(m);
 		pending_.push_back(std::move(m));
-		if (pending_.size() >= batch_msgs_)
+		if (pending_.size() >= batch_msgs_ || pending_bytes_ >= batch_bytes_)
 			Flush();
 	}
 
 	BoundedQueue<Batch> &queue_;
 	size_t batch_msgs_;
+	size_t batch_bytes_;
+	size_t pending_bytes_ = 0;
 	Batch pending_;
 };
 

@@ -239,7 +239,20 @@ void PgReader::Run(Sink &out)
 		}
 	}
 	WaitSlotFree(out);
-	Stream(out, repl, start_lsn);
+	try {
+		Stream(out, repl, start_lsn);
+	} catch (...) {
+		/* Leaving (stop, or the engine is gone): tell the slot what the destination committed, if we still can. */
+		try {
+			SendStatus(repl);
+		} catch (...) {
+		}
+		throw;
+	}
+	try {
+		SendStatus(repl);
+	} catch (...) {
+	}
 }
 
 void PgReader::WaitSlotFree(Sink &out)
@@ -303,6 +316,7 @@ void PgReader::Snapshot(Sink &out, Connection &repl)
 void PgReader::SendStatus(Connection &repl)
 {
 	const Lsn flushed = confirmed_.load();
+	sent_flush_ = flushed;
 	const Lsn written = std::max(received_, flushed);
 	repl.PutCopyData(EncodeStandbyStatus(written, flushed, flushed, NowPgUsec(), false));
 	last_status_ = std::chrono::steady_clock::now();
@@ -353,7 +367,10 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 			last_heartbeat_ = std::chrono::steady_clock::now();
 			out.Commit(p.ToPosition());
 		}
-		if (std::chrono::steady_clock::now() - last_status_ >= status_interval_)
+		/* The interval, or sooner once the destination committed more (the slot then releases WAL). */
+		const auto since_status = std::chrono::steady_clock::now() - last_status_;
+		if (since_status >= status_interval_ ||
+		    (confirmed_.load() > sent_flush_ && since_status >= kConfirmedStatusInterval))
 			SendStatus(repl);
 		if (std::chrono::steady_clock::now() - last_retention_check_ >= kRetentionCheckInterval)
 			CheckRetention(out);

@@ -124,6 +124,8 @@ private:
 	                const char *what) const;
 	const RelState &Rel(uint32_t relid, const char *what) const;
 	void SendStatus(Connection &repl);
+	Lsn sent_flush_ = 0; /* the flush position last reported to the server */
+	static constexpr std::chrono::seconds kConfirmedStatusInterval{1};
 	void SetTables(std::vector<SourceTable> src);
 
 	Endpoint ep_;
