@@ -3,6 +3,7 @@
  *     Binlog events to change messages.
  */
 #include "core/sources/mysql/change_builder.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,12 +18,6 @@
 namespace synchdb::mysql {
 
 namespace {
-
-std::string Lower(std::string s)
-{
-	std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-	return s;
-}
 
 /* Strip comments and whitespace at the start of a statement. */
 std::string_view SkipLeading(std::string_view q)

@@ -21,6 +21,7 @@
  *   server formats them.
  */
 #include "core/sources/mysql/pgtext.hpp"
+#include "core/sources/mysql/literal.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -662,13 +663,7 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 
 std::string SnapshotSelectExpr(const mysql::SourceColumn &c)
 {
-	std::string name = "`";
-	for (char ch : c.name) {
-		if (ch == '`')
-			name += '`';
-		name += ch;
-	}
-	name += '`';
+	const std::string name = mysql::BacktickQuote(c.name);
 	if (c.data_type == "bit")
 		return "CAST(" + name + " AS UNSIGNED) AS " + name;
 	return name;

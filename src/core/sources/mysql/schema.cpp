@@ -9,6 +9,8 @@
  *   names come from the server itself, so no case folding is needed.
  */
 #include "core/sources/mysql/schema.hpp"
+#include "core/strings.hpp"
+#include "core/sources/mysql/literal.hpp"
 
 #include <algorithm>
 #include <map>
@@ -22,14 +24,6 @@ namespace {
 
 /* PostgreSQL's undefined_table; error.hpp has no name for it. */
 constexpr const char *kUndefinedTable = "42P01";
-
-std::string Lower(std::string s)
-{
-	for (char &ch : s)
-		if (ch >= 'A' && ch <= 'Z')
-			ch = static_cast<char>(ch - 'A' + 'a');
-	return s;
-}
 
 /* Integer column of a result row; fallback for NULL or junk. */
 int64_t IntField(const std::optional<std::string> &f, int64_t fallback)
@@ -126,15 +120,7 @@ std::vector<std::string> ParseEnumValues(const std::string &column_type)
 			}
 			if (ch == '\\' && pos < column_type.size()) {
 				char e = column_type[pos++];
-				switch (e) {
-				case '0': label += '\0'; break;
-				case 'n': label += '\n'; break;
-				case 'r': label += '\r'; break;
-				case 't': label += '\t'; break;
-				case 'b': label += '\b'; break;
-				case 'Z': label += '\x1a'; break;
-				default: label += e; break;
-				}
+				AppendEscaped(e, label);
 				continue;
 			}
 			label += ch;

@@ -3,6 +3,8 @@
  *     Snapshot and binlog streaming on the reader thread.
  */
 #include "core/sources/mysql/source_reader.hpp"
+#include "core/strings.hpp"
+#include "core/sources/mysql/literal.hpp"
 
 #include <mysql.h>
 #include <mariadb_rpl.h>
@@ -26,23 +28,6 @@
 namespace synchdb::mysql {
 
 namespace {
-
-std::string BacktickQuote(const std::string &name)
-{
-	std::string out = "`";
-	for (char c : name) {
-		if (c == '`')
-			out += '`';
-		out += c;
-	}
-	return out + "`";
-}
-
-std::string Lower(std::string s)
-{
-	std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-	return s;
-}
 
 }  // namespace
 

@@ -13,6 +13,7 @@
  *   exactly is left out rather than approximated.
  */
 #include "core/sources/mysql/typemap.hpp"
+#include "core/sources/mysql/literal.hpp"
 
 #include <cctype>
 #include <cstdlib>
@@ -121,15 +122,7 @@ bool UnquoteLiteral(std::string_view q, std::string &out)
 		}
 		if (ch == '\\' && i + 2 < q.size()) {
 			char e = q[++i];
-			switch (e) {
-			case '0': out += '\0'; break;
-			case 'n': out += '\n'; break;
-			case 'r': out += '\r'; break;
-			case 't': out += '\t'; break;
-			case 'b': out += '\b'; break;
-			case 'Z': out += '\x1a'; break;
-			default: out += e; break;
-			}
+			mysql::AppendEscaped(e, out);
 			continue;
 		}
 		out += ch;

@@ -4,6 +4,7 @@
  *     row images.
  */
 #include "core/sources/olr/schema.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -16,13 +17,6 @@
 namespace synchdb::olr {
 
 namespace {
-
-std::string Lower(std::string_view s)
-{
-	std::string out(s);
-	std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-	return out;
-}
 
 std::string Key(std::string_view owner, std::string_view table)
 {

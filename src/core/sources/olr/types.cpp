@@ -3,6 +3,7 @@
  *     Oracle types, their PostgreSQL defaults, value rendering.
  */
 #include "core/sources/olr/types.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,22 +12,6 @@
 namespace synchdb::olr {
 
 namespace {
-
-std::string Lower(std::string_view s)
-{
-	std::string out(s);
-	std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-	/* collapse blanks */
-	std::string r;
-	for (char c : out) {
-		if (c == ' ' && (r.empty() || r.back() == ' '))
-			continue;
-		r += c;
-	}
-	while (!r.empty() && r.back() == ' ')
-		r.pop_back();
-	return r;
-}
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d)

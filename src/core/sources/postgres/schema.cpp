@@ -3,6 +3,7 @@
  *     Catalog reading for the PostgreSQL source; see schema.hpp.
  */
 #include "core/sources/postgres/schema.hpp"
+#include "core/strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -23,14 +24,6 @@ std::string_view Trim(std::string_view s)
 	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
 		s.remove_suffix(1);
 	return s;
-}
-
-std::string Lower(std::string_view s)
-{
-	std::string o(s);
-	for (char &c : o)
-		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-	return o;
 }
 
 uint32_t ToU32(std::string_view s, const char *what)

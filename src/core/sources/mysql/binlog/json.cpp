@@ -31,6 +31,7 @@
  *   at the same large child and blow up exponentially).
  */
 #include "core/sources/mysql/binlog/json.hpp"
+#include "core/copytext.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -427,29 +428,7 @@ private:
 
 	void Base64(Bytes data)
 	{
-		static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-		size_t i = 0;
-		for (; i + 3 <= data.size(); i += 3) {
-			uint32_t v = data[i] << 16 | data[i + 1] << 8 | data[i + 2];
-			out_ += kAlphabet[v >> 18];
-			out_ += kAlphabet[(v >> 12) & 63];
-			out_ += kAlphabet[(v >> 6) & 63];
-			out_ += kAlphabet[v & 63];
-		}
-		size_t rest = data.size() - i;
-		if (rest == 1) {
-			uint32_t v = data[i] << 16;
-			out_ += kAlphabet[v >> 18];
-			out_ += kAlphabet[(v >> 12) & 63];
-			out_ += "==";
-		} else if (rest == 2) {
-			uint32_t v = data[i] << 16 | data[i + 1] << 8;
-			out_ += kAlphabet[v >> 18];
-			out_ += kAlphabet[(v >> 12) & 63];
-			out_ += kAlphabet[(v >> 6) & 63];
-			out_ += '=';
-		}
-		CheckOutput();
+		AppendBase64(out_, std::string_view(reinterpret_cast<const char *>(data.data()), data.size()));
 	}
 };
 

@@ -3,6 +3,7 @@
  *     Tokenizer for MySQL/MariaDB DDL statements.
  */
 #include "core/sources/mysql/ddl/lexer.hpp"
+#include "core/sources/mysql/literal.hpp"
 
 #include "core/error.hpp"
 
@@ -56,20 +57,7 @@ size_t ReadString(std::string_view sql, size_t i, std::string &out)
 		}
 		if (c == '\\' && i + 1 < sql.size()) {
 			char e = sql[i + 1];
-			switch (e) {
-			case '0': out += '\0'; break;
-			case 'n': out += '\n'; break;
-			case 'r': out += '\r'; break;
-			case 't': out += '\t'; break;
-			case 'b': out += '\b'; break;
-			case 'Z': out += '\x1a'; break;
-			case '%':
-			case '_':
-				out += '\\';
-				out += e;
-				break;
-			default: out += e; break;
-			}
+			mysql::AppendEscaped(e, out);
 			i += 2;
 			continue;
 		}

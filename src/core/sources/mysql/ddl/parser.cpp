@@ -10,6 +10,7 @@
  *   make the parser loop: every step consumes a token or stops.
  */
 #include "core/sources/mysql/ddl/parser.hpp"
+#include "core/strings.hpp"
 
 #include <cctype>
 
@@ -57,14 +58,6 @@ const char *AlterKindName(AlterKind kind)
 }
 
 namespace {
-
-std::string Lower(std::string_view s)
-{
-	std::string out(s);
-	for (char &c : out)
-		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-	return out;
-}
 
 std::string Upper(std::string_view s)
 {
