@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -295,6 +296,7 @@ public:
 			{
 				ReaderThread reader(source->NewReader(rc), queue);
 				reader_ = &reader;
+				unconfirmed_.clear(); /* the new reader starts from the stored position: nothing to confirm yet */
 				Cursor cursor(queue);
 				try {
 					result = Pump(ap, cursor, lost);
@@ -393,8 +395,18 @@ private:
 	void CommitAt(Applier &ap, const Position &pos, bool snapshot_done)
 	{
 		ap.Commit(pos, snapshot_done);
-		if (reader_)
-			reader_->Confirm(pos);
+		/*
+		 * The commit is asynchronous (synchronous_commit = off): a crash can
+		 * still lose it.  The source hears of the position only once the
+		 * commit's WAL is flushed, as PostgreSQL's own apply worker reports
+		 * its flush position; until then the source keeps what it would
+		 * have to send again.
+		 */
+		const XLogRecPtr local = XactLastCommitEnd;
+		unconfirmed_.push_back({local, pos});
+		if (unconfirmed_.size() > 4096)
+			unconfirmed_.pop_front(); /* never confirmed, a later one is: the source keeps a little more */
+		ConfirmFlushed();
 		PublishOffset(pos);
 		const ApplyStats &a = ap.Stats();
 		SlotStats st{a.inserts, a.updates, a.deletes, a.truncates, a.ddls, ddls_skipped_, ddls_noop_, a.txns,
@@ -437,6 +449,27 @@ private:
 			state_shown_ = s;
 		}
 	}
+	/* Tell the source of the newest committed position whose commit is flushed to disk. */
+	void ConfirmFlushed()
+	{
+		if (unconfirmed_.empty())
+			return;
+		const XLogRecPtr flushed = PgCall([] { return GetFlushRecPtr(nullptr); });
+		const Position *newest = nullptr;
+		size_t n = 0;
+		for (const auto &u : unconfirmed_) {
+			if (u.local > flushed)
+				break;
+			newest = &u.pos;
+			n++;
+		}
+		if (!newest)
+			return;
+		if (reader_)
+			reader_->Confirm(*newest);
+		unconfirmed_.erase(unconfirmed_.begin(), unconfirmed_.begin() + static_cast<long>(n));
+	}
+
 	/* Stage changes are rare: only touch shared memory when it changes (not per row). */
 	void Stage(ConnectorStage s)
 	{
@@ -572,6 +605,7 @@ private:
 			const Msg *m = cursor.Next(std::chrono::milliseconds(50));
 			if (!m) {
 				FlushGroup(ap);
+				ConfirmFlushed();
 				Show(ConnectorState::Syncing);
 				continue;
 			}
@@ -616,6 +650,11 @@ private:
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
 	std::string name_;
 	ReaderThread *reader_ = nullptr; /* the running reader, to confirm committed positions to */
+	struct Unconfirmed {
+		XLogRecPtr local; /* end of the destination commit's WAL */
+		Position pos;
+	};
+	std::deque<Unconfirmed> unconfirmed_; /* committed, not yet known to be flushed, oldest first */
 	std::shared_ptr<const Mapping> mapping_;
 	std::string reload_payload_;
 	std::string rules_error_; /* a reload whose rules could not be used, shown in the slot's err */

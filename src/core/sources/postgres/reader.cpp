@@ -227,10 +227,19 @@ void PgReader::Run(Sink &out)
 				            conn_->Prefix() + "replication slot " + Quoted(slot_) + " belongs to database " +
 				                Quoted(slot->database) + ", not " + Quoted(ep_.dbname));
 			if (slot->confirmed_flush > resume->lsn)
-				out.Notice("connector " + Quoted(ep_.connector) + ": slot " + Quoted(slot_) +
-				           " is confirmed up to " + FormatLsn(slot->confirmed_flush) +
-				           ", after the stored position " + FormatLsn(resume->lsn) +
-				           "; streaming starts there");
+				/*
+				 * The slot was told of changes the destination does not hold (the
+				 * destination was restored from a backup, or the slot advanced by
+				 * hand): streaming from the slot would skip them.
+				 */
+				throw Error(sqlstate::kObjectNotInPrerequisiteState,
+				            "connector " + Quoted(ep_.connector) + ": slot " + Quoted(slot_) +
+				                " is confirmed up to " + FormatLsn(slot->confirmed_flush) +
+				                ", after the position the destination holds (" + FormatLsn(resume->lsn) +
+				                "); the changes between are no longer available",
+				            "The destination lost commits the source was told were applied (restored from a backup?), "
+				            "or the slot was advanced by hand.",
+				            "Restart the connector with snapshot mode 'always' to copy the tables again.");
 			start_lsn = resume->lsn;
 		} else if (slot) {
 			start_lsn = slot->confirmed_flush;
