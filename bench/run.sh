@@ -66,9 +66,9 @@ fi
 
 mkdir -p "$SYNCHDB_RUN" bench/results
 decode_bin="$SYNCHDB_RUN/decode_bench"
-if [[ ! -x "$decode_bin" || -n "$(find bench/decode_bench.cpp src/core/sources/mysql/binlog src/core/error.hpp -newer "$decode_bin" -print -quit)" ]]; then
+if [[ ! -x "$decode_bin" || -n "$(find bench/decode_bench.cpp src/core/sources/mysql/binlog src/core/copytext.cpp src/core/error.hpp -newer "$decode_bin" -print -quit)" ]]; then
     echo "run.sh: building $decode_bin (g++ -O2)"
-    g++ -std=c++20 -O2 -Isrc -o "$decode_bin" bench/decode_bench.cpp src/core/sources/mysql/binlog/*.cpp -lz -lzstd
+    g++ -std=c++20 -O2 -Isrc -o "$decode_bin" bench/decode_bench.cpp src/core/sources/mysql/binlog/*.cpp src/core/copytext.cpp -lz -lzstd
 fi
 
 # ------------------------------------------------------------ servers
