@@ -271,15 +271,9 @@ private:
 			if (pos_ >= s_.size())
 				Fail("unterminated escape");
 			char e = s_[pos_++];
+			if (AppendJsonSimpleEscape(e, out))
+				continue;
 			switch (e) {
-			case '"': out += '"'; break;
-			case '\\': out += '\\'; break;
-			case '/': out += '/'; break;
-			case 'b': out += '\b'; break;
-			case 'f': out += '\f'; break;
-			case 'n': out += '\n'; break;
-			case 'r': out += '\r'; break;
-			case 't': out += '\t'; break;
 			case 'u': {
 				uint32_t cp = ParseHex4();
 				if (cp >= 0xD800 && cp <= 0xDBFF) {

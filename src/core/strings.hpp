@@ -52,6 +52,22 @@ inline std::string LowerCollapsed(std::string_view s)
 	return out;
 }
 
+/* The one-character JSON escapes (\" \\ \/ \b \f \n \r \t): append what e stands for; false for any other. */
+inline bool AppendJsonSimpleEscape(char e, std::string &out)
+{
+	switch (e) {
+	case '"': out += '"'; return true;
+	case '\\': out += '\\'; return true;
+	case '/': out += '/'; return true;
+	case 'b': out += '\b'; return true;
+	case 'f': out += '\f'; return true;
+	case 'n': out += '\n'; return true;
+	case 'r': out += '\r'; return true;
+	case 't': out += '\t'; return true;
+	default: return false;
+	}
+}
+
 /* Append code point cp as UTF-8 (the caller has checked it is a valid scalar value). */
 inline void AppendUtf8(std::string &out, uint32_t cp)
 {

@@ -725,15 +725,9 @@ void AppendUnescaped(std::string &out, const JValue &v)
 			BadString("unterminated escape");
 		char e = p[1];
 		p += 2;
+		if (AppendJsonSimpleEscape(e, out))
+			continue;
 		switch (e) {
-		case '"': out += '"'; break;
-		case '\\': out += '\\'; break;
-		case '/': out += '/'; break;
-		case 'b': out += '\b'; break;
-		case 'f': out += '\f'; break;
-		case 'n': out += '\n'; break;
-		case 'r': out += '\r'; break;
-		case 't': out += '\t'; break;
 		case 'u': {
 			uint32_t cp;
 			if (!Hex4(p, end, cp))
