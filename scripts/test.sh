@@ -56,8 +56,8 @@ section "core unit tests"
 LIVE_UNIT='SchemaLive.*:PgSourceLive.*:PgStream.*'
 if [[ "$only" != unit ]]; then export GTEST_FILTER="-$LIVE_UNIT"; fi
 unit_out="$(make -j2 WERROR=1 unittest PG_CONFIG="$PG_CONFIG" 2>&1)"
-unset GTEST_FILTER
 unit_rc=$?
+unset GTEST_FILTER
 printf '%s\n' "$unit_out" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]|Failure' | tail -30
 up=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?.*/\1/p' | tail -1)
 uf=$(printf '%s\n' "$unit_out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' | tail -1)

@@ -10,7 +10,7 @@
  *   (offset, length) pair per column, length -1 for NULL.
  *
  *   Ordering: Tables first; then, if a snapshot runs, CopyData/CopyEnd per
- *   table and SnapshotDone carrying the binlog position the snapshot
+ *   table and SnapshotDone carrying the source position the snapshot
  *   corresponds to; then, per source transaction, Change messages and a
  *   Commit carrying the position just after it.  The main thread commits
  *   PostgreSQL transactions only at Commit (or SnapshotDone) messages,
@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/mapping.hpp"
@@ -143,37 +144,80 @@ enum class NoticeKind : uint8_t {
 	Warning,    /* shown in synchdb_state_view's err and logged as a WARNING until one with no text clears it */
 };
 
-enum class MsgType : uint8_t {
-	Tables,       /* tables, history: the replicated tables */
-	CopyData,     /* table, text: COPY text-format rows */
-	CopyEnd,      /* table, rows: the table's snapshot is complete */
-	SnapshotDone, /* pos: snapshot (or schema only) complete; stream from pos */
-	Change,       /* table, kind, before, after */
-	Commit,       /* pos: source transaction complete */
-	Ddl,          /* tables (after), sql, text (summary), history: a schema change; its Commit follows */
-	Notice,       /* text, notice: something to log, or a DDL statement passed over or needing nothing */
-	Finished,     /* the reader has nothing more to do (snapshot mode initial_only) */
-	SourceLost,   /* text: connection lost; the main thread restarts the reader */
-	Error,        /* text, sqlstate, detail, hint: stop the connector */
-};
+/*
+ * The messages, one type per kind.  A reader sends them through its Emitter
+ * (core/emitter.hpp); the main thread has one handler per type.
+ */
+namespace msg {
 
-struct Msg {
-	MsgType type;
-	ChangeKind kind = ChangeKind::Insert;
-	NoticeKind notice = NoticeKind::Log;
+/* The replicated tables (rules applied); history: the source's schema history to store with positions. */
+struct Tables {
+	std::shared_ptr<const TableSet> tables;
+	std::string history;
+};
+/* Snapshot rows of one table in COPY text format, whole rows only. */
+struct CopyData {
+	int table = -1;
+	std::string text;
+};
+/* The table's snapshot is complete: rows sent in all. */
+struct CopyEnd {
 	int table = -1;
 	uint64_t rows = 0;
+};
+/* The snapshot (or schema only) is complete; the stream starts at pos. */
+struct SnapshotDone {
+	Position pos;
+};
+/* One row change; before: key or old image (Update/Delete), after: new image (Insert/Update). */
+struct Change {
+	int table = -1;
+	ChangeKind kind = ChangeKind::Insert;
 	RowData before;
 	RowData after;
-	std::string text;
-	std::string sqlstate, detail, hint;
+};
+/* The source transaction is complete; pos: the position just after it. */
+struct Commit {
 	Position pos;
+};
+/* A schema change: the tables after it, the PostgreSQL statements, a summary for the log; its Commit follows. */
+struct SchemaChange {
 	std::shared_ptr<const TableSet> tables;
 	std::vector<std::string> sql;
-	std::string history; /* the source's schema history after Tables/Ddl, stored with the next position */
+	std::string summary;
+	std::string history;
+};
+/* Something to log, or a DDL statement passed over or needing nothing, or a warning (kind says which). */
+struct Notice {
+	NoticeKind kind = NoticeKind::Log;
+	std::string text;
+};
+/* The reader has nothing more to do (snapshot mode initial_only). */
+struct Finished {};
+/* The source connection was lost; the main thread reconnects and resumes from the committed position. */
+struct SourceLost {
+	std::string text;
+};
+/* A failure that stops the connector. */
+struct Failure {
+	std::string sqlstate;
+	std::string text;
+	std::string detail;
+	std::string hint;
 };
 
+}  // namespace msg
+
+using Msg = std::variant<msg::Tables, msg::CopyData, msg::CopyEnd, msg::SnapshotDone, msg::Change, msg::Commit,
+                         msg::SchemaChange, msg::Notice, msg::Finished, msg::SourceLost, msg::Failure>;
+
 using Batch = std::vector<Msg>;
+
+/* std::visit over a Msg with one lambda per message type. */
+template <class... F>
+struct Overloaded : F... {
+	using F::operator()...;
+};
 
 }  // namespace synchdb
 

@@ -48,100 +48,45 @@ public:
 	/* The replicated tables (rules applied); history: the schema history blob to store with positions. */
 	void Tables(std::shared_ptr<const TableSet> tables, std::string history)
 	{
-		Msg m{};
-		m.type = MsgType::Tables;
-		m.tables = std::move(tables);
-		m.history = std::move(history);
-		Add(std::move(m));
+		Add(msg::Tables{std::move(tables), std::move(history)});
 	}
 	/* Snapshot rows of table, COPY text format, whole rows only. */
-	void CopyRows(int table, std::string text)
-	{
-		Msg m{};
-		m.type = MsgType::CopyData;
-		m.table = table;
-		m.text = std::move(text);
-		Add(std::move(m));
-	}
-	void CopyEnd(int table, uint64_t rows)
-	{
-		Msg m{};
-		m.type = MsgType::CopyEnd;
-		m.table = table;
-		m.rows = rows;
-		Add(std::move(m));
-	}
-	void SnapshotDone(Position pos)
-	{
-		Msg m{};
-		m.type = MsgType::SnapshotDone;
-		m.pos = std::move(pos);
-		Add(std::move(m));
-	}
+	void CopyRows(int table, std::string text) { Add(msg::CopyData{table, std::move(text)}); }
+	void CopyEnd(int table, uint64_t rows) { Add(msg::CopyEnd{table, rows}); }
+	void SnapshotDone(Position pos) { Add(msg::SnapshotDone{std::move(pos)}); }
 	/* One row change; before: key or old image (Update/Delete), after: new image (Insert/Update). */
 	void Change(int table, ChangeKind kind, RowData before, RowData after)
 	{
-		Msg m{};
-		m.type = MsgType::Change;
-		m.table = table;
-		m.kind = kind;
-		m.before = std::move(before);
-		m.after = std::move(after);
-		Add(std::move(m));
+		Add(msg::Change{table, kind, std::move(before), std::move(after)});
 	}
 	/* A schema change: the tables after it, the PostgreSQL statements, a summary for the log. */
 	void SchemaChange(std::shared_ptr<const TableSet> tables, std::vector<std::string> sql, std::string summary,
 	                  std::string history)
 	{
-		Msg m{};
-		m.type = MsgType::Ddl;
-		m.tables = std::move(tables);
-		m.sql = std::move(sql);
-		m.text = std::move(summary);
-		m.history = std::move(history);
-		Add(std::move(m));
+		Add(msg::SchemaChange{std::move(tables), std::move(sql), std::move(summary), std::move(history)});
 	}
-	void Commit(Position pos)
-	{
-		Msg m{};
-		m.type = MsgType::Commit;
-		m.pos = std::move(pos);
-		Add(std::move(m));
-	}
+	void Commit(Position pos) { Add(msg::Commit{std::move(pos)}); }
 	/* Something to log; kind says whether it counts as a DDL passed over or needing nothing. */
-	void Notice(std::string text, NoticeKind kind = NoticeKind::Log)
-	{
-		Msg m{};
-		m.type = MsgType::Notice;
-		m.notice = kind;
-		m.text = std::move(text);
-		Add(std::move(m));
-	}
+	void Notice(std::string text, NoticeKind kind = NoticeKind::Log) { Add(msg::Notice{kind, std::move(text)}); }
 	/* Nothing more to do (snapshot mode initial_only); flushes. */
 	void Finished()
 	{
-		Msg m{};
-		m.type = MsgType::Finished;
-		Add(std::move(m));
+		Add(msg::Finished{});
 		Flush();
 	}
 	/*
 	 * A failure: SourceLost (connection trouble; the engine reconnects and
 	 * resumes from the committed position) for kConnectionFailure and
-	 * kUnableToConnect, Error (the connector stops) otherwise.  Drops what
+	 * kUnableToConnect, Failure (the connector stops) otherwise.  Drops what
 	 * was not sent yet and flushes.
 	 */
 	void Fail(const Error &e)
 	{
 		Discard();
-		Msg m{};
-		const bool lost = e.sqlstate() == sqlstate::kConnectionFailure || e.sqlstate() == sqlstate::kUnableToConnect;
-		m.type = lost ? MsgType::SourceLost : MsgType::Error;
-		m.text = e.what();
-		m.sqlstate = e.sqlstate();
-		m.detail = e.detail();
-		m.hint = e.hint();
-		Add(std::move(m));
+		if (e.sqlstate() == sqlstate::kConnectionFailure || e.sqlstate() == sqlstate::kUnableToConnect)
+			Add(msg::SourceLost{e.what()});
+		else
+			Add(msg::Failure{e.sqlstate(), e.what(), e.detail(), e.hint()});
 		Flush();
 	}
 
@@ -167,12 +112,23 @@ public:
 	}
 
 private:
+	/* The payload a message holds, for the queue's byte bound. */
 	static size_t Bytes(const Msg &m)
 	{
-		size_t n = sizeof(Msg) + m.text.size() + m.before.buf.size() + m.after.buf.size() +
-		           (m.before.fields.size() + m.after.fields.size()) * sizeof(RowData::Field) + m.history.size();
-		for (const std::string &s : m.sql)
-			n += s.size();
+		size_t n = sizeof(Msg);
+		if (const auto *c = std::get_if<msg::Change>(&m))
+			n += c->before.buf.size() + c->after.buf.size() +
+			     (c->before.fields.size() + c->after.fields.size()) * sizeof(RowData::Field);
+		else if (const auto *d = std::get_if<msg::CopyData>(&m))
+			n += d->text.size();
+		else if (const auto *t = std::get_if<msg::Tables>(&m))
+			n += t->history.size();
+		else if (const auto *s = std::get_if<msg::SchemaChange>(&m)) {
+			n += s->summary.size() + s->history.size();
+			for (const std::string &q : s->sql)
+				n += q.size();
+		} else if (const auto *o = std::get_if<msg::Notice>(&m))
+			n += o->text.size();
 		return n;
 	}
 	void Add(Msg m)

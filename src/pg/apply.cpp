@@ -343,7 +343,7 @@ bool FindOldC(RelState *rs, const RowData *before)
 	return RelationFindReplTupleSeq(rs->rel, LockTupleExclusive, rs->oldslot, rs->foundslot);
 }
 
-void ApplyChangeC(RelState *rs, const Msg *m, const char *where)
+void ApplyChangeC(RelState *rs, const msg::Change *m, const char *where)
 {
 	ApplyErrorContext ctx = {rs, -1,
 	                         m->kind == ChangeKind::Insert   ? "applying an INSERT"
@@ -430,7 +430,7 @@ void FlushInsertsC(RelState *rs, const char *where)
 }
 
 /* Convert one INSERT into the next buffered slot; flush when the buffer is full. */
-void BufferInsertC(RelState *rs, const Msg *m, const char *where)
+void BufferInsertC(RelState *rs, const msg::Change *m, const char *where)
 {
 	ApplyErrorContext ctx = {rs, -1, "applying an INSERT", false, where};
 	ErrorContextCallback cb;
@@ -511,21 +511,21 @@ int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 		const Msg *m = f->source->Next(std::chrono::milliseconds(100));
 		if (!m)
 			return 0; /* nothing yet: the caller checks interrupts and calls again */
-		if (m->type == MsgType::CopyData && m->table == f->table) {
-			f->chunk = &m->text;
+		if (const auto *d = std::get_if<msg::CopyData>(m); d && d->table == f->table) {
+			f->chunk = &d->text;
 			f->offset = 0;
 			continue;
 		}
-		if (m->type == MsgType::CopyEnd && m->table == f->table) {
+		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == f->table) {
 			f->eof = true;
 			return 0;
 		}
 		f->failed = true;
-		f->source_lost = m->type == MsgType::SourceLost;
+		const auto *lost = std::get_if<msg::SourceLost>(m);
+		const auto *failure = std::get_if<msg::Failure>(m);
+		f->source_lost = lost != nullptr;
 		snprintf(f->message, sizeof(f->message), "%s",
-		         m->type == MsgType::Error || m->type == MsgType::SourceLost
-		             ? m->text.c_str()
-		             : "unexpected message in the snapshot stream");
+		         lost ? lost->text.c_str() : failure ? failure->text.c_str() : "unexpected message in the snapshot stream");
 		return 0;
 	}
 }
@@ -740,7 +740,7 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 	ResolveTables();
 }
 
-void Applier::ApplySchemaChange(const Msg &m)
+void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 {
 	BeginTxn();
 	CloseRels();
@@ -922,7 +922,6 @@ void Applier::CloseRels()
 uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 {
 	RelState *rs = OpenRel(table);
-	scratch_.type = MsgType::Change;
 	scratch_.kind = ChangeKind::Insert;
 	scratch_.table = table;
 	struct Sink : CopyRowSink {
@@ -932,7 +931,7 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 	} sink;
 	sink.row = &scratch_.after;
 	const std::string source_name = (*tables_)[table].SourceName();
-	const Msg *mp = &scratch_;
+	const msg::Change *mp = &scratch_;
 	uint64_t rows = 0;
 	for (;;) {
 		const Msg *m = source.Next(std::chrono::milliseconds(100));
@@ -940,11 +939,11 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 			PgCall([] { CHECK_FOR_INTERRUPTS(); });
 			continue;
 		}
-		if (m->type == MsgType::CopyData && m->table == table) {
+		if (const auto *d = std::get_if<msg::CopyData>(m); d && d->table == table) {
 			size_t pos = 0;
 			for (;;) {
 				scratch_.after.Clear();
-				if (!ParseCopyTextRow(m->text, pos, sink, copy_scratch_))
+				if (!ParseCopyTextRow(d->text, pos, sink, copy_scratch_))
 					break;
 				where_ = "in snapshot row " + std::to_string(rows + 1) + " of table " + source_name;
 				const char *wp = where_.c_str();
@@ -957,13 +956,16 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 			}
 			continue;
 		}
-		if (m->type == MsgType::CopyEnd && m->table == table) {
+		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == table) {
 			FlushInserts();
 			break;
 		}
-		const bool lost = m->type == MsgType::SourceLost;
-		const std::string text =
-			m->type == MsgType::Error || lost ? m->text : std::string("unexpected message in the snapshot stream");
+		const auto *lost_msg = std::get_if<msg::SourceLost>(m);
+		const auto *failure = std::get_if<msg::Failure>(m);
+		const bool lost = lost_msg != nullptr;
+		const std::string text = lost      ? lost_msg->text
+		                         : failure ? failure->text
+		                                   : std::string("unexpected message in the snapshot stream");
 		const char *tp = text.c_str();
 		PgCall([&] {
 			ereport(ERROR, (errcode(lost ? ERRCODE_CONNECTION_FAILURE : ERRCODE_DATA_EXCEPTION), errmsg("%s", tp)));
@@ -1005,7 +1007,7 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 	return rows;
 }
 
-void Applier::Apply(const Msg &m)
+void Applier::Apply(const msg::Change &m)
 {
 	BeginTxn();
 	changes_in_txn_++;
@@ -1025,7 +1027,7 @@ void Applier::Apply(const Msg &m)
 		return;
 	}
 	RelState *rs = OpenRel(m.table);
-	const Msg *mp = &m;
+	const msg::Change *mp = &m;
 	const char *wp = where_.c_str();
 	if (m.kind == ChangeKind::Insert && rs->can_batch) {
 		batching_ = true;

@@ -73,9 +73,9 @@ public:
 	/* COPY the snapshot rows of one table, pulling CopyData until its CopyEnd. */
 	uint64_t CopyTable(int table, MsgSource &source);
 	/* Run a schema change's statements and switch to its tables (current transaction). */
-	void ApplySchemaChange(const Msg &m);
+	void ApplySchemaChange(const msg::SchemaChange &m);
 	/* Apply one Change message (current transaction). */
-	void Apply(const Msg &m);
+	void Apply(const msg::Change &m);
 	/* The source transaction ending at pos was applied: messages about later values name it. */
 	void NoteSourcePosition(const Position &pos);
 	/* Write the position and commit (a finished snapshot first adds the keys it deferred). */
@@ -119,7 +119,7 @@ private:
 	std::string attr_table_;    /* where synchdb_attribute rows go in this database */
 	std::string where_;         /* the position of the values being applied, for messages */
 	std::string batch_where_;   /* the source transactions buffered INSERTs may come from, for messages */
-	Msg scratch_;               /* a snapshot row applied through the row path */
+	msg::Change scratch_;       /* a snapshot row applied through the row path */
 	std::string copy_scratch_;
 	std::vector<int> deferred_keys_;
 	bool batching_ = false; /* some relation has buffered INSERTs */ /* tables created by this snapshot without their primary key yet */

@@ -28,8 +28,10 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
@@ -494,7 +496,7 @@ private:
 
 	/* ------------------------------------------------ one handler per message kind */
 
-	void OnTables(Applier &ap, const Msg &m)
+	void OnTables(Applier &ap, const msg::Tables &m)
 	{
 		ap.DefineTables(m.tables, m.history, truncate_);
 		if (!snapshotting_ && m.tables) {
@@ -507,7 +509,7 @@ private:
 			SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m.tables->size()), 0);
 	}
 	/* The first CopyData of a table: the whole table through COPY (CopyTable reads up to its CopyEnd). */
-	bool OnCopyData(Applier &ap, Cursor &cursor, const Msg &m, std::string &lost)
+	bool OnCopyData(Applier &ap, Cursor &cursor, const msg::CopyData &m, std::string &lost)
 	{
 		Stage(ConnectorStage::InitialSnapshot);
 		Show(ConnectorState::Executing);
@@ -526,12 +528,12 @@ private:
 		                    ap.Stats().snapshot_rows);
 		return true;
 	}
-	void OnCopyEnd(Applier &ap, const Msg &m)
+	void OnCopyEnd(Applier &ap, const msg::CopyEnd &m)
 	{
 		SetSnapshotProgress(slot_, generation_, m.table + 1, static_cast<int>(ap.Tables()->size()),
 		                    ap.Stats().snapshot_rows);
 	}
-	void OnSnapshotDone(Applier &ap, const Msg &m)
+	void OnSnapshotDone(Applier &ap, const msg::SnapshotDone &m)
 	{
 		CommitAt(ap, m.pos, true);
 		always_done_ = true;
@@ -539,28 +541,28 @@ private:
 		/* initial_only ends here: its stage stays "initial snapshot". */
 		Stage(mode_ == SnapshotMode::InitialOnly ? ConnectorStage::InitialSnapshot : ConnectorStage::ChangeDataCapture);
 	}
-	void OnChange(Applier &ap, const Msg &m)
+	void OnChange(Applier &ap, const msg::Change &m)
 	{
 		Show(ConnectorState::Executing);
 		Stage(ConnectorStage::ChangeDataCapture);
 		ap.Apply(m);
 	}
-	void OnCommit(Applier &ap, Cursor &cursor, const Msg &m)
+	void OnCommit(Applier &ap, Cursor &cursor, const msg::Commit &m)
 	{
 		group_.SourceCommitted(m.pos, ap.ChangesInTxn());
 		ap.NoteSourcePosition(m.pos);
 		if (ap.ChangesInTxn() >= 10000 || cursor.Drained())
 			FlushGroup(ap);
 	}
-	void OnSchemaChange(Applier &ap, const Msg &m)
+	void OnSchemaChange(Applier &ap, const msg::SchemaChange &m)
 	{
 		Show(ConnectorState::Executing);
 		ap.ApplySchemaChange(m);
-		Log(LOG, "replicated " + m.text);
+		Log(LOG, "replicated " + m.summary);
 	}
-	void OnNotice(const Msg &m)
+	void OnNotice(const msg::Notice &m)
 	{
-		switch (m.notice) {
+		switch (m.kind) {
 		case NoticeKind::DdlNoop:
 			ddls_noop_++;
 			return;
@@ -614,27 +616,56 @@ private:
 				cleared_error = true;
 				progressed_ = true;
 			}
-			switch (m->type) {
-			case MsgType::Tables: OnTables(ap, *m); break;
-			case MsgType::CopyData:
-				if (!OnCopyData(ap, cursor, *m, lost))
-					return PumpResult::SourceLost;
-				break;
-			case MsgType::CopyEnd: OnCopyEnd(ap, *m); break;
-			case MsgType::SnapshotDone: OnSnapshotDone(ap, *m); break;
-			case MsgType::Change: OnChange(ap, *m); break;
-			case MsgType::Commit: OnCommit(ap, cursor, *m); break;
-			case MsgType::Ddl: OnSchemaChange(ap, *m); break;
-			case MsgType::Notice: OnNotice(*m); break;
-			case MsgType::Finished:
-				FlushGroup(ap);
-				return PumpResult::Finished;
-			case MsgType::SourceLost:
-				lost = m->text;
-				return PumpResult::SourceLost;
-			case MsgType::Error:
-				throw Error(m->sqlstate.empty() ? sqlstate::kInternalError : m->sqlstate, m->text, m->detail, m->hint);
-			}
+			using Next = std::optional<PumpResult>; /* set: leave the loop with it */
+			const Next next = std::visit(
+				Overloaded{
+					[&](const msg::Tables &t) -> Next {
+						OnTables(ap, t);
+						return {};
+					},
+					[&](const msg::CopyData &d) -> Next {
+						return OnCopyData(ap, cursor, d, lost) ? Next{} : PumpResult::SourceLost;
+					},
+					[&](const msg::CopyEnd &e) -> Next {
+						OnCopyEnd(ap, e);
+						return {};
+					},
+					[&](const msg::SnapshotDone &d) -> Next {
+						OnSnapshotDone(ap, d);
+						return {};
+					},
+					[&](const msg::Change &c) -> Next {
+						OnChange(ap, c);
+						return {};
+					},
+					[&](const msg::Commit &c) -> Next {
+						OnCommit(ap, cursor, c);
+						return {};
+					},
+					[&](const msg::SchemaChange &c) -> Next {
+						OnSchemaChange(ap, c);
+						return {};
+					},
+					[&](const msg::Notice &n) -> Next {
+						OnNotice(n);
+						return {};
+					},
+					[&](const msg::Finished &) -> Next {
+						FlushGroup(ap);
+						return PumpResult::Finished;
+					},
+					[&](const msg::SourceLost &l) -> Next {
+						lost = l.text;
+						return PumpResult::SourceLost;
+					},
+					[&](const msg::Failure &f) -> Next {
+						throw Error(f.sqlstate.empty() ? sqlstate::kInternalError : f.sqlstate, f.text, f.detail,
+						            f.hint);
+					},
+				},
+				*m);
+			if (next)
+				return *next;
 		}
 	}
 

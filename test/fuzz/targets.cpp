@@ -154,7 +154,10 @@ struct Builder {
 			b = std::make_unique<mysql::ChangeBuilder>(std::make_shared<const TableSet>(), db,
 													   std::vector<TableName>{}, "fuzz",
 													   mysql::BinlogPosition{"binlog.000001", 4, "", 0, 0},
-													   [](Msg &&m, bool) { CheckSql(m.sql); });
+													   [](Msg &&m, bool) {
+														   if (const auto *c = std::get_if<msg::SchemaChange>(&m))
+															   CheckSql(c->sql);
+													   });
 		}
 		try {
 			b->OnEvent(ev, decoder);

@@ -73,12 +73,13 @@ TEST(ChangeBuilder, MysqlCompressedTransactionBecomesOneInsertAndACommit)
 	auto set = mysql::MakeTables({t});
 	Collected c = Replay("transaction_compression.000001", set, db);
 
-	std::vector<const Msg *> changes, commits;
+	std::vector<const msg::Change *> changes;
+	std::vector<const msg::Commit *> commits;
 	for (const Msg &m : c.msgs) {
-		if (m.type == MsgType::Change)
-			changes.push_back(&m);
-		if (m.type == MsgType::Commit)
-			commits.push_back(&m);
+		if (const auto *ch = std::get_if<msg::Change>(&m))
+			changes.push_back(ch);
+		if (const auto *co = std::get_if<msg::Commit>(&m))
+			commits.push_back(co);
 	}
 	ASSERT_EQ(changes.size(), 1u);
 	EXPECT_EQ(changes[0]->kind, ChangeKind::Insert);
@@ -86,12 +87,16 @@ TEST(ChangeBuilder, MysqlCompressedTransactionBecomesOneInsertAndACommit)
 	EXPECT_EQ(changes[0]->after.Get(0), "1");
 	ASSERT_GE(commits.size(), 1u);
 	/* The commit after the insert points past the whole payload event. */
-	const Msg *after_insert = nullptr;
-	for (const Msg &m : c.msgs)
-		if (&m > changes[0] && m.type == MsgType::Commit) {
-			after_insert = &m;
+	const msg::Commit *after_insert = nullptr;
+	bool seen_insert = false;
+	for (const Msg &m : c.msgs) {
+		if (std::get_if<msg::Change>(&m) == changes[0])
+			seen_insert = true;
+		else if (seen_insert && std::holds_alternative<msg::Commit>(m)) {
+			after_insert = &std::get<msg::Commit>(m);
 			break;
 		}
+	}
 	ASSERT_NE(after_insert, nullptr);
 	EXPECT_GT(mysql::BinlogPosition::FromOffsetJson(after_insert->pos.offset).pos, 274u);
 	EXPECT_EQ(mysql::BinlogPosition::FromOffsetJson(after_insert->pos.offset).file, "binlog.000001");
@@ -106,7 +111,7 @@ TEST(ChangeBuilder, TablesNotReplicatedAreSkipped)
 	t.columns = {Column("a", "int")};
 	Collected c = Replay("transaction_compression.000001", mysql::MakeTables({t}), db);
 	for (const Msg &m : c.msgs)
-		EXPECT_NE(m.type, MsgType::Change);
+		EXPECT_FALSE(std::holds_alternative<msg::Change>(m));
 }
 
 TEST(ChangeBuilder, ChangedShapeIsAClearError)
@@ -144,7 +149,8 @@ TEST(ChangeBuilder, MariadbFileWithGtidsAndRowsEvents)
 	}
 	bool gtid = false;
 	for (const Msg &m : c.msgs)
-		if (m.type == MsgType::Commit && !mysql::BinlogPosition::FromOffsetJson(m.pos.offset).gtid.empty())
+		if (const auto *co = std::get_if<msg::Commit>(&m);
+		    co && !mysql::BinlogPosition::FromOffsetJson(co->pos.offset).gtid.empty())
 			gtid = true;
 	EXPECT_TRUE(gtid);
 	EXPECT_GT(c.flushes, 0);
@@ -176,21 +182,24 @@ TEST(ChangeBuilder, DdlBecomesASchemaChangeAndUnknownDdlIsCounted)
 	binlog::Decoder d;
 	b.OnEvent(QueryEv("inventory", "CREATE TABLE t1 (id INT PRIMARY KEY, v VARCHAR(5))", 100), d);
 	ASSERT_GE(msgs.size(), 2u);
-	EXPECT_EQ(msgs[0].type, MsgType::Ddl);
-	ASSERT_EQ(msgs[0].tables->size(), 1u);
-	EXPECT_EQ(msgs[0].tables->at(0).source.name, "t1");
-	EXPECT_EQ(msgs[1].type, MsgType::Commit); /* a DDL statement is its own transaction */
-	EXPECT_EQ(mysql::BinlogPosition::FromOffsetJson(msgs[1].pos.offset).pos, 100u);
+	const auto *ddl = std::get_if<msg::SchemaChange>(&msgs[0]);
+	ASSERT_NE(ddl, nullptr);
+	ASSERT_EQ(ddl->tables->size(), 1u);
+	EXPECT_EQ(ddl->tables->at(0).source.name, "t1");
+	const auto *commit = std::get_if<msg::Commit>(&msgs[1]); /* a DDL statement is its own transaction */
+	ASSERT_NE(commit, nullptr);
+	EXPECT_EQ(mysql::BinlogPosition::FromOffsetJson(commit->pos.offset).pos, 100u);
 
 	msgs.clear();
 	b.OnEvent(QueryEv("inventory", "ALTER TABLE t1 FROBNICATE EVERYTHING", 200), d);
 	ASSERT_GE(msgs.size(), 2u);
-	EXPECT_EQ(msgs[0].type, MsgType::Notice);
-	EXPECT_EQ(msgs[0].notice, NoticeKind::DdlSkipped); /* counted as a DDL statement passed over */
-	EXPECT_NE(msgs[0].text.find("binlog.000001:200"), std::string::npos) << msgs[0].text;
+	const auto *notice = std::get_if<msg::Notice>(&msgs[0]);
+	ASSERT_NE(notice, nullptr);
+	EXPECT_EQ(notice->kind, NoticeKind::DdlSkipped); /* counted as a DDL statement passed over */
+	EXPECT_NE(notice->text.find("binlog.000001:200"), std::string::npos) << notice->text;
 
 	msgs.clear();
 	b.OnEvent(QueryEv("otherdb", "CREATE TABLE x (id INT)", 300), d);
 	ASSERT_EQ(msgs.size(), 1u); /* another database: only the commit that advances the position */
-	EXPECT_EQ(msgs[0].type, MsgType::Commit);
+	EXPECT_TRUE(std::holds_alternative<msg::Commit>(msgs[0]));
 }

@@ -137,10 +137,7 @@ int ChangeBuilder::FindTable(const std::string &db, const std::string &table) co
 
 void ChangeBuilder::Commit()
 {
-	Msg m{};
-	m.type = MsgType::Commit;
-	m.pos = cur_.ToPosition();
-	emit_(std::move(m), true);
+	emit_(msg::Commit{cur_.ToPosition()}, true);
 	in_txn_ = false;
 	standalone_ = false;
 }
@@ -190,11 +187,7 @@ void ChangeBuilder::OnEvent(const binlog::Event &e, binlog::Decoder &decoder)
 void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt)
 {
 	auto notice = [&](const std::string &text) {
-		Msg m{};
-		m.type = MsgType::Notice;
-		m.notice = NoticeKind::DdlSkipped;
-		m.text = text;
-		emit_(std::move(m), false);
+		emit_(msg::Notice{NoticeKind::DdlSkipped, text}, false);
 	};
 	const bool mentions_us = q.schema == srcdb_ || q.query.find(srcdb_) != std::string::npos;
 	ddl::Statement st;
@@ -216,21 +209,14 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 	if (!plan) {
 		if (mentions_us) {
 			/* Nothing to do for the replica (an index, a view, a grant, ...): counted, not logged. */
-			Msg m{};
-			m.type = MsgType::Notice;
-			m.notice = NoticeKind::DdlNoop;
-			emit_(std::move(m), false);
+			emit_(msg::Notice{NoticeKind::DdlNoop, {}}, false);
 		}
 		return;
 	}
 	tables_ = plan->tables;
-	Msg m{};
-	m.type = MsgType::Ddl;
-	m.tables = plan->tables;
-	m.sql = std::move(plan->sql);
-	m.text = plan->summary;
-	m.history = TablesToJson(SourceTables(*plan->tables));
-	emit_(std::move(m), false);
+	emit_(msg::SchemaChange{plan->tables, std::move(plan->sql), plan->summary,
+	                        TablesToJson(SourceTables(*plan->tables))},
+	      false);
 }
 
 void ChangeBuilder::Handle(const binlog::Event &ev)
@@ -254,11 +240,7 @@ void ChangeBuilder::Handle(const binlog::Event &ev)
 			if (ParseTruncate(stmt, db, table)) {
 				int idx = FindTable(db.empty() ? q->schema : db, table);
 				if (idx >= 0) {
-					Msg m{};
-					m.type = MsgType::Change;
-					m.kind = ChangeKind::Truncate;
-					m.table = idx;
-					emit_(std::move(m), false);
+					emit_(msg::Change{idx, ChangeKind::Truncate, {}, {}}, false);
 				}
 			} else
 				HandleDdl(*q, stmt);
@@ -302,8 +284,7 @@ void ChangeBuilder::Handle(const binlog::Event &ev)
 		binlog::RowIterator it(*rows);
 		binlog::RowChange change;
 		while (it.Next(change)) {
-			Msg m{};
-			m.type = MsgType::Change;
+			msg::Change m{};
 			m.table = idx;
 			switch (rows->kind) {
 			case binlog::RowsKind::kWrite:

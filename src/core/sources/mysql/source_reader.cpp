@@ -85,21 +85,14 @@ void SourceReader::RunOrThrow()
 	Connection conn(config_.endpoint);
 	tables_ = config_.known_tables && !config_.snapshot_with_data.has_value() ? MakeTables(*config_.known_tables, config_.mapping.get())
 	                                                                          : ReadTables(conn);
-	Msg m{};
-	m.type = MsgType::Tables;
-	m.tables = tables_;
-	m.history = TablesToJson(SourceTables(*tables_));
-	Add(std::move(m));
+	out_->Tables(tables_, TablesToJson(SourceTables(*tables_)));
 	Flush();
 
 	std::optional<BinlogPosition> start = config_.start;
 	if (config_.snapshot_with_data.has_value()) {
 		Snapshot(*config_.snapshot_with_data);
 		if (config_.stop_after_snapshot) {
-			Msg f{};
-			f.type = MsgType::Finished;
-			Add(std::move(f));
-			Flush();
+			out_->Finished();
 			return;
 		}
 		return; /* Snapshot() streamed on */
@@ -171,10 +164,7 @@ void SourceReader::Snapshot(bool with_data)
 			CopyTable(snap, static_cast<int>(i));
 	snap.Query("COMMIT");
 
-	Msg m{};
-	m.type = MsgType::SnapshotDone;
-	m.pos = pos.ToPosition();
-	Add(std::move(m));
+	out_->SnapshotDone(pos.ToPosition());
 	Flush();
 	if (!config_.stop_after_snapshot)
 		Stream(pos);
@@ -217,13 +207,9 @@ void SourceReader::CopyTable(Connection &conn, int index)
 			chunk += '\n';
 			rows++;
 			if (chunk.size() >= config_.copy_chunk_bytes) {
-				Msg m{};
-				m.type = MsgType::CopyData;
-				m.table = index;
-				m.text.swap(chunk);
-				Add(std::move(m));
+				out_->CopyRows(index, std::move(chunk));
 				Flush();
-				chunk.clear();
+				chunk = std::string();
 				chunk.reserve(config_.copy_chunk_bytes + 8192);
 				if (stop_)
 					throw StopRequested{};
@@ -242,17 +228,9 @@ void SourceReader::CopyTable(Connection &conn, int index)
 		            "connector " + Quoted(config_.endpoint.connector) + ": reading table " + Quoted(t.SourceName()) +
 		                " for the snapshot failed: " + errmsg);
 	if (!chunk.empty()) {
-		Msg m{};
-		m.type = MsgType::CopyData;
-		m.table = index;
-		m.text.swap(chunk);
-		Add(std::move(m));
+		out_->CopyRows(index, std::move(chunk));
 	}
-	Msg end{};
-	end.type = MsgType::CopyEnd;
-	end.table = index;
-	end.rows = rows;
-	Add(std::move(end));
+	out_->CopyEnd(index, rows);
 	Flush();
 }
 
