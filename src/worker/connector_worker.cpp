@@ -302,6 +302,7 @@ public:
 				Cursor cursor(queue);
 				try {
 					result = Pump(ap, cursor, lost);
+					Settle(ap);
 				} catch (...) {
 					reader_ = nullptr;
 					ap.Abort();
@@ -470,6 +471,23 @@ private:
 		if (reader_)
 			reader_->Confirm(*newest);
 		unconfirmed_.erase(unconfirmed_.begin(), unconfirmed_.begin() + static_cast<long>(n));
+	}
+
+	/*
+	 * Leaving the reader (stop, finish, reload, lost source): commit the
+	 * complete source transactions applied so far, flush their WAL and
+	 * tell the source, so that it keeps no more than it must while the
+	 * connector is away (and a restart decodes no more than it must).
+	 */
+	void Settle(Applier &ap)
+	{
+		if (!PostmasterIsAlive())
+			return;
+		FlushGroup(ap);
+		if (unconfirmed_.empty())
+			return;
+		PgCall([] { XLogFlush(XactLastCommitEnd); });
+		ConfirmFlushed();
 	}
 
 	/* Stage changes are rare: only touch shared memory when it changes (not per row). */

@@ -666,6 +666,42 @@ TEST_F(PgStream, IdleHeartbeatAdvancesTheSlot)
 	EXPECT_TRUE(reached);
 }
 
+TEST_F(PgStream, HeartbeatFollowsTheWalEndOnceTheStreamGoesIdleAfterOurTransaction)
+{
+	conn_->Exec("CREATE TABLE mine (id int PRIMARY KEY)");
+	conn_->Exec("CREATE TABLE other (id int PRIMARY KEY)");
+	StartPoint sp;
+	sp.snapshot_with_data = false;
+	/* an interval far beyond the test: only "idle after a transaction of ours" can emit the heartbeat */
+	Running r({{"public", "mine"}}, sp, "idlebeat", [](PgReader &p) { p.SetHeartbeatInterval(600s); });
+	ASSERT_TRUE(r.WaitFor([](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [](const Ev &e) { return e.type == Ev::SnapshotDone; });
+	}));
+	/* without a transaction of ours, WAL of other tables does not make a heartbeat before the interval */
+	conn_->Exec("INSERT INTO other SELECT generate_series(1, 100)");
+	std::this_thread::sleep_for(1500ms);
+	EXPECT_EQ(r.Count(Ev::Commit), 0u);
+
+	conn_->Exec("INSERT INTO mine VALUES (1)");
+	conn_->Exec("INSERT INTO other SELECT generate_series(101, 1100)");
+	const Lsn after_other = ParseLsn(*conn_->Value("SELECT pg_current_wal_lsn()"));
+	ASSERT_TRUE(r.WaitFor([&](const auto &ev) {
+		return std::any_of(ev.begin(), ev.end(), [&](const Ev &e) {
+			return e.type == Ev::Commit && ParsePgOffset(e.pos.offset).txid == 0 &&
+			       ParsePgOffset(e.pos.offset).lsn >= after_other;
+		});
+	}));
+	/* our transaction first, then the heartbeat past it */
+	std::vector<Ev::Type> kinds;
+	for (const auto &e : r.events())
+		if (e.type == Ev::Change || e.type == Ev::Commit)
+			kinds.push_back(e.type);
+	ASSERT_GE(kinds.size(), 3u);
+	EXPECT_EQ(kinds[0], Ev::Change);
+	EXPECT_EQ(kinds[1], Ev::Commit);
+	EXPECT_EQ(kinds.back(), Ev::Commit);
+}
+
 TEST_F(PgStream, StopDuringSnapshot)
 {
 	conn_->Exec("CREATE TABLE big (id int PRIMARY KEY, pad text)");

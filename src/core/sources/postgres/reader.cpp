@@ -362,7 +362,8 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 			}
 		}
 		if (heartbeat_interval_.count() > 0 && !in_txn_ && received_ > emitted_ &&
-		    std::chrono::steady_clock::now() - last_heartbeat_ >= heartbeat_interval_) {
+		    (committed_since_heartbeat_ ||
+		     std::chrono::steady_clock::now() - last_heartbeat_ >= heartbeat_interval_)) {
 			/*
 			 * Nothing of ours committed up to received_ (the keepalive's WAL
 			 * end: every transaction that committed before it has been sent):
@@ -374,6 +375,7 @@ void PgReader::Stream(Sink &out, Connection &repl, Lsn start)
 			p.ts_usec = NowUnixUsec();
 			emitted_ = received_;
 			last_heartbeat_ = std::chrono::steady_clock::now();
+			committed_since_heartbeat_ = false;
 			out.Commit(p.ToPosition());
 		}
 		/* The interval, or sooner once the destination committed more (the slot then releases WAL). */
@@ -484,6 +486,7 @@ void PgReader::Handle(Sink &out, const PgOutputMessage &m)
 		received_ = std::max(received_, c->end_lsn);
 		emitted_ = std::max(emitted_, c->end_lsn);
 		last_heartbeat_ = std::chrono::steady_clock::now();
+		committed_since_heartbeat_ = true;
 		PgPosition p;
 		p.lsn = c->end_lsn;
 		p.lsn_commit = c->commit_lsn;

@@ -46,9 +46,15 @@
  *   and the slot keeps all WAL written since (disk fills on a busy
  *   source).  With a heartbeat, when no transaction is open and the
  *   server's keepalives show WAL beyond the last emitted position, the
- *   reader emits a Commit with no Changes at that WAL end (txId 0) at most
- *   once per interval; when the engine stores and confirms it, the slot
- *   advances.  Safe because a keepalive's WAL end is past every
+ *   reader emits a Commit with no Changes at that WAL end (txId 0): at the
+ *   first such keepalive after a transaction of ours (the stream went idle:
+ *   the position then follows the WAL end at once, as PostgreSQL's apply
+ *   worker reports its received position as flushed when nothing is
+ *   pending; in the same destination commit group as that transaction
+ *   when it arrives in time), otherwise at most once per interval.  When
+ *   the engine stores and confirms it, the slot advances (confirmed and,
+ *   past the server's next running-transactions record, restart_lsn: the
+ *   WAL a restart decodes again).  Safe because a keepalive's WAL end is past every
  *   transaction already sent (PostgreSQL's own apply worker reports it as
  *   flushed in the same situation).
  *
@@ -155,6 +161,7 @@ private:
 	uint64_t retention_warn_bytes_ = uint64_t{1} << 30;
 	bool retention_warned_ = false;
 	std::chrono::steady_clock::time_point last_heartbeat_{};
+	bool committed_since_heartbeat_ = false; /* a Commit of ours went out after the last heartbeat */
 	std::chrono::steady_clock::time_point last_status_{};
 };
 
