@@ -304,7 +304,8 @@ void PgReader::Snapshot(Sink &out, Connection &repl)
 		std::string cols;
 		for (const auto &c : t.columns)
 			cols += (cols.empty() ? "" : ", ") + QuotePgIdent(c.name);
-		const std::string sql = "COPY (SELECT " + cols + " FROM ONLY " + t.QuotedName() + ") TO STDOUT";
+		/* A plain table (the only kind read, relkind 'r'): COPY straight from it, without a query's executor. */
+		const std::string sql = "COPY " + t.QuotedName() + " (" + cols + ") TO STDOUT";
 		std::string chunk;
 		chunk.reserve(kCopyChunk + 4096);
 		const int idx = static_cast<int>(i);
