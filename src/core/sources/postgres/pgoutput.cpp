@@ -84,6 +84,24 @@ public:
 		return s;
 	}
 
+	/* The next n bytes in place (n <= Left()). */
+	std::string_view View(size_t n)
+	{
+		std::string_view v = buf_.substr(pos_, n);
+		pos_ += n;
+		return v;
+	}
+	/* n bytes in place (no copy); on failure names the column: "<which> tuple column <index>". */
+	std::string_view ColumnBytes(size_t n, const char *which, size_t index)
+	{
+		if (n > Left())
+			Fail(std::string(which) + " tuple column " + std::to_string(index) + " length " + std::to_string(n) +
+			     " exceeds the " + std::to_string(Left()) + " bytes left");
+		std::string_view v = buf_.substr(pos_, n);
+		pos_ += n;
+		return v;
+	}
+
 	void End()
 	{
 		if (Left() != 0)
@@ -114,7 +132,7 @@ public:
 				if (len > 0x7fffffffu)
 					Fail(std::string(which) + " tuple column " + std::to_string(i + 1) + " has negative length");
 				c.kind = TupleColumn::Kind::Text;
-				c.value = Bytes(len, std::string(which) + " tuple column " + std::to_string(i + 1));
+				c.value = ColumnBytes(len, which, i + 1u);
 				break;
 			}
 			case 'b':
@@ -198,7 +216,7 @@ CopyMessage DecodeCopyMessage(std::string_view buf)
 		x.start = r.U64("data start LSN");
 		x.wal_end = r.U64("WAL end LSN");
 		x.send_time = r.I64("send time");
-		x.data = r.Bytes(r.Left(), "data");
+		x.data = r.View(r.Left());
 		return x;
 	}
 	if (tag == 'k') {

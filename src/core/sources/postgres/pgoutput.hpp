@@ -46,7 +46,7 @@ struct XLogData {
 	Lsn start = 0;       /* WAL start of the data */
 	Lsn wal_end = 0;     /* current end of WAL on the server */
 	int64_t send_time = 0; /* server clock, PostgreSQL epoch microseconds */
-	std::string data;    /* one pgoutput message */
+	std::string_view data; /* one pgoutput message, inside the CopyData payload (valid while it is) */
 };
 
 struct Keepalive {
@@ -68,7 +68,7 @@ std::string EncodeStandbyStatus(Lsn written, Lsn flushed, Lsn applied, int64_t n
 struct TupleColumn {
 	enum class Kind : uint8_t { Null, UnchangedToast, Text };
 	Kind kind = Kind::Null;
-	std::string value; /* Text only: the type's output text */
+	std::string_view value; /* Text only: the type's output text, inside the decoded message (valid while it is) */
 };
 
 struct Tuple {
