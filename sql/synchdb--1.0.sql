@@ -41,6 +41,23 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'synchdb_stop_engine_bgw'
 LANGUAGE C VOLATILE;
 
+-- Pause a running connector between source transactions (remembered across
+-- server restarts), resume it, and set the position it resumes from.
+CREATE FUNCTION synchdb_pause_engine(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_pause_engine'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_resume_engine(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_resume_engine'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_set_offset(name text, "offset" text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_set_offset'
+LANGUAGE C VOLATILE;
+
 CREATE FUNCTION synchdb_get_state(
     OUT id integer, OUT connector text, OUT conninfo_name text, OUT pid integer,
     OUT state text, OUT err text, OUT last_dbz_offset text, OUT stage text, OUT dbname text,
@@ -85,6 +102,9 @@ REVOKE ALL ON FUNCTION synchdb_del_conninfo(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_stop_engine_bgw(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_pause_engine(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_resume_engine(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_set_offset(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_state() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_guard_selftest(text) FROM PUBLIC;
 REVOKE ALL ON synchdb_state_view FROM PUBLIC;

@@ -125,6 +125,12 @@ public:
 	virtual std::unique_ptr<Reader> NewReader(const StartPoint &start) = 0;
 	/* Parse an offset JSON (synchdb_set_offset); throws kInvalidParameterValue naming what is wrong. */
 	virtual Position ParseOffset(std::string_view offset_json) const = 0;
+	/*
+	 * synchdb_set_offset: connect and check that the source can stream from
+	 * pos (the binlog file is still there, the slot has not moved past it);
+	 * throws synchdb::Error with the fix.  Returns a description for the log.
+	 */
+	virtual std::string CheckOffset(const Position &pos) { return {}; }
 	/* <0, 0, >0 as a is before, at, after b. */
 	virtual int Compare(const Position &a, const Position &b) const = 0;
 	/* The connector is being deleted: release what it holds at the source (slots, publications). */

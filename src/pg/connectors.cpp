@@ -11,7 +11,9 @@
 #include "core/json.hpp"
 #include "core/mapping.hpp"
 #include "core/rule_file.hpp"
+#include "pg/crypto.hpp"
 #include "pg/guard.hpp"
+#include "pg/guc.hpp"
 #include "pg/shmem.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
@@ -261,7 +263,10 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 	auto row = LoadConnInfoRow(name);
 	if (!row)
 		throw UnknownConnector(name);
-	ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
+	const json::Value data = json::Parse(row->data);
+	ConnInfo ci = ConnInfoFromJson(name, data);
+	const json::Value *paused_v = data.Find("paused");
+	const bool paused = paused_v && paused_v->IsBool() && paused_v->AsBool();
 	if (!HasSource(ci.Type()))
 		throw Error(sqlstate::kFeatureNotSupported,
 		            std::string(ConnectorTypeDisplayName(ci.Type())) + " connectors are not available yet",
@@ -326,6 +331,7 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		strlcpy(s->snapshot_mode, SnapshotModeName(mode), sizeof(s->snapshot_mode));
 		strlcpy(s->conninfo, payload.c_str(), sizeof(s->conninfo));
 		s->reload_requested = false;
+		s->pause_wanted = paused; /* synchdb_pause_engine, remembered across restarts */
 		s->pid = 0;
 		s->launching = true;
 		s->state = ConnectorState::Initializing;
@@ -443,6 +449,203 @@ bool StopConnectorWorker(const std::string &name, int timeout_ms)
 			            "Try again; if it still runs, pg_terminate_backend() on its pid ends it.");
 		NapAndCheckInterrupts(10);
 	}
+}
+
+namespace {
+
+void SetConnInfoPaused(const std::string &name, bool paused)
+{
+	Spi spi;
+	if (paused)
+		spi.Exec("UPDATE " + ExtensionSchema() +
+		             ".synchdb_conninfo SET data = pg_catalog.jsonb_set(data, '{paused}', 'true'::pg_catalog.jsonb) "
+		             "WHERE name OPERATOR(pg_catalog.=) $1",
+		         {name});
+	else
+		spi.Exec("UPDATE " + ExtensionSchema() +
+		             ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.-) 'paused'::pg_catalog.text "
+		             "WHERE name OPERATOR(pg_catalog.=) $1",
+		         {name});
+}
+
+struct SlotView {
+	bool found = false;
+	bool running = false;
+	bool pause_wanted = false;
+	int idx = -1;
+	uint64 generation = 0;
+	ConnectorState state = ConnectorState::Stopped;
+	ConnectorStage stage = ConnectorStage::None;
+	pid_t pid = 0;
+	std::string err;
+};
+
+SlotView ViewSlot(SharedState *sh, const std::string &name)
+{
+	SlotView v;
+	LWLockAcquire(sh->lock, LW_SHARED);
+	if (ConnectorSlot *s = FindSlot(sh, MyDatabaseId, name.c_str())) {
+		v.found = true;
+		v.running = SlotRunning(s);
+		v.pause_wanted = s->pause_wanted;
+		v.idx = static_cast<int>(s - sh->slots);
+		v.generation = s->generation;
+		v.state = s->state;
+		v.stage = s->stage;
+		v.pid = s->pid;
+		v.err = s->err;
+	}
+	LWLockRelease(sh->lock);
+	return v;
+}
+
+/* Sets pause_wanted of the slot's current worker; false when the worker changed or stopped meanwhile. */
+bool SetPauseWanted(SharedState *sh, int idx, uint64 generation, bool want)
+{
+	LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+	ConnectorSlot *s = &sh->slots[idx];
+	const bool same = s->generation == generation && SlotRunning(s);
+	if (same)
+		s->pause_wanted = want;
+	LWLockRelease(sh->lock);
+	return same;
+}
+
+Error NotRunning(const std::string &name, const char *what)
+{
+	return Error(sqlstate::kObjectNotInPrerequisiteState,
+	             "connector " + Quoted(name) + " is not running, so it cannot be " + what, {},
+	             "Start it with synchdb_start_engine_bgw('" + name + "').");
+}
+
+}  // namespace
+
+void PauseConnector(const std::string &name, int timeout_ms)
+{
+	SharedState *sh = Shared();
+	if (!LoadConnInfoRow(name))
+		throw UnknownConnector(name);
+	SlotView v = ViewSlot(sh, name);
+	if (!v.running)
+		throw NotRunning(name, "paused");
+	if (v.pause_wanted && v.state == ConnectorState::Paused) {
+		PgCall([&] { ereport(NOTICE, (errmsg("connector \"%s\" is already paused", name.c_str()))); });
+		return;
+	}
+	SetConnInfoPaused(name, true);
+	if (!SetPauseWanted(sh, v.idx, v.generation, true))
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            "connector " + Quoted(name) + " stopped while it was being paused", v.err.empty() ? "" : "Its last error: " + v.err,
+		            "See synchdb_state_view; start it again with synchdb_start_engine_bgw('" + name + "').");
+	for (int waited = 0;; waited += 20) {
+		v = ViewSlot(sh, name);
+		if (!v.running)
+			throw Error(sqlstate::kObjectNotInPrerequisiteState,
+			            "connector " + Quoted(name) + " stopped while it was being paused",
+			            v.err.empty() ? "" : "Its last error: " + v.err,
+			            "It stays marked paused: started again, it waits for synchdb_resume_engine('" + name + "').");
+		if (v.state == ConnectorState::Paused)
+			return;
+		if (v.stage == ConnectorStage::InitialSnapshot || waited >= timeout_ms) {
+			const bool snap = v.stage == ConnectorStage::InitialSnapshot;
+			PgCall([&] {
+				ereport(NOTICE,
+				        (errmsg("connector \"%s\" will pause %s", name.c_str(),
+				                snap ? "once its initial snapshot is complete"
+				                     : "at the end of the source transaction it is applying"),
+				         errhint("synchdb_state_view shows \"paused\" when it has.")));
+			});
+			return;
+		}
+		NapAndCheckInterrupts(20);
+	}
+}
+
+void ResumeConnector(const std::string &name, int timeout_ms)
+{
+	SharedState *sh = Shared();
+	if (!LoadConnInfoRow(name))
+		throw UnknownConnector(name);
+	SlotView v = ViewSlot(sh, name);
+	if (!v.running)
+		throw NotRunning(name, "resumed");
+	if (!v.pause_wanted)
+		throw Error(sqlstate::kObjectNotInPrerequisiteState, "connector " + Quoted(name) + " is not paused", {},
+		            "Pause it with synchdb_pause_engine('" + name + "').");
+	SetConnInfoPaused(name, false);
+	if (!SetPauseWanted(sh, v.idx, v.generation, false))
+		throw NotRunning(name, "resumed");
+	for (int waited = 0; waited < timeout_ms; waited += 20) {
+		v = ViewSlot(sh, name);
+		if (!v.running || v.state != ConnectorState::Paused)
+			return;
+		NapAndCheckInterrupts(20);
+	}
+}
+
+void ForgetPause(const std::string &name)
+{
+	SetConnInfoPaused(name, false);
+}
+
+std::string SetConnectorOffset(const std::string &name, const std::string &offset_json)
+{
+	auto row = LoadConnInfoRow(name);
+	if (!row)
+		throw UnknownConnector(name);
+	ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
+	if (SharedState *sh = SharedOrNull()) {
+		SlotView v = ViewSlot(sh, name);
+		if (v.running && !(v.pause_wanted && v.state == ConnectorState::Paused))
+			throw Error(sqlstate::kObjectNotInPrerequisiteState,
+			            "connector " + Quoted(name) + " is running; its offset can only be set while it is paused or "
+			                                          "stopped",
+			            {}, "Pause it with synchdb_pause_engine('" + name + "') (or stop it), set the offset, then "
+			                "resume (or start) it.");
+	}
+	std::string here;
+	PgCall([&] {
+		char *n = get_database_name(MyDatabaseId);
+		here = n ? n : "";
+	});
+	if (ci.dstdb != here)
+		throw Error(sqlstate::kFeatureNotSupported,
+		            "the position of connector " + Quoted(name) + " is kept in its destination database " +
+		                Quoted(ci.dstdb) + ", not in this one (" + Quoted(here) + ")",
+		            {}, "synchdb_set_offset works for connectors whose destination is the database they are defined "
+		                "in.");
+	if (!HasSource(ci.Type()))
+		throw Error(sqlstate::kFeatureNotSupported,
+		            std::string(ConnectorTypeDisplayName(ci.Type())) + " connectors are not available yet");
+	SourceConfig sc;
+	sc.conninfo = ci;
+	sc.password = DecryptPassword(ci.pwd, ci.name);
+	sc.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
+	std::unique_ptr<Source> source = MakeSource(std::move(sc));
+	const Position pos = source->ParseOffset(offset_json);
+	const std::string checked = source->CheckOffset(pos);
+	Spi spi;
+	spi.Exec("SELECT pg_catalog.to_regclass('_synchdb.offsets') IS NOT NULL", {}, true);
+	const bool have_table = spi.Value(0, 0).value_or("f") == "t";
+	uint64_t n = 0;
+	if (have_table)
+		n = spi.Exec("UPDATE _synchdb.offsets SET position = $3, ts_usec = $4::pg_catalog.int8, "
+		             "updated_at = pg_catalog.now() WHERE dbname OPERATOR(pg_catalog.=) $1 "
+		             "AND connector OPERATOR(pg_catalog.=) $2 AND snapshot_done",
+		             {here, name, pos.offset, std::to_string(pos.ts_usec)});
+	if (n == 0)
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            "connector " + Quoted(name) + " has no stored position to replace: it has not completed its "
+		                                          "initial snapshot",
+		            {}, "Start it once (snapshot mode 'no_data' creates the tables without copying rows), pause it, "
+		                "then set the offset.");
+	if (SharedState *sh = SharedOrNull()) {
+		LWLockAcquire(sh->lock, LW_EXCLUSIVE);
+		if (ConnectorSlot *s = FindSlot(sh, MyDatabaseId, name.c_str()))
+			strlcpy(s->offset, pos.offset.c_str(), sizeof(s->offset));
+		LWLockRelease(sh->lock);
+	}
+	return checked;
 }
 
 void ReleaseSlot(const std::string &name)

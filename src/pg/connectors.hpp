@@ -68,6 +68,26 @@ int StartConnector(const std::string &name, SnapshotMode mode);
  */
 bool StopConnectorWorker(const std::string &name, int timeout_ms);
 
+/*
+ * synchdb_pause_engine: ask the running worker to pause between source
+ * transactions (after its initial snapshot) and remember it, so that the
+ * connector comes back paused after a server restart.  Waits up to
+ * timeout_ms for the worker to show "paused"; during an initial snapshot
+ * it returns at once (the pause follows the snapshot) and says so.
+ */
+void PauseConnector(const std::string &name, int timeout_ms);
+/* synchdb_resume_engine: the paused worker goes on from its committed position. */
+void ResumeConnector(const std::string &name, int timeout_ms);
+/* Whether the connector is paused (requested and remembered); used by synchdb_stop_engine_bgw. */
+void ForgetPause(const std::string &name);
+/*
+ * synchdb_set_offset: the connector is paused or stopped and its offsets are
+ * in this database; the offset is checked by its source (shape, then against
+ * the server) and replaces the stored position.  Returns the source's
+ * description of the check for the log.
+ */
+std::string SetConnectorOffset(const std::string &name, const std::string &offset_json);
+
 /* Forget the connector's slot (after synchdb_del_conninfo). */
 void ReleaseSlot(const std::string &name);
 

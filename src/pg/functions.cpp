@@ -10,6 +10,7 @@
  */
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <new>
@@ -143,6 +144,9 @@ PG_FUNCTION_INFO_V1(synchdb_translate_datatype);
 PG_FUNCTION_INFO_V1(synchdb_add_objmap);
 PG_FUNCTION_INFO_V1(synchdb_del_objmap);
 PG_FUNCTION_INFO_V1(synchdb_reload_objmap);
+PG_FUNCTION_INFO_V1(synchdb_pause_engine);
+PG_FUNCTION_INFO_V1(synchdb_resume_engine);
+PG_FUNCTION_INFO_V1(synchdb_set_offset);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -244,6 +248,7 @@ Datum synchdb_stop_engine_bgw(PG_FUNCTION_ARGS)
 		std::string name = NameArg(fcinfo, 0);
 		RequireConnector(name);
 		SetConnInfoActive(name, false);
+		ForgetPause(name); /* a stopped connector starts running again */
 		bool was_running = StopConnectorWorker(name, kStopTimeoutMs);
 		if (!was_running)
 			PgCall([&] {
@@ -254,7 +259,10 @@ Datum synchdb_stop_engine_bgw(PG_FUNCTION_ARGS)
 }
 
 /*
- * synchdb_get_state(): one row per slot.
+ * synchdb_get_state(): one row per connector: those bound to a slot (in any
+ * database: running, or stopped with their last error and offset), then
+ * those defined in this database that never ran since the server started
+ * (id NULL, stopped).  Free slots are not shown.
  *   id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname,
  *   snapshot_tables_done, snapshot_tables_total, snapshot_rows
  */
@@ -263,12 +271,54 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 	return InvokeCpp([&]() -> Datum {
 		const std::vector<ConnectorSlot> copy = CopySlots();
 		const int n = static_cast<int>(copy.size());
+		struct Unbound {
+			std::string name, type;
+		};
+		std::vector<Unbound> unbound;
+		{
+			Spi spi;
+			const uint64_t rows = spi.Exec("SELECT name, coalesce(data OPERATOR(pg_catalog.->>) 'connector', '') FROM " +
+			                                   ExtensionSchema() + ".synchdb_conninfo ORDER BY name",
+			                               {}, true);
+			for (uint64_t r = 0; r < rows; r++) {
+				Unbound u{spi.Value(r, 0).value_or(""), spi.Value(r, 1).value_or("")};
+				const bool bound = std::any_of(copy.begin(), copy.end(), [&](const ConnectorSlot &s) {
+					return s.in_use && s.dboid == MyDatabaseId && u.name == s.name;
+				});
+				if (!bound)
+					unbound.push_back(std::move(u));
+			}
+		}
+		std::string here;
+		PgCall([&] {
+			char *d = get_database_name(MyDatabaseId);
+			here = d ? d : "";
+		});
 
 		PgCall([&] {
 			InitMaterializedSRF(fcinfo, 0);
 			ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+			for (const Unbound &u : unbound) {
+				Datum values[12];
+				bool nulls[12] = {false};
+				nulls[0] = true;
+				values[1] = CStringGetTextDatum(u.type.c_str());
+				values[2] = CStringGetTextDatum(u.name.c_str());
+				values[3] = Int32GetDatum(-1);
+				values[4] = CStringGetTextDatum(ConnectorStateName(ConnectorState::Stopped));
+				values[5] = CStringGetTextDatum("no error");
+				values[6] = CStringGetTextDatum("no offset");
+				values[7] = CStringGetTextDatum(ConnectorStageName(ConnectorStage::None));
+				values[8] = CStringGetTextDatum(here.c_str());
+				values[9] = Int32GetDatum(0);
+				values[10] = Int32GetDatum(0);
+				values[11] = Int64GetDatum(0);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			}
 			for (int i = 0; i < n; i++) {
 				const ConnectorSlot &s = copy[i];
+				if (!s.in_use)
+					continue;
 				Datum values[12];
 				bool nulls[12] = {false};
 				const bool running = s.in_use && (s.pid != 0 || s.launching);
@@ -473,3 +523,36 @@ Datum synchdb_guard_selftest(PG_FUNCTION_ARGS)
 }
 
 }  // extern "C"
+
+/* synchdb_pause_engine(name): pause between source transactions; remembered across server restarts. */
+Datum synchdb_pause_engine(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		PauseConnector(NameArg(fcinfo, 0), kStopTimeoutMs);
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_resume_engine(name): a paused connector goes on from its committed position. */
+Datum synchdb_resume_engine(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		ResumeConnector(NameArg(fcinfo, 0), kStopTimeoutMs);
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_set_offset(name, offset): the position a paused or stopped connector resumes from. */
+Datum synchdb_set_offset(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		const std::string name = NameArg(fcinfo, 0);
+		const std::string offset = TextArg(fcinfo, 1, "offset");
+		const std::string checked = SetConnectorOffset(name, offset);
+		PgCall([&] {
+			ereport(LOG, (errmsg("synchdb connector \"%s\": offset set to %s (%s)", name.c_str(), offset.c_str(),
+			                     checked.c_str())));
+		});
+		return Int32GetDatum(0);
+	});
+}

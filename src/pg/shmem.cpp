@@ -153,6 +153,12 @@ bool TakeReloadRequest(int slot, uint64 generation, char *payload)
 	return taken;
 }
 
+bool PauseWanted(int slot)
+{
+	return shared && slot >= 0 && slot < shared->nslots &&
+	       *static_cast<volatile bool *>(&shared->slots[slot].pause_wanted);
+}
+
 bool ReloadPending(int slot)
 {
 	/* A racy read of a bool; TakeReloadRequest confirms under the lock. */

@@ -70,6 +70,7 @@ struct ConnectorSlot {
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
 	bool reload_requested;     /* synchdb_reload_objmap: conninfo holds the new object map */
+	bool pause_wanted;         /* synchdb_pause_engine: park between transactions; cleared by resume */
 	char conninfo[kConnInfoLen];
 };
 
@@ -116,5 +117,8 @@ void SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const cha
 bool TakeReloadRequest(int slot, uint64 generation, char *payload);
 /* Cheap unlocked check, for the apply loop. */
 bool ReloadPending(int slot);
+/* Cheap unlocked check: synchdb_pause_engine asked this slot's worker to pause (and no resume since). */
+bool PauseWanted(int slot);
+
 
 }  // namespace synchdb::pg

@@ -198,7 +198,7 @@ void StopReaderAtExit(int code, Datum arg)
 		active_reader->Shutdown();
 }
 
-enum class PumpResult { Stop, Finished, SourceLost, Reload };
+enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause };
 
 class ConnectorWorker {
 public:
@@ -247,6 +247,9 @@ public:
 
 		long backoff_ms = 1000;
 		for (;;) {
+			/* Paused (asked now, or before the server restarted): no source connection until resumed. */
+			if (PauseWanted(slot_) && !Park())
+				break;
 			StoredOffset off = ap.LoadOffset();
 			StartPoint rc;
 			rc.mapping = mapping_;
@@ -313,6 +316,8 @@ public:
 			ap.Abort();
 			if (result == PumpResult::Stop || result == PumpResult::Finished)
 				break;
+			if (result == PumpResult::Pause)
+				continue; /* parks at the top of the loop; resumes from the committed position */
 			if (result == PumpResult::Reload) {
 				/* New rules: restart the reader from the committed position; the tables follow the rules. */
 				/* Rules the destination database cannot use are reported; replication goes on with the old ones. */
@@ -490,6 +495,25 @@ private:
 		ConfirmFlushed();
 	}
 
+	/*
+	 * Paused: the source connection is closed, everything applied is
+	 * committed and confirmed.  Waits until synchdb_resume_engine clears the
+	 * request (true) or the worker is told to stop (false).
+	 */
+	bool Park()
+	{
+		SetSlotState(slot_, generation_, ConnectorState::Paused);
+		state_shown_ = ConnectorState::Paused;
+		Log(LOG, "paused; synchdb_resume_engine('" + name_ + "') resumes it");
+		while (PauseWanted(slot_))
+			if (!Nap(100))
+				return false;
+		SetSlotState(slot_, generation_, ConnectorState::Initializing);
+		state_shown_ = ConnectorState::Initializing;
+		Log(LOG, "resumed");
+		return true;
+	}
+
 	/* Stage changes are rare: only touch shared memory when it changes (not per row). */
 	void Stage(ConnectorStage s)
 	{
@@ -621,6 +645,11 @@ private:
 					FlushGroup(ap);
 					return PumpResult::Reload;
 				}
+			}
+			/* A pause, like a reload, waits for a source transaction boundary (and for the snapshot's end). */
+			if (!snapshotting_ && group_.AtBoundary(ap.ChangesInTxn()) && PauseWanted(slot_)) {
+				FlushGroup(ap);
+				return PumpResult::Pause;
 			}
 			const Msg *m = cursor.Next(std::chrono::milliseconds(50));
 			if (!m) {

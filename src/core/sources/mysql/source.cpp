@@ -69,6 +69,35 @@ public:
 		return BinlogPosition::FromOffsetJson(offset_json).ToPosition();
 	}
 
+	std::string CheckOffset(const Position &pos) override
+	{
+		const BinlogPosition p = BinlogPosition::FromOffsetJson(pos.offset);
+		Connection conn(ep_);
+		std::string files;
+		for (const Row &r : conn.Query("SHOW BINARY LOGS")) {
+			if (r.size() < 2 || !r[0])
+				continue;
+			if (*r[0] == p.file) {
+				const uint64_t size = r[1] ? std::strtoull(r[1]->c_str(), nullptr, 10) : 0;
+				if (p.pos > size)
+					throw Error(sqlstate::kInvalidParameterValue,
+					            "connector " + Quoted(config_.conninfo.name) + ": binlog " + Quoted(p.file) +
+					                " on " + ep_.Where() + " has " + std::to_string(size) + " bytes, position " +
+					                std::to_string(p.pos) + " is beyond its end",
+					            {}, "Give a position inside the file: an end_log_pos of SHOW BINLOG EVENTS IN '" +
+					                    p.file + "'.");
+				return ep_.Where() + " has binlog " + p.file + " (" + std::to_string(size) + " bytes)";
+			}
+			files += (files.empty() ? "" : ", ") + *r[0];
+		}
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "connector " + Quoted(config_.conninfo.name) + ": binlog " + Quoted(p.file) + " is not on " +
+		                ep_.Where(),
+		            files.empty() ? std::string("The server lists no binary logs.")
+		                          : "Its binary logs are: " + files.substr(0, 600) + ".",
+		            "Give a position in one of the files the server still has (SHOW BINARY LOGS).");
+	}
+
 	int Compare(const Position &a, const Position &b) const override
 	{
 		return mysql::Compare(BinlogPosition::FromOffsetJson(a.offset), BinlogPosition::FromOffsetJson(b.offset));

@@ -176,6 +176,33 @@ int PostgresSource::Compare(const Position &a, const Position &b) const
 	return ComparePositions(a, b);
 }
 
+std::string PostgresSource::CheckOffset(const Position &pos)
+{
+	const PgPosition p = ParsePgOffset(pos.offset);
+	Connection conn(ep_, ConnKind::Normal);
+	const std::string slot = ObjectName(ep_.connector);
+	auto info = FindSlot(conn, slot);
+	if (!info)
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            "connector " + Quoted(ep_.connector) + ": replication slot " + Quoted(slot) + " does not exist on " +
+		                ep_.Where(),
+		            {}, "Start the connector with a snapshot mode that takes a snapshot: it creates the slot.");
+	if (info->confirmed_flush > p.lsn)
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "connector " + Quoted(ep_.connector) + ": replication slot " + Quoted(slot) +
+		                " is confirmed up to " + FormatLsn(info->confirmed_flush) + ", after LSN " + FormatLsn(p.lsn) +
+		                "; a slot cannot go back, the changes before it are gone",
+		            {}, "Give an LSN at or after " + FormatLsn(info->confirmed_flush) +
+		                    ", or take a new snapshot (snapshot mode 'always').");
+	const Lsn end = ParseLsn(conn.Value("SELECT pg_current_wal_lsn()").value_or("0/0"));
+	if (p.lsn > end)
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "connector " + Quoted(ep_.connector) + ": LSN " + FormatLsn(p.lsn) +
+		                " is beyond the source's current WAL end " + FormatLsn(end),
+		            {}, "Give an LSN the source has written (SELECT pg_current_wal_lsn() on the source).");
+	return ep_.Where() + ", slot " + slot + " confirmed up to " + FormatLsn(info->confirmed_flush);
+}
+
 void PostgresSource::Drop()
 {
 	Connection conn(ep_, ConnKind::Normal);

@@ -55,6 +55,8 @@ public:
 	std::unique_ptr<Reader> NewReader(const StartPoint &start) override;
 	Position ParseOffset(std::string_view offset_json) const override;
 	int Compare(const Position &a, const Position &b) const override;
+	/* The slot exists and has not been confirmed past pos (a slot cannot go back); pos is not beyond the WAL end. */
+	std::string CheckOffset(const Position &pos) override;
 	/* Drops the slot (waiting up to 10 s for a walsender to let go) and the publication. */
 	void Drop() override;
 

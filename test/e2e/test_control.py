@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""End-to-end tests of day-2 control: pause, resume, set_offset, the state view's rows.
+
+Needs: PostgreSQL "pg" (synchdb preloaded) and MariaDB "mariadb" with binary logging (scripts/test.sh).
+"""
+import json
+import threading
+import time
+
+from harness import (My, Pg, TestFailure, add_conninfo, check, clean_destination, run_tests, script, wait_for,
+                     wait_same, wait_state)
+
+ORDERS = ["order_number", "order_date", "purchaser", "quantity", "product_id"]
+PRODUCTS = ["id", "name", "description", "weight"]
+
+
+def fresh():
+    return clean_destination(("inventory",))
+
+
+def wait_cdc(pg, name="ctl", timeout=60):
+    def ready():
+        s = pg.state(name)
+        if s and s["state"] == "stopped" and s["err"] != "no error":
+            raise TestFailure(f"connector stopped: {s['err']}")
+        return s and s["stage"] == "change data capture" and s["state"] in ("syncing", "executing")
+    wait_for(ready, timeout, what=f"{name} in change data capture")
+
+
+def start(pg, name="ctl"):
+    add_conninfo(pg, name)
+    pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+    wait_cdc(pg, name)
+
+
+def count(pg, sql):
+    try:
+        return pg.one(sql)
+    except Exception:
+        return None
+
+
+def binlog_position(my):
+    r = my.run("SHOW MASTER STATUS")[0]
+    return {"file": r[0], "pos": int(r[1])}
+
+
+def test_state_view_lists_only_connectors():
+    pg = fresh()
+    add_conninfo(pg, "ctl_a")
+    add_conninfo(pg, "ctl_b")
+    rows = pg.rows("SELECT id, conninfo_name, state, pid FROM synchdb_state_view ORDER BY conninfo_name")
+    names = [r[1] for r in rows]
+    check("" not in names and None not in names, f"blank rows in the state view: {rows}")
+    check(names == ["ctl_a", "ctl_b"], f"the defined connectors, once each: {rows}")
+    check(all(r[0] is None and r[2] == "stopped" and r[3] == -1 for r in rows), f"never started: {rows}")
+    pg.one("SELECT synchdb_start_engine_bgw('ctl_a')")
+    wait_cdc(pg, "ctl_a")
+    rows = pg.rows("SELECT id, conninfo_name, state FROM synchdb_state_view ORDER BY conninfo_name")
+    check([r[1] for r in rows] == ["ctl_a", "ctl_b"], f"still one row each: {rows}")
+    check(rows[0][0] is not None and rows[0][2] in ("syncing", "executing"), f"ctl_a runs in a slot: {rows}")
+    pg.one("SELECT synchdb_del_conninfo('ctl_a')")
+    pg.one("SELECT synchdb_del_conninfo('ctl_b')")
+    check(pg.one("SELECT count(*) FROM synchdb_state_view") == 0, "no connector, no row")
+
+
+def test_pause_resume_under_load_loses_nothing():
+    pg = fresh()
+    my = My()
+    start(pg)
+    stop = threading.Event()
+    written = [0]
+
+    def load():
+        w = My()
+        i = 0
+        while not stop.is_set():
+            i += 1
+            w.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) "
+                  "VALUES ('2024-01-01', 1001, %s, 102)", (i,))
+            w.run("UPDATE inventory.products SET weight = weight + 1 WHERE id = 101")
+            written[0] = i
+        w.close()
+
+    t = threading.Thread(target=load)
+    t.start()
+    try:
+        time.sleep(1.0)
+        pg.one("SELECT synchdb_pause_engine('ctl')")
+        check(pg.state("ctl")["state"] == "paused", f"paused when the call returns: {pg.state('ctl')}")
+        check(pg.one("SELECT (data->>'paused')::boolean FROM synchdb_conninfo WHERE name = 'ctl'") is True,
+              "the pause is remembered in the definition")
+        n1 = pg.one("SELECT count(*) FROM inventory.orders")
+        time.sleep(1.5)
+        n2 = pg.one("SELECT count(*) FROM inventory.orders")
+        check(n1 == n2, f"nothing applied while paused ({n1} then {n2})")
+        pg.one("SELECT synchdb_resume_engine('ctl')")
+        check(pg.state("ctl")["state"] != "paused", "resumed when the call returns")
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        t.join()
+    wait_same(pg, my, "inventory", "orders", ORDERS, 60)
+    wait_same(pg, my, "inventory", "products", PRODUCTS, 60)
+    check(written[0] > 10, f"the load wrote {written[0]} rows")
+    e = pg.error("SELECT synchdb_resume_engine('ctl')")
+    check(e.startswith("55000") and "is not paused" in e, e)
+    pg.one("SELECT synchdb_stop_engine_bgw('ctl')")
+    e = pg.error("SELECT synchdb_pause_engine('ctl')")
+    check(e.startswith("55000") and "is not running" in e and "synchdb_start_engine_bgw" in e, e)
+
+
+def test_pause_survives_a_server_restart():
+    pg = fresh()
+    my = My()
+    start(pg)
+    pg.one("SELECT synchdb_pause_engine('ctl')")
+    script("pg.sh", "restart")
+    pg = Pg()
+    wait_state(pg, "ctl", "paused", 60)
+    my.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) "
+           "VALUES ('2024-02-02', 1002, 77, 103)")
+    time.sleep(1.5)
+    check(pg.one("SELECT count(*) FROM inventory.orders WHERE quantity = 77") == 0, "still paused after restart")
+    pg.one("SELECT synchdb_resume_engine('ctl')")
+    wait_same(pg, my, "inventory", "orders", ORDERS, 60)
+    check(pg.one("SELECT data ? 'paused' FROM synchdb_conninfo WHERE name = 'ctl'") is False,
+          "resume forgets the pause")
+    pg.one("SELECT synchdb_stop_engine_bgw('ctl')")
+
+
+def test_set_offset_back_replays_and_forward_skips():
+    pg = fresh()
+    my = My()
+    start(pg)
+    # A change the connector applies, then goes back over: an UPDATE replays to the same result.
+    before = binlog_position(my)
+    my.run("UPDATE inventory.products SET description = 'replayed' WHERE id = 104")
+    wait_same(pg, my, "inventory", "products", PRODUCTS, 30)
+    e = pg.error("SELECT synchdb_set_offset('ctl', %s)", (json.dumps(before),))
+    check(e.startswith("55000") and "pause it" in e.lower(), f"running: {e}")
+    pg.one("SELECT synchdb_pause_engine('ctl')")
+    # Undo the row in the destination only: replaying from `before` must bring the update back.
+    pg.rows("UPDATE inventory.products SET description = 'undone' WHERE id = 104")
+    pg.one("SELECT synchdb_set_offset('ctl', %s)", (json.dumps(before),))
+    off = json.loads(pg.one("SELECT last_dbz_offset FROM synchdb_state_view WHERE conninfo_name = 'ctl'"))
+    check(off["file"] == before["file"] and off["pos"] == before["pos"], f"the view shows the new offset: {off}")
+    pg.one("SELECT synchdb_resume_engine('ctl')")
+    wait_for(lambda: pg.one("SELECT description FROM inventory.products WHERE id = 104") == "replayed", 30,
+             what="the update replayed")
+    # Forward: changes between the stored position and the new one are skipped.
+    pg.one("SELECT synchdb_pause_engine('ctl')")
+    my.run("UPDATE inventory.products SET description = 'skipped' WHERE id = 105")
+    after = binlog_position(my)
+    pg.one("SELECT synchdb_set_offset('ctl', %s)", (json.dumps(after),))
+    pg.one("SELECT synchdb_resume_engine('ctl')")
+    my.run("UPDATE inventory.products SET description = 'seen' WHERE id = 106")
+    wait_for(lambda: pg.one("SELECT description FROM inventory.products WHERE id = 106") == "seen", 30,
+             what="the change after the new offset")
+    check(pg.one("SELECT description FROM inventory.products WHERE id = 105") != "skipped",
+          "the change before the new offset was skipped")
+    # Bad offsets are refused with the reason, and change nothing.
+    pg.one("SELECT synchdb_pause_engine('ctl')")
+    e = pg.error("SELECT synchdb_set_offset('ctl', '{\"pos\": 4}')")
+    check(e.startswith("22023") and "\"file\"" in e, e)
+    e = pg.error("SELECT synchdb_set_offset('ctl', %s)", (json.dumps({"file": "nosuch-bin.000009", "pos": 4}),))
+    check(e.startswith("22023") and "is not on" in e and "SHOW BINARY LOGS" in e, e)
+    e = pg.error("SELECT synchdb_set_offset('ctl', %s)", (json.dumps({"file": after["file"], "pos": 10 ** 12}),))
+    check(e.startswith("22023") and "beyond its end" in e, e)
+    off = json.loads(pg.one("SELECT last_dbz_offset FROM synchdb_state_view WHERE conninfo_name = 'ctl'"))
+    check(off["file"] == after["file"], f"unchanged by the refused offsets: {off}")
+    pg.one("SELECT synchdb_stop_engine_bgw('ctl')")
+    # Stopped works too; a connector that never ran has no position to replace.
+    pg.one("SELECT synchdb_set_offset('ctl', %s)", (json.dumps(binlog_position(my)),))
+    add_conninfo(pg, "ctl_new")
+    e = pg.error("SELECT synchdb_set_offset('ctl_new', %s)", (json.dumps(binlog_position(my)),))
+    check(e.startswith("55000") and "no stored position" in e, e)
+
+
+if __name__ == "__main__":
+    run_tests(globals())
