@@ -142,6 +142,7 @@ enum class NoticeKind : uint8_t {
 	DdlSkipped, /* a DDL statement passed over (counted, shown as the last one skipped) */
 	DdlNoop,    /* a DDL statement needing nothing (counted, not logged) */
 	Warning,    /* shown in synchdb_state_view's err and logged as a WARNING until one with no text clears it */
+	ValuesReplaced, /* count values were replaced under the invalid-value policy; text (if any) is logged */
 };
 
 /*
@@ -191,6 +192,7 @@ struct SchemaChange {
 struct Notice {
 	NoticeKind kind = NoticeKind::Log;
 	std::string text;
+	uint64_t count = 0; /* ValuesReplaced: how many */
 };
 /* The reader has nothing more to do (snapshot mode initial_only). */
 struct Finished {};

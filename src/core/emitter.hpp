@@ -15,6 +15,8 @@
  *     Change... / SchemaChange... then Commit(position).  Tables may be
  *     sent again between transactions (the set of replicated tables
  *     changed without DDL text, e.g. a pgoutput Relation message).
+ *     Between a table's first CopyRows and its CopyEnd nothing else may
+ *     come (the rows stream into one COPY); Notices go before or after.
  */
 #pragma once
 
@@ -67,7 +69,10 @@ public:
 	}
 	void Commit(Position pos) { Add(msg::Commit{std::move(pos)}); }
 	/* Something to log; kind says whether it counts as a DDL passed over or needing nothing. */
-	void Notice(std::string text, NoticeKind kind = NoticeKind::Log) { Add(msg::Notice{kind, std::move(text)}); }
+	void Notice(std::string text, NoticeKind kind = NoticeKind::Log, uint64_t count = 0)
+	{
+		Add(msg::Notice{kind, std::move(text), count});
+	}
 	/* Nothing more to do (snapshot mode initial_only); flushes. */
 	void Finished()
 	{

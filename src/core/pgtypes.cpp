@@ -63,7 +63,9 @@ std::optional<PgKind> PgKindOfTypeName(std::string_view type)
 		{"time without time zone", PgKind::Time}, {"timestamp", PgKind::Timestamp},
 		{"timestamp without time zone", PgKind::Timestamp}, {"timestamptz", PgKind::Timestamptz},
 		{"timestamp with time zone", PgKind::Timestamptz}, {"json", PgKind::Jsonb}, {"jsonb", PgKind::Jsonb},
-		{"uuid", PgKind::Uuid}, {"inet", PgKind::Inet}, {"cidr", PgKind::Inet}};
+		{"uuid", PgKind::Uuid}, {"inet", PgKind::Inet}, {"cidr", PgKind::Inet},
+		/* no value conversion of its own: the source's text goes to interval's input (MySQL TIME as written) */
+		{"interval", PgKind::Text}};
 	for (const auto &e : kNames)
 		if (n == e.name)
 			return e.kind;

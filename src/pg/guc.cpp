@@ -13,6 +13,21 @@ bool auto_launcher = true;
 int connect_timeout_ms = 10000;
 int wal_retention_warning_mb = 1024;
 int source_heartbeat_s = 10;
+int invalid_value_policy = 1; /* null */
+
+namespace {
+const struct config_enum_entry kInvalidValuePolicies[] = {
+	{"error", 0, false},
+	{"null", 1, false},
+	{"replace", 2, false},
+	{nullptr, 0, false},
+};
+}  // namespace
+
+const char *InvalidValuePolicyName()
+{
+	return kInvalidValuePolicies[invalid_value_policy].name;
+}
 
 void Define()
 {
@@ -34,6 +49,11 @@ void Define()
 	                        "releases WAL that only other tables wrote (0: never).",
 	                        nullptr, &source_heartbeat_s, 10, 0, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
 	                        nullptr);
+	DefineCustomEnumVariable("synchdb.invalid_value_policy",
+	                         "What a connector does with a source date, time or timestamp PostgreSQL cannot hold "
+	                         "as mapped (zero dates, out of range): error, null, or replace.",
+	                         nullptr, &invalid_value_policy, 1, kInvalidValuePolicies, PGC_SIGHUP, 0, nullptr,
+	                         nullptr, nullptr);
 	MarkGUCPrefixReserved("synchdb");
 }
 

@@ -9,6 +9,9 @@ namespace synchdb::pg::guc {
 extern int max_connector_workers;   /* synchdb.max_connector_workers, postmaster */
 extern bool auto_launcher;          /* synchdb.synchdb_auto_launcher, postmaster */
 extern int connect_timeout_ms;      /* synchdb.connect_timeout_ms, sighup */
+extern int invalid_value_policy;     /* synchdb.invalid_value_policy (enum), sighup, read at connector start */
+/* "error", "null" or "replace": the current synchdb.invalid_value_policy. */
+const char *InvalidValuePolicyName();
 extern int wal_retention_warning_mb; /* synchdb.wal_retention_warning_mb, sighup (PostgreSQL sources) */
 extern int source_heartbeat_s;      /* synchdb.source_heartbeat_interval, sighup (PostgreSQL sources) */
 

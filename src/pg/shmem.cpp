@@ -198,6 +198,7 @@ void SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *
 		s->stat_ddls_noop = st.ddls_noop;
 		s->stat_txns = st.txns;
 		s->stat_snapshot_rows = st.snapshot_rows;
+		s->stat_values_replaced = st.values_replaced;
 		if (last_skipped_ddl)
 			strlcpy(s->last_skipped_ddl, last_skipped_ddl, sizeof(s->last_skipped_ddl));
 	}

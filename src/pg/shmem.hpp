@@ -66,6 +66,7 @@ struct ConnectorSlot {
 	/* Statistics since the worker started (synchdb_stats_view). */
 	uint64 stat_inserts, stat_updates, stat_deletes, stat_truncates;
 	uint64 stat_ddls, stat_ddls_skipped, stat_ddls_noop, stat_txns, stat_snapshot_rows;
+	uint64 stat_values_replaced; /* under synchdb.invalid_value_policy */
 	char last_skipped_ddl[256];
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
@@ -110,6 +111,7 @@ void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int table
 
 struct SlotStats {
 	uint64 inserts, updates, deletes, truncates, ddls, ddls_skipped, ddls_noop, txns, snapshot_rows;
+	uint64 values_replaced;
 };
 void SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const char *last_skipped_ddl);
 

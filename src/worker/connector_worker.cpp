@@ -229,6 +229,7 @@ public:
 		sc.extra = json::Value::MakeObject();
 		sc.extra.Set("heartbeat_interval_s", json::Value::MakeInt(guc::source_heartbeat_s));
 		sc.extra.Set("wal_retention_warning_mb", json::Value::MakeInt(guc::wal_retention_warning_mb));
+		sc.extra.Set("invalid_value_policy", json::Value::MakeString(guc::InvalidValuePolicyName()));
 		PgCall([] { StartTransactionCommand(); });
 		sc.password = DecryptPassword(ci.pwd, ci.name);
 		PgCall([] { CommitTransactionCommand(); });
@@ -417,8 +418,8 @@ private:
 		ConfirmFlushed();
 		PublishOffset(pos);
 		const ApplyStats &a = ap.Stats();
-		SlotStats st{a.inserts, a.updates, a.deletes, a.truncates, a.ddls, ddls_skipped_, ddls_noop_, a.txns,
-		             a.snapshot_rows};
+		SlotStats st{a.inserts, a.updates, a.deletes,     a.truncates,   a.ddls,
+		             ddls_skipped_, ddls_noop_, a.txns, a.snapshot_rows, values_replaced_};
 		SetSlotStats(slot_, generation_, st, last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str());
 	}
 
@@ -614,6 +615,11 @@ private:
 			if (!m.text.empty())
 				Log(WARNING, m.text);
 			return;
+		case NoticeKind::ValuesReplaced:
+			values_replaced_ += m.count;
+			if (!m.text.empty())
+				Log(WARNING, m.text);
+			return;
 		case NoticeKind::DdlSkipped:
 			ddls_skipped_++;
 			last_skipped_ddl_ = m.text.substr(0, 255);
@@ -742,6 +748,7 @@ private:
 	CommitGroup group_;
 	uint64 ddls_skipped_ = 0;
 	uint64 ddls_noop_ = 0;
+	uint64 values_replaced_ = 0;
 	std::string last_skipped_ddl_;
 };
 

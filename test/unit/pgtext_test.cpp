@@ -824,3 +824,93 @@ TEST(PgTextCopy, ParseCopyTextRowReadsBackWhatAppendWrote)
 	Sink end;
 	EXPECT_FALSE(ParseCopyTextRow(text, pos, end, scratch));
 }
+
+/* ------------------------------------------------ values PostgreSQL cannot hold: the policy */
+
+namespace {
+
+/* Sets the thread's policy for one test and puts it back (Error) afterwards. */
+struct PolicyScope {
+	explicit PolicyScope(InvalidValuePolicy p)
+	{
+		SetInvalidValuePolicy(p);
+		TakeReplacements();
+	}
+	~PolicyScope()
+	{
+		SetInvalidValuePolicy(InvalidValuePolicy::Error);
+		TakeReplacements();
+	}
+};
+
+ColumnConversion WithType(ColumnConversion c, PgKind kind, bool nullable = true)
+{
+	c.kind = kind;
+	c.nullable = nullable;
+	return c;
+}
+
+}  // namespace
+
+TEST(PgTextPolicy, TimeRuleToIntervalOrTextAcceptsEveryMysqlTime)
+{
+	/* A data type rule to interval (or text) gives kind Text: MySQL's TIME text, which interval input reads. */
+	EXPECT_EQ(PgKindOfTypeName("interval"), PgKind::Text);
+	const ColumnConversion c = WithType(Conv("time", "time"), PgKind::Text);
+	EXPECT_EQ(Bin(Time(true, 838, 59, 59, 0, 0), c), "-838:59:59");
+	EXPECT_EQ(Bin(Time(false, 838, 59, 59, 0, 0), c), "838:59:59");
+	EXPECT_EQ(Bin(Time(false, 0, 0, 0, 0, 0), c), "00:00:00");
+	EXPECT_EQ(Snap("-838:59:59", c), "-838:59:59");
+	EXPECT_EQ(TakeReplacements().count, 0u);
+}
+
+TEST(PgTextPolicy, NullReplacesZeroDatesInNullableColumnsAndCountsThem)
+{
+	PolicyScope scope(InvalidValuePolicy::Null);
+	const ColumnConversion date = Conv("date", "date");
+	std::string out = "garbage";
+	EXPECT_FALSE(BinlogValueToPgText(Date(0, 0, 0), date, out));
+	EXPECT_EQ(out, "");
+	EXPECT_FALSE(BinlogValueToPgText(Date(2024, 0, 15), date, out)); /* partial date */
+	EXPECT_FALSE(SnapshotValueToPgText("0000-00-00", 10, date, out));
+	EXPECT_EQ(Bin(Date(2024, 2, 29), date), "2024-02-29"); /* valid values are untouched */
+	Replacements r = TakeReplacements();
+	EXPECT_EQ(r.count, 3u);
+	ASSERT_EQ(r.first_per_column.size(), 1u); /* one message per column */
+	EXPECT_NE(r.first_per_column[0].find("\"0000-00-00\" of column \"c\" of table \"db.t\""), std::string::npos)
+		<< r.first_per_column[0];
+	EXPECT_NE(r.first_per_column[0].find("replaced by NULL"), std::string::npos) << r.first_per_column[0];
+	/* the same column again: counted, not reported twice */
+	EXPECT_FALSE(BinlogValueToPgText(Date(0, 0, 0), date, out));
+	r = TakeReplacements();
+	EXPECT_EQ(r.count, 1u);
+	EXPECT_TRUE(r.first_per_column.empty());
+}
+
+TEST(PgTextPolicy, NotNullColumnsAndReplaceGetTheReplacement)
+{
+	PolicyScope scope(InvalidValuePolicy::Null);
+	const ColumnConversion notnull = WithType(Conv("date", "date"), PgKind::Date, false);
+	EXPECT_EQ(Bin(Date(0, 0, 0), notnull), "-infinity");
+	SetInvalidValuePolicy(InvalidValuePolicy::Replace);
+	EXPECT_EQ(Bin(DateTime(0, 0, 0, 0, 0, 0, 0, 0), Conv("datetime", "datetime")), "-infinity");
+	EXPECT_EQ(Bin(Timestamp(0, 0, 0), Conv("timestamp", "timestamp")), "-infinity");
+	EXPECT_EQ(Bin(Time(true, 838, 59, 59, 0, 0), Conv("time", "time")), "00:00:00");
+	EXPECT_EQ(Snap("0000-00-00 00:00:00", Conv("datetime", "datetime")), "-infinity");
+	EXPECT_EQ(TakeReplacements().count, 5u);
+}
+
+TEST(PgTextPolicy, ErrorStillStopsAndNonTemporalProblemsAlwaysDo)
+{
+	{
+		PolicyScope scope(InvalidValuePolicy::Error);
+		EXPECT_EQ(Thrown([&] { Bin(Date(0, 0, 0), Conv("date", "date")); }).sqlstate(), sqlstate::kDataException);
+	}
+	PolicyScope scope(InvalidValuePolicy::Null);
+	/* a NUL byte in text is not a temporal value: the policy does not apply */
+	EXPECT_EQ(Thrown([&] { Bin(Str(std::string("a\0b", 3), 45), Conv("varchar", "varchar(10)", "utf8mb4")); })
+	              .sqlstate(),
+	          sqlstate::kDataException);
+	EXPECT_EQ(ParseInvalidValuePolicy("null"), InvalidValuePolicy::Null);
+	EXPECT_EQ(ParseInvalidValuePolicy("NULL"), std::nullopt);
+}

@@ -24,9 +24,11 @@
 #include "core/sources/mysql/literal.hpp"
 
 #include <charconv>
+#include <set>
 #include <cmath>
 #include <cstring>
 
+#include "core/emitter.hpp"
 #include "core/error.hpp"
 
 namespace synchdb {
@@ -142,6 +144,41 @@ const char *PgTypeWords(PgKind kind)
 				"(a data type rule mapping the column to text would also accept it).");
 }
 
+struct ConversionState {
+	InvalidValuePolicy policy = InvalidValuePolicy::Error;
+	uint64_t count = 0;
+	std::vector<std::string> first_per_column;
+	std::set<std::string> reported; /* "table\0column" */
+};
+thread_local ConversionState conversion_state;
+
+/*
+ * A temporal value PostgreSQL cannot hold as c's type: the thread's policy
+ * decides.  Returns false for NULL (out cleared), true with out holding the
+ * replacement; throws under InvalidValuePolicy::Error.
+ */
+bool TemporalInvalid(const ColumnConversion &c, std::string_view value, const std::string &why, std::string &out)
+{
+	ConversionState &st = conversion_state;
+	const bool temporal = c.kind == PgKind::Date || c.kind == PgKind::Time || c.kind == PgKind::Timestamp ||
+	                      c.kind == PgKind::Timestamptz;
+	if (st.policy == InvalidValuePolicy::Error || !temporal)
+		Unrepresentable(c, value, why);
+	out.clear();
+	const bool to_null = st.policy == InvalidValuePolicy::Null && c.nullable;
+	if (!to_null)
+		out = c.kind == PgKind::Time ? "00:00:00" : "-infinity";
+	st.count++;
+	std::string key = c.table + '\0' + c.column;
+	if (st.reported.insert(std::move(key)).second)
+		st.first_per_column.push_back("value " + Quoted(std::string(value)) + " of column " + Quoted(c.column) +
+		                              " of table " + Quoted(c.table) + " cannot be represented in PostgreSQL type " +
+		                              PgTypeWords(c.kind) + " (" + why + "); replaced by " +
+		                              (to_null ? std::string("NULL") : out) +
+		                              " (synchdb.invalid_value_policy); later ones of this column are only counted");
+	return !to_null;
+}
+
 [[noreturn]] void NulInText(const ColumnConversion &c)
 {
 	throw Error(sqlstate::kDataException,
@@ -150,18 +187,20 @@ const char *PgTypeWords(PgKind kind)
 				{}, "Remove the NUL characters on the source server, or change the column to a binary type there.");
 }
 
-/* Validate the pieces of a DATE and append it, or throw naming the source text. */
-void DateOrThrow(const ColumnConversion &c, const binlog::Value &v, std::string &out)
+/* Validate the pieces of a DATE and append it; an invalid one follows the policy (false: NULL). */
+bool AppendValidDate(const ColumnConversion &c, const binlog::Value &v, std::string &out)
 {
 	if (!DateOk(v.year, v.month, v.day)) {
 		std::string text;
 		AppendDate(text, v.year, v.month, v.day);
-		Unrepresentable(c, text,
-						v.year == 0 && v.month == 0 && v.day == 0
-							? "PostgreSQL has no zero date."
-							: "The date has a zero or out-of-range year, month or day.");
+		return TemporalInvalid(c, text,
+		                       v.year == 0 && v.month == 0 && v.day == 0
+		                           ? "PostgreSQL has no zero date."
+		                           : "The date has a zero or out-of-range year, month or day.",
+		                       out);
 	}
 	AppendDate(out, v.year, v.month, v.day);
+	return true;
 }
 
 /* Collation ids of MySQL's latin1 (cp1252), and of UTF-8 and ASCII. */
@@ -532,8 +571,7 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 		AppendBitValue(c, v.uint_value, v.bit_count, out);
 		return true;
 	case ValueKind::kDate:
-		DateOrThrow(c, v, out);
-		return true;
+		return AppendValidDate(c, v, out);
 	case ValueKind::kDateTime: {
 		int digits = FractionDigits(v.fsp, c.fsp, v.micros);
 		if (!DateOk(v.year, v.month, v.day) || !ClockOk(v.hour, v.minute, v.second) || v.micros >= 1000000) {
@@ -542,9 +580,10 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 			text += ' ';
 			AppendClock(text, v.hour, v.minute, v.second);
 			AppendFraction(text, v.micros, digits);
-			Unrepresentable(c, text,
-							v.year == 0 && v.month == 0 && v.day == 0 ? "PostgreSQL has no zero date."
-																	   : "The date or time of day is out of range.");
+			return TemporalInvalid(c, text,
+			                       v.year == 0 && v.month == 0 && v.day == 0 ? "PostgreSQL has no zero date."
+			                                                                  : "The date or time of day is out of range.",
+			                       out);
 		}
 		AppendDate(out, v.year, v.month, v.day);
 		out += ' ';
@@ -555,7 +594,7 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 	case ValueKind::kTimestamp: {
 		int digits = FractionDigits(v.fsp, c.fsp, v.micros);
 		if (v.int_value == 0 && v.micros == 0) /* MySQL's zero TIMESTAMP; the epoch itself is not a valid value */
-			Unrepresentable(c, "0000-00-00 00:00:00", "PostgreSQL has no zero date.");
+			return TemporalInvalid(c, "0000-00-00 00:00:00", "PostgreSQL has no zero date.", out);
 		int64_t secs = v.int_value;
 		int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
 		int64_t sod = secs - days * 86400;
@@ -563,7 +602,7 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 		unsigned m, d;
 		CivilFromDays(days, y, m, d);
 		if (y < 1 || y > 9999 || v.micros >= 1000000)
-			Unrepresentable(c, std::to_string(secs) + " s since 1970", "The timestamp is out of range.");
+			return TemporalInvalid(c, std::to_string(secs) + " s since 1970", "The timestamp is out of range.", out);
 		AppendDate(out, y, m, d);
 		out += ' ';
 		AppendClock(out, static_cast<uint64_t>(sod / 3600), static_cast<unsigned>(sod / 60 % 60),
@@ -576,15 +615,24 @@ bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std:
 	case ValueKind::kTime: {
 		int digits = FractionDigits(v.fsp, c.fsp, v.micros);
 		bool zero = v.hours == 0 && v.minute == 0 && v.second == 0 && v.micros == 0;
+		if (c.kind != PgKind::Time) {
+			/* interval or text (a data type rule): MySQL's own text, which interval input reads as written */
+			if (v.negative && !zero)
+				out += '-';
+			AppendClock(out, v.hours, v.minute, v.second);
+			AppendFraction(out, v.micros, digits);
+			return true;
+		}
 		bool ok = v.minute <= 59 && v.second <= 59 && v.micros < 1000000 && (!v.negative || zero) &&
 				  (v.hours < 24 || (v.hours == 24 && v.minute == 0 && v.second == 0 && v.micros == 0));
 		if (!ok) {
 			std::string text = v.negative ? "-" : "";
 			AppendClock(text, v.hours, v.minute, v.second);
 			AppendFraction(text, v.micros, digits);
-			Unrepresentable(c, text,
-							"PostgreSQL's time holds 00:00:00 to 24:00:00; MySQL's TIME is an interval of "
-							"-838:59:59 to 838:59:59.");
+			return TemporalInvalid(c, text,
+			                       "PostgreSQL's time holds 00:00:00 to 24:00:00; MySQL's TIME is an interval of "
+			                       "-838:59:59 to 838:59:59.",
+			                       out);
 		}
 		AppendClock(out, v.hours, v.minute, v.second);
 		AppendFraction(out, v.micros, digits);
@@ -707,12 +755,13 @@ bool SnapshotValueToPgText(const char *data, size_t len, const ColumnConversion 
 	case PgKind::Timestamptz:
 		if (!TemporalTextIsRepresentable(s, c.kind)) {
 			bool zero = s.substr(0, 10) == "0000-00-00";
-			Unrepresentable(c, s,
-							zero ? "PostgreSQL has no zero date."
-							: c.kind == PgKind::Time
-								? "PostgreSQL's time holds 00:00:00 to 24:00:00; MySQL's TIME is an interval of "
-								  "-838:59:59 to 838:59:59."
-								: "The date or time of day is out of range.");
+			return TemporalInvalid(c, s,
+			                       zero ? "PostgreSQL has no zero date."
+			                       : c.kind == PgKind::Time
+			                           ? "PostgreSQL's time holds 00:00:00 to 24:00:00; MySQL's TIME is an interval of "
+			                             "-838:59:59 to 838:59:59."
+			                           : "The date or time of day is out of range.",
+			                       out);
 		}
 		if (c.kind == PgKind::Time && !s.empty() && s[0] == '-')
 			s.remove_prefix(1); /* -00:00:00 */
@@ -747,6 +796,46 @@ bool IsSpatialType(std::string_view t)
 {
 	return t == "geometry" || t == "point" || t == "linestring" || t == "polygon" || t == "multipoint" ||
 		   t == "multilinestring" || t == "multipolygon" || t == "geometrycollection" || t == "geomcollection";
+}
+
+}  // namespace synchdb
+
+namespace synchdb {
+
+std::optional<InvalidValuePolicy> ParseInvalidValuePolicy(std::string_view text)
+{
+	if (text == "error")
+		return InvalidValuePolicy::Error;
+	if (text == "null")
+		return InvalidValuePolicy::Null;
+	if (text == "replace")
+		return InvalidValuePolicy::Replace;
+	return std::nullopt;
+}
+
+void SetInvalidValuePolicy(InvalidValuePolicy policy)
+{
+	conversion_state.policy = policy;
+}
+
+void ReportReplacements(Emitter &out, const std::string &where)
+{
+	Replacements r = TakeReplacements();
+	if (r.count == 0)
+		return;
+	std::string text;
+	for (const std::string &m : r.first_per_column)
+		text += (text.empty() ? "" : "\n") + m + " (" + where + ")";
+	out.Notice(std::move(text), NoticeKind::ValuesReplaced, r.count);
+}
+
+Replacements TakeReplacements()
+{
+	Replacements r;
+	r.count = conversion_state.count;
+	r.first_per_column.swap(conversion_state.first_per_column);
+	conversion_state.count = 0;
+	return r;
 }
 
 }  // namespace synchdb

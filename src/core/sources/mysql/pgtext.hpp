@@ -16,9 +16,12 @@
  *     text is UTC because the caller sets the session time_zone to
  *     '+00:00');
  *   - fractional seconds keep exactly their digits;
- *   - values PostgreSQL cannot represent (zero dates, TIME outside
- *     00:00:00..24:00:00, text with NUL bytes) raise kDataException naming
- *     the value, column and table, with a hint; nothing is substituted.
+ *   - values PostgreSQL cannot represent raise kDataException naming the
+ *     value, column and table, with a hint (text with NUL bytes, bad BIT
+ *     or geometry data); temporal ones (zero dates, TIME outside
+ *     00:00:00..24:00:00 into time) follow the thread's
+ *     InvalidValuePolicy: an error, or NULL / a replacement that is
+ *     counted and reported (TakeReplacements).
  *
  *   Cost: BinlogValueToPgText and SnapshotValueToPgText only append to the
  *   caller's string, which keeps its capacity between calls, so converting
@@ -27,6 +30,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +66,35 @@ struct ColumnConversion {
 	TextEncoding encoding = TextEncoding::kUtf8; /* from charset */
 	std::vector<std::string> enum_values;		 /* ENUM/SET labels when the binlog carries none */
 };
+
+/*
+ * What happens to a temporal value PostgreSQL cannot hold as mapped (zero
+ * or partial dates, datetimes out of range, TIME beyond 00:00:00..24:00:00
+ * into time): docs/type-mapping.md "Values PostgreSQL cannot hold".
+ */
+enum class InvalidValuePolicy : uint8_t {
+	Error,   /* stop the connector, naming the value (kDataException) */
+	Null,    /* NULL where the column allows it, else the replacement */
+	Replace, /* the replacement: -infinity for dates and timestamps, 00:00:00 for time */
+};
+/* "error", "null", "replace"; nullopt for anything else. */
+std::optional<InvalidValuePolicy> ParseInvalidValuePolicy(std::string_view text);
+
+/*
+ * The policy of the calling thread's conversions (a reader thread sets it
+ * once; Error until then), and what it replaced: the number of values since
+ * the last Take, and one message for each column's first replacement on
+ * this thread (table, column, value, why, what it became).
+ */
+void SetInvalidValuePolicy(InvalidValuePolicy policy);
+struct Replacements {
+	uint64_t count = 0;
+	std::vector<std::string> first_per_column;
+};
+Replacements TakeReplacements();
+class Emitter;
+/* TakeReplacements, sent as one ValuesReplaced notice when any ("where": "in the snapshot", ...). */
+void ReportReplacements(Emitter &out, const std::string &where);
 
 /* The conversion of column column_index of t to the PostgreSQL type pg. */
 ColumnConversion MakeConversion(const mysql::SourceTable &t, size_t column_index, const PgColumnType &pg);

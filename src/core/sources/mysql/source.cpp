@@ -54,6 +54,8 @@ public:
 		rc.srcdb = ci.srcdb;
 		rc.filter = ci.Tables();
 		rc.replica_server_id = ReplicaServerId(ci.name, config_.destination);
+		if (const json::Value *p = config_.extra.Find("invalid_value_policy"); p && p->IsString())
+			rc.invalid_values = ParseInvalidValuePolicy(p->AsString()).value_or(InvalidValuePolicy::Error);
 		rc.mapping = start.mapping;
 		rc.snapshot_with_data = start.snapshot_with_data;
 		rc.stop_after_snapshot = start.stop_after_snapshot;

@@ -65,6 +65,7 @@ int SourceReader::FindTable(const std::string &db, const std::string &table) con
 void SourceReader::Run(Emitter &out) noexcept
 {
 	out_ = &out;
+	SetInvalidValuePolicy(config_.invalid_values);
 	try {
 		try {
 			RunOrThrow();
@@ -231,6 +232,7 @@ void SourceReader::CopyTable(Connection &conn, int index)
 		out_->CopyRows(index, std::move(chunk));
 	}
 	out_->CopyEnd(index, rows);
+	ReportReplacements(*out_, "in the snapshot"); /* after CopyEnd: nothing but rows may come inside a table's COPY */
 	Flush();
 }
 

@@ -27,6 +27,7 @@
 #include "core/conninfo.hpp"
 #include "core/emitter.hpp"
 #include "core/sources/mysql/connection.hpp"
+#include "core/sources/mysql/pgtext.hpp"
 #include "core/sources/mysql/position.hpp"
 #include "core/sources/mysql/schema.hpp"
 #include "core/source.hpp"
@@ -48,6 +49,8 @@ struct ReaderConfig {
 	uint32_t replica_server_id = 0;
 	size_t batch_rows = 512;
 	size_t copy_chunk_bytes = 64 * 1024;
+	/* Temporal values PostgreSQL cannot hold (pgtext.hpp); set on the reader thread. */
+	InvalidValuePolicy invalid_values = InvalidValuePolicy::Error;
 };
 
 class SourceReader : public Reader {
