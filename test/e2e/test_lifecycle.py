@@ -139,7 +139,8 @@ def test_unsupported_connector_types():
     add_conninfo(pg, "sqlserverconn", port=1433, srcdb="testDB", connector="sqlserver")
     err = pg.error("SELECT synchdb_start_engine_bgw('sqlserverconn')")
     check(err.startswith("0A000: ERROR:  SQL Server connectors are not available yet"), err)
-    check(pg.state("sqlserverconn") is None, "no slot taken")
+    check(pg.one("SELECT id FROM synchdb_state_view WHERE conninfo_name = 'sqlserverconn'") is None and
+          pg.state("sqlserverconn")["state"] == "stopped", "no slot taken: listed, stopped, no slot id")
 
 
 def test_drop_extension_refused_while_running():
@@ -202,7 +203,8 @@ def test_max_connector_workers():
         pg.one("SELECT synchdb_stop_engine_bgw('c0')")
         pg.one("SELECT synchdb_start_engine_bgw('c30')")
         wait_state(pg, "c30", "syncing")
-        check(pg.state("c0") is None, "the stopped connector's slot was reused")
+        check(pg.one("SELECT id FROM synchdb_state_view WHERE conninfo_name = 'c0'") is None,
+              "the stopped connector's slot was reused (c0 is listed without a slot)")
     finally:
         for i in range(n + 1):
             pg.one("SELECT synchdb_stop_engine_bgw(%s)", (f"c{i}",))
@@ -234,7 +236,9 @@ def test_restart_relaunches_only_active_connectors():
     s2 = wait_state(other, "active2", "syncing")
     check(s1["pid"] > 0 and s2["pid"] > 0, "both active connectors relaunched")
     time.sleep(1)
-    check(pg.state("inactive1") is None, f"inactive connector not relaunched: {pg.state('inactive1')}")
+    check(pg.state("inactive1")["pid"] == -1 and
+          pg.one("SELECT id FROM synchdb_state_view WHERE conninfo_name = 'inactive1'") is None,
+          f"inactive connector not relaunched: {pg.state('inactive1')}")
     pg.one("SELECT synchdb_stop_engine_bgw('active1')")
     other.one("SELECT synchdb_stop_engine_bgw('active2')")
 

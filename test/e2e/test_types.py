@@ -123,7 +123,7 @@ def test_type_matrix_snapshot_and_cdc():
         my.run("SET GLOBAL time_zone = SYSTEM")
 
 
-def test_time_beyond_24h_is_a_clear_error():
+def test_time_beyond_24h_follows_the_invalid_value_policy():
     pg = fresh()
     my = My()
     my.run("DROP DATABASE IF EXISTS typedb")
@@ -133,10 +133,26 @@ def test_time_beyond_24h_is_a_clear_error():
     add_conninfo(pg, "types", srcdb="typedb")
     pg.one("SELECT synchdb_start_engine_bgw('types')")
     wait_for(lambda: (lambda s: s and s["stage"] == "change data capture")(pg.state("types")), 60, what="snapshot")
+    # Default policy (null): the row arrives, the value PostgreSQL's time cannot hold is NULL and counted.
     my.run("INSERT INTO typedb.t VALUES (2, '-838:59:59')")
-    s = wait_stopped_with_error(pg, "types")
-    check('value "-838:59:59" of column "tm" of table "typedb.t" cannot be represented' in s["err"], s)
-    check(pg.one("SELECT count(*) FROM typedb.t") == 1, "nothing applied past the bad value")
+    wait_for(lambda: pg.one("SELECT count(*) FROM typedb.t") == 2, 30, what="row 2")
+    check(pg.one("SELECT tm FROM typedb.t WHERE id = 2") is None, "replaced by NULL")
+    check(pg.one("SELECT values_replaced FROM synchdb_stats_view WHERE name = 'types'") == 1, "counted")
+    pg.one("SELECT synchdb_stop_engine_bgw('types')")
+    # Policy error: the connector stops naming the value, nothing past it is applied.
+    pg.rows("ALTER SYSTEM SET synchdb.invalid_value_policy = 'error'")
+    pg.rows("SELECT pg_reload_conf()")
+    try:
+        pg.one("SELECT synchdb_start_engine_bgw('types')")
+        wait_for(lambda: (lambda s: s and s["stage"] == "change data capture")(pg.state("types")), 60,
+                 what="streaming again")
+        my.run("INSERT INTO typedb.t VALUES (3, '-838:59:59')")
+        s = wait_stopped_with_error(pg, "types")
+        check('value "-838:59:59" of column "tm" of table "typedb.t" cannot be represented' in s["err"], s)
+        check(pg.one("SELECT count(*) FROM typedb.t") == 2, "nothing applied past the bad value")
+    finally:
+        pg.rows("ALTER SYSTEM RESET synchdb.invalid_value_policy")
+        pg.rows("SELECT pg_reload_conf()")
 
 
 if __name__ == "__main__":
