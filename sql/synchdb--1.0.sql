@@ -76,7 +76,8 @@ CREATE FUNCTION synchdb_get_stats(
     OUT name text, OUT dbname text, OUT inserts bigint, OUT updates bigint, OUT deletes bigint,
     OUT truncates bigint, OUT ddls bigint, OUT ddls_skipped bigint, OUT ddls_no_action bigint,
     OUT transactions bigint,
-    OUT snapshot_rows bigint, OUT last_skipped_ddl text, OUT values_replaced bigint)
+    OUT snapshot_rows bigint, OUT last_skipped_ddl text, OUT values_replaced bigint,
+    OUT changes_skipped bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'synchdb_get_stats'
 LANGUAGE C VOLATILE;

@@ -630,6 +630,12 @@ void Applier::Prepare()
 			spi.Exec("ALTER TABLE _synchdb.offsets DROP COLUMN file, DROP COLUMN pos, DROP COLUMN gtid, "
 			         "DROP COLUMN server_id, DROP COLUMN ts_sec");
 		}
+		/* Changes skipped under synchdb.error_handling_strategy = skip (docs/sql-reference.md). */
+		spi.Exec("CREATE TABLE IF NOT EXISTS _synchdb.dead_letters ("
+		         " id bigserial PRIMARY KEY, dbname text NOT NULL, connector text NOT NULL,"
+		         " position text NOT NULL, table_name text NOT NULL, operation text NOT NULL, row_data jsonb,"
+		         " sqlstate text NOT NULL, message text NOT NULL,"
+		         " failed_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp())");
 		/*
 		 * Column map (source -> destination): the extension's synchdb_attribute
 		 * when synchdb is installed in this database, else a table of our own.
@@ -1085,6 +1091,74 @@ void Applier::Commit(const Position &pos, bool snapshot_done)
 void Applier::NoteSourcePosition(const Position &pos)
 {
 	where_ = "in the source transaction after " + Label(pos);
+}
+
+bool Applier::ApplyOrSetAside(const msg::Change &m)
+{
+	BeginTxn();
+	FlushInserts();
+	CloseRels(); /* nothing of ours stays open across the subtransaction's end */
+	MemoryContext outer = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	PgCall([&] {
+		BeginInternalSubTransaction(nullptr);
+		MemoryContextSwitchTo(outer); /* errors are copied where the rollback leaves them */
+	});
+	std::string sqlstate_text, message;
+	try {
+		Apply(m);
+		FlushInserts();
+		CloseRels();
+		PgCall([&] {
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(outer);
+			CurrentResourceOwner = owner;
+		});
+		return true;
+	} catch (const PgError &e) {
+		sqlstate_text = e.data() ? unpack_sql_state(e.data()->sqlerrcode) : "XX000";
+		message = e.what();
+	}
+	/* The subtransaction's relations and executor state went with it. */
+	rels_.assign(rels_.size(), nullptr);
+	batching_ = false;
+	current_apply_context = nullptr;
+	PgCall([&] {
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(outer);
+		CurrentResourceOwner = owner;
+	});
+	/* The change as JSON: column names and values as the source sent them (PostgreSQL input text). */
+	const TableInfo &t = (*tables_)[m.table];
+	auto row_json = [&](const RowData &r) {
+		json::Value o = json::Value::MakeObject();
+		for (size_t i = 0; i < r.fields.size() && i < t.source.columns.size(); i++) {
+			if (r.IsUnchanged(i))
+				continue;
+			o.Set(t.source.columns[i].name,
+			      r.IsNull(i) ? json::Value() : json::Value::MakeString(std::string(r.Get(i))));
+		}
+		return o;
+	};
+	json::Value row = json::Value::MakeObject();
+	if (!m.before.fields.empty())
+		row.Set("before", row_json(m.before));
+	if (!m.after.fields.empty())
+		row.Set("after", row_json(m.after));
+	const char *op = m.kind == ChangeKind::Insert ? "insert" : m.kind == ChangeKind::Update ? "update"
+	                                               : m.kind == ChangeKind::Delete       ? "delete"
+	                                                                                     : "truncate";
+	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+	{
+		Spi spi;
+		spi.Exec("INSERT INTO _synchdb.dead_letters (dbname, connector, position, table_name, operation, row_data, "
+		         "sqlstate, message) VALUES ($1, $2, $3, $4, $5, $6::pg_catalog.jsonb, $7, $8)",
+		         {defdb_, connector_, where_, t.SourceName(), std::string(op), json::Write(row), sqlstate_text,
+		          message});
+	}
+	PgCall([] { PopActiveSnapshot(); });
+	stats_.skipped++;
+	return false;
 }
 
 void Applier::Abort()

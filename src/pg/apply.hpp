@@ -48,6 +48,7 @@ struct StoredOffset {
 
 struct ApplyStats {
 	uint64_t inserts = 0, updates = 0, deletes = 0, truncates = 0, txns = 0, snapshot_rows = 0, ddls = 0;
+	uint64_t skipped = 0; /* changes written to _synchdb.dead_letters */
 };
 
 class Applier {
@@ -76,6 +77,12 @@ public:
 	void ApplySchemaChange(const msg::SchemaChange &m);
 	/* Apply one Change message (current transaction). */
 	void Apply(const msg::Change &m);
+	/*
+	 * Apply one Change in a subtransaction; if PostgreSQL refuses it, roll
+	 * the subtransaction back and write the change to _synchdb.dead_letters
+	 * instead (same transaction).  Returns whether it was applied.
+	 */
+	bool ApplyOrSetAside(const msg::Change &m);
 	/* The source transaction ending at pos was applied: messages about later values name it. */
 	void NoteSourcePosition(const Position &pos);
 	/* Write the position and commit (a finished snapshot first adds the keys it deferred). */

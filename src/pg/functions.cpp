@@ -358,8 +358,8 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 				const ConnectorSlot &s = copy[i];
 				if (!s.in_use)
 					continue;
-				Datum values[13];
-				bool nulls[13] = {false};
+				Datum values[14];
+				bool nulls[14] = {false};
 				values[0] = CStringGetTextDatum(s.name);
 				values[1] = CStringGetTextDatum(s.defdb);
 				values[2] = Int64GetDatum(static_cast<int64>(s.stat_inserts));
@@ -376,6 +376,7 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 				else
 					nulls[11] = true;
 				values[12] = Int64GetDatum(static_cast<int64>(s.stat_values_replaced));
+				values[13] = Int64GetDatum(static_cast<int64>(s.stat_changes_skipped));
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		});

@@ -14,12 +14,22 @@ int connect_timeout_ms = 10000;
 int wal_retention_warning_mb = 1024;
 int source_heartbeat_s = 10;
 int invalid_value_policy = 1; /* null */
+int error_handling_strategy = 0; /* exit */
 
 namespace {
 const struct config_enum_entry kInvalidValuePolicies[] = {
 	{"error", 0, false},
 	{"null", 1, false},
 	{"replace", 2, false},
+	{nullptr, 0, false},
+};
+}  // namespace
+
+namespace {
+const struct config_enum_entry kErrorStrategies[] = {
+	{"exit", 0, false},
+	{"skip", 1, false},
+	{"retry", 2, false},
 	{nullptr, 0, false},
 };
 }  // namespace
@@ -54,6 +64,11 @@ void Define()
 	                         "as mapped (zero dates, out of range): error, null, or replace.",
 	                         nullptr, &invalid_value_policy, 1, kInvalidValuePolicies, PGC_SIGHUP, 0, nullptr,
 	                         nullptr, nullptr);
+	DefineCustomEnumVariable("synchdb.error_handling_strategy",
+	                         "What a connector does when PostgreSQL refuses a change: exit (stop), skip (set the "
+	                         "change aside in _synchdb.dead_letters and go on) or retry (with a growing wait).",
+	                         nullptr, &error_handling_strategy, 0, kErrorStrategies, PGC_SIGHUP, 0, nullptr, nullptr,
+	                         nullptr);
 	MarkGUCPrefixReserved("synchdb");
 }
 

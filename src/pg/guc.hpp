@@ -9,6 +9,8 @@ namespace synchdb::pg::guc {
 extern int max_connector_workers;   /* synchdb.max_connector_workers, postmaster */
 extern bool auto_launcher;          /* synchdb.synchdb_auto_launcher, postmaster */
 extern int connect_timeout_ms;      /* synchdb.connect_timeout_ms, sighup */
+enum ErrorStrategy { kExit = 0, kSkip = 1, kRetry = 2 };
+extern int error_handling_strategy;  /* synchdb.error_handling_strategy (ErrorStrategy), sighup, read at connector start */
 extern int invalid_value_policy;     /* synchdb.invalid_value_policy (enum), sighup, read at connector start */
 /* "error", "null" or "replace": the current synchdb.invalid_value_policy. */
 const char *InvalidValuePolicyName();

@@ -89,7 +89,7 @@ void CheckPrivateSchema()
 	             "JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) c.relnamespace "
 	             "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner "
 	             "WHERE s.nspname OPERATOR(pg_catalog.=) '_synchdb' "
-	             "AND c.relname OPERATOR(pg_catalog.=) ANY ('{offsets,attribute}'::pg_catalog.text[])",
+	             "AND c.relname OPERATOR(pg_catalog.=) ANY ('{offsets,attribute,dead_letters}'::pg_catalog.text[])",
 	             {}, true);
 	for (uint64_t i = 0; i < n; i++) {
 		const std::string table = "_synchdb." + spi.Value(i, 0).value_or("");

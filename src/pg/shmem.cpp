@@ -199,6 +199,7 @@ void SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *
 		s->stat_txns = st.txns;
 		s->stat_snapshot_rows = st.snapshot_rows;
 		s->stat_values_replaced = st.values_replaced;
+		s->stat_changes_skipped = st.changes_skipped;
 		if (last_skipped_ddl)
 			strlcpy(s->last_skipped_ddl, last_skipped_ddl, sizeof(s->last_skipped_ddl));
 	}

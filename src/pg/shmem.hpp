@@ -67,6 +67,7 @@ struct ConnectorSlot {
 	uint64 stat_inserts, stat_updates, stat_deletes, stat_truncates;
 	uint64 stat_ddls, stat_ddls_skipped, stat_ddls_noop, stat_txns, stat_snapshot_rows;
 	uint64 stat_values_replaced; /* under synchdb.invalid_value_policy */
+	uint64 stat_changes_skipped; /* set aside in _synchdb.dead_letters (error_handling_strategy skip) */
 	char last_skipped_ddl[256];
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
@@ -112,6 +113,7 @@ void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int table
 struct SlotStats {
 	uint64 inserts, updates, deletes, truncates, ddls, ddls_skipped, ddls_noop, txns, snapshot_rows;
 	uint64 values_replaced;
+	uint64 changes_skipped;
 };
 void SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const char *last_skipped_ddl);
 

@@ -198,7 +198,7 @@ void StopReaderAtExit(int code, Datum arg)
 		active_reader->Shutdown();
 }
 
-enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause };
+enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause, ApplyFailed };
 
 class ConnectorWorker {
 public:
@@ -221,6 +221,7 @@ public:
 		PinWorkerSearchPath();
 		ConnInfo ci = ConnInfoFromJson(name, json::Parse(json_));
 		name_ = ci.name;
+		strategy_ = guc::error_handling_strategy;
 		LoadRules(ci);
 		SourceConfig sc;
 		sc.conninfo = ci;
@@ -306,7 +307,8 @@ public:
 				Cursor cursor(queue);
 				try {
 					result = Pump(ap, cursor, lost);
-					Settle(ap);
+					if (result != PumpResult::ApplyFailed)
+						Settle(ap);
 				} catch (...) {
 					reader_ = nullptr;
 					ap.Abort();
@@ -319,6 +321,26 @@ public:
 				break;
 			if (result == PumpResult::Pause)
 				continue; /* parks at the top of the loop; resumes from the committed position */
+			if (result == PumpResult::ApplyFailed) {
+				/* Only under skip or retry (exit stops with the error); the destination rolled back to its last commit. */
+				if (strategy_ == guc::kSkip) {
+					careful_commits_left_ = failed_group_commits_ + 1;
+					Log(WARNING, "a change could not be applied: " + apply_error_ +
+					                 "; replaying from the last committed position one change at a time, "
+					                 "refused changes go to _synchdb.dead_letters (synchdb.error_handling_strategy "
+					                 "= skip)");
+					continue;
+				}
+				const std::string shown = "a change could not be applied: " + apply_error_ + "; retrying in " +
+				                          std::to_string(retry_ms_ / 1000) + " s (synchdb.error_handling_strategy = retry)";
+				Log(WARNING, shown);
+				SetSlotError(slot_, generation_, shown.c_str());
+				SetSlotState(slot_, generation_, ConnectorState::Restarting);
+				if (!Nap(retry_ms_))
+					break;
+				retry_ms_ = std::min(retry_ms_ * 2, 60000L);
+				continue;
+			}
 			if (result == PumpResult::Reload) {
 				/* New rules: restart the reader from the committed position; the tables follow the rules. */
 				/* Rules the destination database cannot use are reported; replication goes on with the old ones. */
@@ -418,8 +440,10 @@ private:
 		ConfirmFlushed();
 		PublishOffset(pos);
 		const ApplyStats &a = ap.Stats();
-		SlotStats st{a.inserts, a.updates, a.deletes,     a.truncates,   a.ddls,
-		             ddls_skipped_, ddls_noop_, a.txns, a.snapshot_rows, values_replaced_};
+		SlotStats st{a.inserts,      a.updates,  a.deletes, a.truncates,      a.ddls,
+		             ddls_skipped_,  ddls_noop_, a.txns,    a.snapshot_rows,  values_replaced_,
+		             a.skipped};
+		retry_ms_ = 1000; /* a commit went through: the next failure starts the waits again */
 		SetSlotStats(slot_, generation_, st, last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str());
 	}
 
@@ -440,8 +464,10 @@ private:
 		size_t changes_at_pending = 0;
 
 		/* A source transaction ended at pos after `changes` changes of this destination transaction. */
+		size_t commits = 0; /* source transactions in this destination transaction */
 		void SourceCommitted(const Position &pos, size_t changes)
 		{
+			commits++;
 			pending = pos;
 			have_pending = true;
 			changes_at_pending = changes;
@@ -528,6 +554,7 @@ private:
 		if (group_.CanCommit(ap.ChangesInTxn())) {
 			CommitAt(ap, group_.pending, false);
 			group_.have_pending = false;
+			group_.commits = 0;
 		}
 	}
 	void Log(int level, const std::string &text)
@@ -590,10 +617,24 @@ private:
 		Stage(ConnectorStage::ChangeDataCapture);
 		ap.Apply(m);
 	}
+	/* error_handling_strategy skip, replaying the transactions around a refused change: one at a time. */
+	void OnChangeCareful(Applier &ap, const msg::Change &m)
+	{
+		Show(ConnectorState::Executing);
+		if (!ap.ApplyOrSetAside(m))
+			Log(WARNING, "a change to " + (*ap.Tables())[m.table].SourceName() +
+			                 " was refused and set aside in _synchdb.dead_letters (see its message there)");
+	}
 	void OnCommit(Applier &ap, Cursor &cursor, const msg::Commit &m)
 	{
 		group_.SourceCommitted(m.pos, ap.ChangesInTxn());
 		ap.NoteSourcePosition(m.pos);
+		if (careful_commits_left_ > 0) {
+			FlushGroup(ap);
+			if (--careful_commits_left_ == 0)
+				Log(LOG, "past the refused change: applying source transactions in groups again");
+			return;
+		}
 		if (ap.ChangesInTxn() >= 10000 || cursor.Drained())
 			FlushGroup(ap);
 	}
@@ -659,7 +700,15 @@ private:
 			}
 			const Msg *m = cursor.Next(std::chrono::milliseconds(50));
 			if (!m) {
-				FlushGroup(ap);
+				try {
+					FlushGroup(ap); /* writes buffered INSERTs: PostgreSQL may refuse one here */
+				} catch (const PgError &e) {
+					if (strategy_ == guc::kExit || careful_commits_left_ > 0)
+						throw;
+					apply_error_ = e.what();
+					failed_group_commits_ = group_.commits;
+					return PumpResult::ApplyFailed;
+				}
 				ConfirmFlushed();
 				Show(ConnectorState::Syncing);
 				continue;
@@ -670,7 +719,34 @@ private:
 				progressed_ = true;
 			}
 			using Next = std::optional<PumpResult>; /* set: leave the loop with it */
-			const Next next = std::visit(
+			Next next;
+			try {
+				next = Dispatch(ap, cursor, *m, lost);
+			} catch (const PgError &e) {
+				/*
+				 * PostgreSQL refused a change (when applied, or when buffered
+				 * INSERTs were written at the commit): under skip or retry the
+				 * destination rolls back to its last commit and the run loop
+				 * decides.  A refusal while replaying change by change, or of
+				 * anything else (DDL, a snapshot), stops the connector.
+				 */
+				const bool applying = std::holds_alternative<msg::Change>(*m) || std::holds_alternative<msg::Commit>(*m);
+				if (strategy_ == guc::kExit || !applying || careful_commits_left_ > 0)
+					throw;
+				apply_error_ = e.what();
+				failed_group_commits_ = group_.commits;
+				return PumpResult::ApplyFailed;
+			}
+			if (next)
+				return *next;
+		}
+	}
+
+	/* One handler per message type; a value: leave the loop with it. */
+	std::optional<PumpResult> Dispatch(Applier &ap, Cursor &cursor, const Msg &msg_, std::string &lost)
+	{
+		using Next = std::optional<PumpResult>;
+		return std::visit(
 				Overloaded{
 					[&](const msg::Tables &t) -> Next {
 						OnTables(ap, t);
@@ -688,6 +764,10 @@ private:
 						return {};
 					},
 					[&](const msg::Change &c) -> Next {
+						if (careful_commits_left_ > 0) {
+							OnChangeCareful(ap, c);
+							return {};
+						}
 						OnChange(ap, c);
 						return {};
 					},
@@ -716,10 +796,7 @@ private:
 						            f.hint);
 					},
 				},
-				*m);
-			if (next)
-				return *next;
-		}
+			msg_);
 	}
 
 	int slot_;
@@ -749,6 +826,11 @@ private:
 	uint64 ddls_skipped_ = 0;
 	uint64 ddls_noop_ = 0;
 	uint64 values_replaced_ = 0;
+	int strategy_ = guc::kExit;           /* synchdb.error_handling_strategy when the worker started */
+	size_t careful_commits_left_ = 0;     /* skip: source transactions still to apply change by change */
+	size_t failed_group_commits_ = 0;     /* source transactions committed in the group a refused change was in */
+	std::string apply_error_;             /* the refused change's error */
+	long retry_ms_ = 1000;                /* retry: the next wait */
 	std::string last_skipped_ddl_;
 };
 
