@@ -26,9 +26,12 @@ def setup(strategy):
 
 
 def reset(pg):
+    """Leave nothing behind for later tests: the setting, the destination's CHECK, the source's poison rows."""
     pg.one("SELECT synchdb_stop_engine_bgw('errs')")
     pg.rows("ALTER SYSTEM RESET synchdb.error_handling_strategy")
     pg.rows("SELECT pg_reload_conf()")
+    pg.rows("ALTER TABLE IF EXISTS inventory.orders DROP CONSTRAINT IF EXISTS small")
+    clean_destination(("inventory",))
 
 
 def order(my, qty):

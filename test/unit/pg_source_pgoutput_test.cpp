@@ -150,25 +150,29 @@ TEST(PgOutput, RelationAndType)
 
 TEST(PgOutput, RowMessages)
 {
-	auto i = std::get<InsertMsg>(DecodePgOutput(AllMessages()[5]));
+	/* Tuple values are views into the message: keep each buffer alive while its values are read. */
+	const std::vector<std::string> all = AllMessages();
+	auto i = std::get<InsertMsg>(DecodePgOutput(all[5]));
 	ASSERT_EQ(i.new_tuple.columns.size(), 3u);
 	EXPECT_EQ(i.new_tuple.columns[0].kind, TupleColumn::Kind::Text);
 	EXPECT_EQ(i.new_tuple.columns[1].kind, TupleColumn::Kind::Null);
 	EXPECT_EQ(i.new_tuple.columns[2].kind, TupleColumn::Kind::Text);
 	EXPECT_EQ(i.new_tuple.columns[2].value, "");
 
-	auto u = std::get<UpdateMsg>(DecodePgOutput(Update()));
+	const std::string update = Update();
+	auto u = std::get<UpdateMsg>(DecodePgOutput(update));
 	EXPECT_EQ(u.old_kind, 'O');
 	ASSERT_TRUE(u.old_tuple);
 	EXPECT_EQ(u.old_tuple->columns[2].value, "a\nb");
 	EXPECT_EQ(u.new_tuple.columns[1].value, "x'y\\z");
 	EXPECT_EQ(u.new_tuple.columns[2].kind, TupleColumn::Kind::UnchangedToast);
 
-	auto u2 = std::get<UpdateMsg>(DecodePgOutput(B().c('U').u32(5).c('N').u16(1).text("v").s));
+	const std::string update2 = B().c('U').u32(5).c('N').u16(1).text("v").s;
+	auto u2 = std::get<UpdateMsg>(DecodePgOutput(update2));
 	EXPECT_EQ(u2.old_kind, 0);
 	EXPECT_FALSE(u2.old_tuple);
 
-	auto d = std::get<DeleteMsg>(DecodePgOutput(AllMessages()[7]));
+	auto d = std::get<DeleteMsg>(DecodePgOutput(all[7]));
 	EXPECT_EQ(d.old_kind, 'K');
 	EXPECT_EQ(d.old_tuple.columns.size(), 3u);
 

@@ -84,11 +84,11 @@ SELECT synchdb_stop_engine_bgw('nosuch');
 SELECT synchdb_stop_engine_bgw('mysqlconn');
 SELECT synchdb_del_conninfo('nosuch');
 
--- State view: one row per slot, all stopped.
-SELECT count(*) AS slots, count(*) FILTER (WHERE state = 'stopped' AND pid = -1) AS stopped,
-       min(id) AS first_id, max(id) AS last_id
+-- State view: one row per defined connector (none started: no slot id), no row for free slots.
+SELECT count(*) AS connectors, count(*) FILTER (WHERE state = 'stopped' AND pid = -1) AS stopped,
+       count(id) AS with_slot
 FROM synchdb_state_view;
-SELECT DISTINCT connector, conninfo_name, pid, state, err, last_dbz_offset FROM synchdb_state_view;
+SELECT connector, conninfo_name, pid, state, err, last_dbz_offset FROM synchdb_state_view ORDER BY conninfo_name;
 SELECT current_setting('synchdb.max_connector_workers') AS max_workers,
        current_setting('synchdb.synchdb_auto_launcher') AS auto_launcher;
 
