@@ -58,6 +58,17 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'synchdb_set_offset'
 LANGUAGE C VOLATILE;
 
+-- Counters from zero again; the metrics in Prometheus text form.
+CREATE FUNCTION synchdb_reset_stats(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_reset_stats'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_metrics()
+RETURNS text
+AS 'MODULE_PATHNAME', 'synchdb_metrics'
+LANGUAGE C VOLATILE;
+
 CREATE FUNCTION synchdb_get_state(
     OUT id integer, OUT connector text, OUT conninfo_name text, OUT pid integer,
     OUT state text, OUT err text, OUT last_dbz_offset text, OUT stage text, OUT dbname text,
@@ -77,7 +88,8 @@ CREATE FUNCTION synchdb_get_stats(
     OUT truncates bigint, OUT ddls bigint, OUT ddls_skipped bigint, OUT ddls_no_action bigint,
     OUT transactions bigint,
     OUT snapshot_rows bigint, OUT last_skipped_ddl text, OUT values_replaced bigint,
-    OUT changes_skipped bigint)
+    OUT changes_skipped bigint, OUT source_lag_ms bigint, OUT last_commit_at timestamptz,
+    OUT stats_since timestamptz)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'synchdb_get_stats'
 LANGUAGE C VOLATILE;
@@ -106,6 +118,8 @@ REVOKE ALL ON FUNCTION synchdb_stop_engine_bgw(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_pause_engine(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_resume_engine(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_set_offset(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_reset_stats(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_metrics() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_state() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_guard_selftest(text) FROM PUBLIC;
 REVOKE ALL ON synchdb_state_view FROM PUBLIC;

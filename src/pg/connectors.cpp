@@ -328,6 +328,10 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		s->stat_ddls = s->stat_ddls_skipped = s->stat_ddls_noop = s->stat_txns = s->stat_snapshot_rows = 0;
 		s->stat_values_replaced = 0;
 		s->stat_changes_skipped = 0;
+		s->stat_lag_ms = -1;
+		s->stat_last_commit = 0;
+		s->stat_since = GetCurrentTimestamp();
+		s->stats_reset_requested = false;
 		s->last_skipped_ddl[0] = '\0';
 		strlcpy(s->connector_type, ci.connector.c_str(), sizeof(s->connector_type));
 		strlcpy(s->snapshot_mode, SnapshotModeName(mode), sizeof(s->snapshot_mode));

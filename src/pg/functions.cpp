@@ -147,6 +147,8 @@ PG_FUNCTION_INFO_V1(synchdb_reload_objmap);
 PG_FUNCTION_INFO_V1(synchdb_pause_engine);
 PG_FUNCTION_INFO_V1(synchdb_resume_engine);
 PG_FUNCTION_INFO_V1(synchdb_set_offset);
+PG_FUNCTION_INFO_V1(synchdb_reset_stats);
+PG_FUNCTION_INFO_V1(synchdb_metrics);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -358,8 +360,8 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 				const ConnectorSlot &s = copy[i];
 				if (!s.in_use)
 					continue;
-				Datum values[14];
-				bool nulls[14] = {false};
+				Datum values[17];
+				bool nulls[17] = {false};
 				values[0] = CStringGetTextDatum(s.name);
 				values[1] = CStringGetTextDatum(s.defdb);
 				values[2] = Int64GetDatum(static_cast<int64>(s.stat_inserts));
@@ -377,6 +379,12 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 					nulls[11] = true;
 				values[12] = Int64GetDatum(static_cast<int64>(s.stat_values_replaced));
 				values[13] = Int64GetDatum(static_cast<int64>(s.stat_changes_skipped));
+				values[14] = Int64GetDatum(s.stat_lag_ms);
+				nulls[14] = s.stat_lag_ms < 0;
+				values[15] = TimestampTzGetDatum(s.stat_last_commit);
+				nulls[15] = s.stat_last_commit == 0;
+				values[16] = TimestampTzGetDatum(s.stat_since);
+				nulls[16] = s.stat_since == 0;
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		});
@@ -556,5 +564,117 @@ Datum synchdb_set_offset(PG_FUNCTION_ARGS)
 			                     checked.c_str())));
 		});
 		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_reset_stats(name): the connector's counters start from zero. */
+Datum synchdb_reset_stats(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		const std::string name = NameArg(fcinfo, 0);
+		RequireConnector(name);
+		Shared(); /* a clear error when synchdb is not preloaded */
+		if (!RequestStatsReset(MyDatabaseId, name.c_str()))
+			PgCall([&] {
+				ereport(NOTICE, (errmsg("connector \"%s\" has not run since the server started: it has no counters",
+				                        name.c_str())));
+			});
+		return Int32GetDatum(0);
+	});
+}
+
+namespace {
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+std::string PromLabel(const char *v)
+{
+	std::string out;
+	for (const char *p = v; *p; ++p) {
+		if (*p == '\\' || *p == '"')
+			out += '\\', out += *p;
+		else if (*p == '\n')
+			out += "\\n";
+		else
+			out += *p;
+	}
+	return out;
+}
+
+}  // namespace
+
+/*
+ * synchdb_metrics(): every connector bound to a slot, in the Prometheus text
+ * exposition format (docs/sql-reference.md#synchdb_metrics).
+ */
+Datum synchdb_metrics(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		const std::vector<ConnectorSlot> copy = CopySlots();
+		struct Metric {
+			const char *name, *type, *help;
+		};
+		static const Metric kMetrics[] = {
+			{"synchdb_up", "gauge", "1 when the connector's worker runs (any state but stopped), else 0."},
+			{"synchdb_paused", "gauge", "1 when the connector is paused."},
+			{"synchdb_changes_total", "counter", "Row changes applied by change data capture, by operation."},
+			{"synchdb_transactions_total", "counter", "Destination transactions committed with a source position."},
+			{"synchdb_snapshot_rows_total", "counter", "Rows copied by snapshots."},
+			{"synchdb_ddl_total", "counter", "Source DDL statements: replicated, skipped (not understood), no_action."},
+			{"synchdb_values_replaced_total", "counter", "Values replaced under synchdb.invalid_value_policy."},
+			{"synchdb_changes_skipped_total", "counter", "Changes set aside in _synchdb.dead_letters."},
+			{"synchdb_lag_seconds", "gauge", "At the last commit: its time minus the source's commit time."},
+			{"synchdb_last_commit_timestamp_seconds", "gauge", "Unix time of the connector's last commit."},
+			{"synchdb_snapshot_tables", "gauge", "Tables of the current snapshot: done and total."},
+		};
+		std::string out;
+		for (const Metric &m : kMetrics) {
+			out += std::string("# HELP ") + m.name + " " + m.help + "\n# TYPE " + m.name + " " + m.type + "\n";
+			for (const ConnectorSlot &s : copy) {
+				if (!s.in_use)
+					continue;
+				const bool running = s.pid != 0 || s.launching;
+				const std::string labels = "connector=\"" + PromLabel(s.name) + "\",dbname=\"" + PromLabel(s.defdb) +
+				                           "\",type=\"" + PromLabel(s.connector_type) + "\"";
+				auto line = [&](const std::string &extra, const std::string &value) {
+					out += std::string(m.name) + "{" + labels + extra + "} " + value + "\n";
+				};
+				const std::string name = m.name;
+				if (name == "synchdb_up")
+					line("", running ? "1" : "0");
+				else if (name == "synchdb_paused")
+					line("", running && s.state == ConnectorState::Paused ? "1" : "0");
+				else if (name == "synchdb_changes_total") {
+					line(",op=\"insert\"", std::to_string(s.stat_inserts));
+					line(",op=\"update\"", std::to_string(s.stat_updates));
+					line(",op=\"delete\"", std::to_string(s.stat_deletes));
+					line(",op=\"truncate\"", std::to_string(s.stat_truncates));
+				} else if (name == "synchdb_transactions_total")
+					line("", std::to_string(s.stat_txns));
+				else if (name == "synchdb_snapshot_rows_total")
+					line("", std::to_string(s.stat_snapshot_rows));
+				else if (name == "synchdb_ddl_total") {
+					line(",result=\"replicated\"", std::to_string(s.stat_ddls));
+					line(",result=\"skipped\"", std::to_string(s.stat_ddls_skipped));
+					line(",result=\"no_action\"", std::to_string(s.stat_ddls_noop));
+				} else if (name == "synchdb_values_replaced_total")
+					line("", std::to_string(s.stat_values_replaced));
+				else if (name == "synchdb_changes_skipped_total")
+					line("", std::to_string(s.stat_changes_skipped));
+				else if (name == "synchdb_lag_seconds") {
+					if (s.stat_lag_ms >= 0) {
+						char buf[32];
+						snprintf(buf, sizeof(buf), "%.3f", static_cast<double>(s.stat_lag_ms) / 1000.0);
+						line("", buf);
+					}
+				} else if (name == "synchdb_last_commit_timestamp_seconds") {
+					if (s.stat_last_commit != 0)
+						line("", std::to_string(timestamptz_to_time_t(s.stat_last_commit)));
+				} else if (name == "synchdb_snapshot_tables") {
+					line(",which=\"done\"", std::to_string(s.tables_done));
+					line(",which=\"total\"", std::to_string(s.tables_total));
+				}
+			}
+		}
+		return PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(out.data(), static_cast<int>(out.size()))); });
 	});
 }

@@ -185,10 +185,49 @@ void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int table
 	LWLockRelease(shared->lock);
 }
 
-void SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *last_skipped_ddl)
+namespace {
+void ZeroCounters(ConnectorSlot *s)
+{
+	s->stat_inserts = s->stat_updates = s->stat_deletes = s->stat_truncates = 0;
+	s->stat_ddls = s->stat_ddls_skipped = s->stat_ddls_noop = s->stat_txns = s->stat_snapshot_rows = 0;
+	s->stat_values_replaced = s->stat_changes_skipped = 0;
+	s->last_skipped_ddl[0] = '\0';
+	s->stat_since = GetCurrentTimestamp();
+}
+}  // namespace
+
+bool RequestStatsReset(Oid dboid, const char *name)
 {
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	ConnectorSlot *s = FindSlot(shared, dboid, name);
+	if (s) {
+		ZeroCounters(s);
+		s->stats_reset_requested = SlotRunning(s);
+	}
+	LWLockRelease(shared->lock);
+	return s != nullptr;
+}
+
+bool SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *last_skipped_ddl)
+{
+	bool reset = false;
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (ConnectorSlot *s = CheckedSlot(slot, generation)) {
+		const TimestampTz now = GetCurrentTimestamp();
+		s->stat_last_commit = now;
+		if (st.source_ts_usec > 0) {
+			/* TimestampTz counts from 2000-01-01; source times from 1970-01-01 */
+			const int64 src = static_cast<int64>(st.source_ts_usec) -
+			                  static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+			s->stat_lag_ms = now > src ? (now - src) / 1000 : 0;
+		}
+		if (s->stats_reset_requested) {
+			s->stats_reset_requested = false;
+			ZeroCounters(s);
+			reset = true;
+			LWLockRelease(shared->lock);
+			return reset;
+		}
 		s->stat_inserts = st.inserts;
 		s->stat_updates = st.updates;
 		s->stat_deletes = st.deletes;
@@ -204,6 +243,7 @@ void SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *
 			strlcpy(s->last_skipped_ddl, last_skipped_ddl, sizeof(s->last_skipped_ddl));
 	}
 	LWLockRelease(shared->lock);
+	return reset;
 }
 
 const char *ConnectorStateName(ConnectorState s)

@@ -68,6 +68,10 @@ struct ConnectorSlot {
 	uint64 stat_ddls, stat_ddls_skipped, stat_ddls_noop, stat_txns, stat_snapshot_rows;
 	uint64 stat_values_replaced; /* under synchdb.invalid_value_policy */
 	uint64 stat_changes_skipped; /* set aside in _synchdb.dead_letters (error_handling_strategy skip) */
+	int64 stat_lag_ms;           /* at the last commit: its time minus the source's commit time; -1 unknown */
+	TimestampTz stat_last_commit;/* when the worker last committed a position; 0 never */
+	TimestampTz stat_since;      /* counters count from here (worker start or synchdb_reset_stats) */
+	bool stats_reset_requested;  /* synchdb_reset_stats: the worker zeroes its counters at its next commit */
 	char last_skipped_ddl[256];
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
@@ -114,8 +118,15 @@ struct SlotStats {
 	uint64 inserts, updates, deletes, truncates, ddls, ddls_skipped, ddls_noop, txns, snapshot_rows;
 	uint64 values_replaced;
 	uint64 changes_skipped;
+	int64 source_ts_usec; /* source commit time of the position committed (Unix microseconds); 0 unknown */
 };
-void SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const char *last_skipped_ddl);
+/*
+ * Publish the worker's counters.  Returns true (and publishes zeros) when
+ * synchdb_reset_stats asked for a reset: the worker then zeroes its own.
+ */
+bool SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const char *last_skipped_ddl);
+/* synchdb_reset_stats: zero the shown counters now and have the worker zero its own. False: no such slot. */
+bool RequestStatsReset(Oid dboid, const char *name);
 
 /* Worker: whether a reload was requested; if so, clears it and copies the slot's payload (kConnInfoLen bytes). */
 bool TakeReloadRequest(int slot, uint64 generation, char *payload);

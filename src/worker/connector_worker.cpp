@@ -440,11 +440,18 @@ private:
 		ConfirmFlushed();
 		PublishOffset(pos);
 		const ApplyStats &a = ap.Stats();
-		SlotStats st{a.inserts,      a.updates,  a.deletes, a.truncates,      a.ddls,
-		             ddls_skipped_,  ddls_noop_, a.txns,    a.snapshot_rows,  values_replaced_,
-		             a.skipped};
+		const SlotStats raw{a.inserts,     a.updates,  a.deletes, a.truncates,     a.ddls,
+		                    ddls_skipped_, ddls_noop_, a.txns,    a.snapshot_rows, values_replaced_,
+		                    a.skipped,     static_cast<int64>(pos.ts_usec)};
 		retry_ms_ = 1000; /* a commit went through: the next failure starts the waits again */
-		SetSlotStats(slot_, generation_, st, last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str());
+		const char *skipped_ddl = last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str();
+		if (SetSlotStats(slot_, generation_, Since(raw, stats_base_), skipped_ddl)) {
+			/* synchdb_reset_stats zeroed what was shown: count from what was shown then */
+			stats_base_ = shown_raw_;
+			last_skipped_ddl_.clear();
+			SetSlotStats(slot_, generation_, Since(raw, stats_base_), nullptr);
+		}
+		shown_raw_ = raw;
 	}
 
 	/*
@@ -539,6 +546,24 @@ private:
 		state_shown_ = ConnectorState::Initializing;
 		Log(LOG, "resumed");
 		return true;
+	}
+
+	/* Counters since a reset: raw totals minus those shown when it was asked for. */
+	static SlotStats Since(const SlotStats &raw, const SlotStats &base)
+	{
+		SlotStats s = raw;
+		s.inserts -= base.inserts;
+		s.updates -= base.updates;
+		s.deletes -= base.deletes;
+		s.truncates -= base.truncates;
+		s.ddls -= base.ddls;
+		s.ddls_skipped -= base.ddls_skipped;
+		s.ddls_noop -= base.ddls_noop;
+		s.txns -= base.txns;
+		s.snapshot_rows -= base.snapshot_rows;
+		s.values_replaced -= base.values_replaced;
+		s.changes_skipped -= base.changes_skipped;
+		return s;
 	}
 
 	/* Stage changes are rare: only touch shared memory when it changes (not per row). */
@@ -826,6 +851,8 @@ private:
 	uint64 ddls_skipped_ = 0;
 	uint64 ddls_noop_ = 0;
 	uint64 values_replaced_ = 0;
+	SlotStats stats_base_{};  /* raw totals at the last synchdb_reset_stats */
+	SlotStats shown_raw_{};   /* raw totals of the last publish */
 	int strategy_ = guc::kExit;           /* synchdb.error_handling_strategy when the worker started */
 	size_t careful_commits_left_ = 0;     /* skip: source transactions still to apply change by change */
 	size_t failed_group_commits_ = 0;     /* source transactions committed in the group a refused change was in */

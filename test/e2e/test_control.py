@@ -177,5 +177,33 @@ def test_set_offset_back_replays_and_forward_skips():
     check(e.startswith("55000") and "no stored position" in e, e)
 
 
+def test_stats_lag_reset_and_metrics():
+    pg = fresh()
+    my = My()
+    start(pg)
+    my.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) "
+           "VALUES ('2024-04-04', 1001, 1, 102)")
+    wait_for(lambda: pg.one("SELECT inserts FROM synchdb_stats_view WHERE name = 'ctl'") == 1, 30,
+             what="the insert counted")
+    lag, last, since = pg.rows("SELECT source_lag_ms, last_commit_at, stats_since FROM synchdb_stats_view "
+                               "WHERE name = 'ctl'")[0]
+    check(lag is not None and 0 <= lag < 60000, f"lag at the last commit in ms: {lag}")
+    check(last is not None and since is not None and last >= since, f"times: {last}, {since}")
+    text = pg.one("SELECT synchdb_metrics()")
+    labels = 'connector="ctl",dbname="postgres",type="mysql"'
+    for line in (f'synchdb_up{{{labels}}} 1', f'synchdb_changes_total{{{labels},op="insert"}} 1',
+                 "# TYPE synchdb_changes_total counter", "# TYPE synchdb_lag_seconds gauge"):
+        check(line in text, f"metrics line {line!r} in:\n{text}")
+    pg.one("SELECT synchdb_reset_stats('ctl')")
+    check(pg.one("SELECT inserts FROM synchdb_stats_view WHERE name = 'ctl'") == 0, "zero at once")
+    my.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) "
+           "VALUES ('2024-04-05', 1001, 2, 102)")
+    wait_for(lambda: pg.one("SELECT inserts FROM synchdb_stats_view WHERE name = 'ctl'") == 1, 30,
+             what="counting from zero after the reset (not the old total plus one)")
+    check(pg.one("SELECT stats_since FROM synchdb_stats_view WHERE name = 'ctl'") > since, "since the reset")
+    pg.one("SELECT synchdb_stop_engine_bgw('ctl')")
+    check(f'synchdb_up{{{labels}}} 0' in pg.one("SELECT synchdb_metrics()"), "down once stopped")
+
+
 if __name__ == "__main__":
     run_tests(globals())
