@@ -28,7 +28,11 @@ Error ClassifyConnectError(const Endpoint &ep, unsigned int code, const char *ms
 	case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
 		return Error(sqlstate::kInvalidPassword,
 		             who + "authentication failed for user " + Quoted(ep.user) + " on source server " + where,
-		             std::string("The server said: ") + msg,
+		             std::string("The server said: ") + msg +
+		                 (ep.tls.mode == SslMode::Disabled
+		                      ? ". The connection was not encrypted (sslmode disabled): a server or user that "
+		                        "requires TLS (require_secure_transport, REQUIRE SSL) answers so too."
+		                      : ""),
 		             "Check the user name and password; to change them, drop the connector with "
 		             "synchdb_del_conninfo() and create it again with synchdb_add_conninfo().");
 	case ER_HOST_NOT_PRIVILEGED:
@@ -41,22 +45,29 @@ Error ClassifyConnectError(const Endpoint &ep, unsigned int code, const char *ms
 		                                          "e.g. CREATE USER 'name'@'%'.");
 	case CR_SSL_CONNECTION_ERROR: {
 		const std::string m = msg ? msg : "";
-		std::string hint;
-		if (m.find("does not support") != std::string::npos)
+		const std::string mode = std::string("sslmode ") + SslModeName(ep.tls.mode);
+		std::string head, hint;
+		if (m.find("does not support") != std::string::npos) {
+			head = "source server " + where + " does not offer TLS, and " + mode + " requires it";
 			hint = "Enable TLS on the source server (ssl_cert and ssl_key in its configuration), or choose a weaker "
 			       "sslmode with synchdb_add_extra_conninfo().";
-		else if (m.find("Validation of SSL server certificate") != std::string::npos)
-			hint = "The server's certificate does not name host " + Quoted(ep.host) +
-			       ": connect by a name the certificate holds (its subjectAltName), or use sslmode verify_ca.";
-		else if (m.find("certificate") != std::string::npos || m.find("issuer") != std::string::npos)
-			hint = "The server's certificate is not signed by a CA of ssl_ca " + Quoted(ep.tls.ca) +
-			       ": give the CA certificate that signed it with synchdb_add_extra_conninfo().";
-		else
-			hint = "Check the TLS settings of the connector (synchdb_conninfo.data ssl_*) and the server's TLS "
-			       "configuration.";
-		return Error(sqlstate::kInvalidAuthorization,
-		             who + "TLS connection to source server " + where + " failed (" + DescribeTls(ep.tls) + ")",
-		             "The client said: " + m, hint);
+		} else if (m.find("bad decrypt") != std::string::npos) {
+			head = "the passphrase of ssl_key " + Quoted(ep.tls.key) + " does not decrypt it";
+			hint = "Give the right passphrase with synchdb_add_extra_conninfo().";
+		} else if (m.find("Validation of SSL server certificate") != std::string::npos) {
+			head = "the certificate of source server " + where + " does not name host " + Quoted(ep.host) + " (" +
+			       mode + ")";
+			hint = "Connect by a name the certificate holds (its subjectAltName), or use sslmode verify_ca.";
+		} else if (m.find("certificate") != std::string::npos || m.find("issuer") != std::string::npos) {
+			head = "the certificate of source server " + where + " is not signed by a CA of ssl_ca " +
+			       Quoted(ep.tls.ca) + " (" + mode + ")";
+			hint = "Give the CA certificate that signed the server's certificate with synchdb_add_extra_conninfo().";
+		} else {
+			head = "TLS connection to source server " + where + " failed (" + DescribeTls(ep.tls) + ")";
+			hint = "Check the connector's TLS settings (synchdb_conninfo.data ssl_*: the files, the key's "
+			       "passphrase) and the server's TLS configuration.";
+		}
+		return Error(sqlstate::kInvalidAuthorization, who + head, "The client said: " + m, hint);
 	}
 	case CR_PLUGIN_NOT_ALLOWED:
 		return Error(sqlstate::kInvalidAuthorization,

@@ -183,26 +183,30 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 		conn_ = nullptr;
 		const std::string head = Prefix() + "cannot connect to PostgreSQL at " + ep.Where() + " as " +
 		                         Quoted(ep.user) + ": " + msg;
-		const std::string tls = " (" + DescribeTls(ep.tls) + ")";
+		const std::string mode = " (sslmode " + std::string(SslModeName(ep.tls.mode)) + ")";
+		const std::string tls_head = Prefix() + "TLS to PostgreSQL at " + ep.Where() + " failed: ";
 		if (Contains(msg, "does not support SSL"))
-			throw Error(sqlstate::kInvalidAuthorization, head + tls, {},
+			throw Error(sqlstate::kInvalidAuthorization, tls_head + "the server does not offer TLS" + mode, msg,
 			            "Enable TLS on the source server (ssl = on, ssl_cert_file, ssl_key_file), or choose a weaker "
 			            "sslmode with synchdb_add_extra_conninfo().");
 		if (Contains(msg, "does not match host name"))
-			throw Error(sqlstate::kInvalidAuthorization, head + tls, {},
-			            "Connect by a name the server's certificate holds (its subjectAltName), or use sslmode "
-			            "verify_ca.");
+			throw Error(sqlstate::kInvalidAuthorization,
+			            tls_head + "the server's certificate does not name host " + Quoted(ep.host) + mode, msg,
+			            "Connect by a name the certificate holds (its subjectAltName), or use sslmode verify_ca.");
 		if (Contains(msg, "certificate verify failed") || Contains(msg, "unable to get local issuer"))
-			throw Error(sqlstate::kInvalidAuthorization, head + tls, {},
-			            "The server's certificate is not signed by a CA of ssl_ca " + Quoted(ep.tls.ca) +
-			                ": give the CA certificate that signed it with synchdb_add_extra_conninfo().");
+			throw Error(sqlstate::kInvalidAuthorization,
+			            tls_head + "the server's certificate is not signed by a CA of ssl_ca " + Quoted(ep.tls.ca) +
+			                mode,
+			            msg, "Give the CA certificate that signed the server's certificate with "
+			                 "synchdb_add_extra_conninfo().");
 		if (Contains(msg, "certificate file") || Contains(msg, "private key file") ||
 		    Contains(msg, "certificate present, but not private key"))
-			throw Error(sqlstate::kInvalidAuthorization, head + tls, {},
+			throw Error(sqlstate::kInvalidAuthorization, tls_head + "the client certificate or key cannot be used" + mode,
+			            msg,
 			            "Check the files given with synchdb_add_extra_conninfo(): readable by the database server's "
 			            "operating system user, PEM, the key matching the certificate (and its passphrase).");
 		if (Contains(msg, "certificate"))
-			throw Error(sqlstate::kInvalidAuthorization, head + tls, {},
+			throw Error(sqlstate::kInvalidAuthorization, tls_head + "certificate problem" + mode, msg,
 			            "The source server asks for a client certificate, or refused the one given: set ssl_cert and "
 			            "ssl_key with synchdb_add_extra_conninfo().");
 		if (needs_pw || Contains(msg, "password authentication failed") || (used_pw && Contains(msg, "authentication")))
