@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 
 namespace synchdb::mysql {
 
@@ -146,11 +147,16 @@ Connection::Connection(const Endpoint &ep) : ep_(ep)
 
 	if (!mysql_real_connect(mysql_, ep.host.c_str(), ep.user.c_str(), ep.password.c_str(), nullptr,
 	                        static_cast<unsigned int>(ep.port), nullptr, CLIENT_REMEMBER_OPTIONS)) {
+		Scrub(ep_.password);
+		Scrub(ep_.tls_key_passphrase);
 		Error e = ClassifyConnectError(ep, mysql_errno(mysql_), mysql_error(mysql_));
 		mysql_close(mysql_);
 		mysql_ = nullptr;
 		throw e;
 	}
+	/* Connector/C keeps what it needs; this object keeps no copy of the secrets. */
+	Scrub(ep_.password);
+	Scrub(ep_.tls_key_passphrase);
 	const char *cipher = mysql_get_ssl_cipher(mysql_);
 	if (cipher) {
 		const char *version = nullptr;
