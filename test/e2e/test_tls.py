@@ -286,6 +286,36 @@ def test_mysql_server_requiring_secure_transport():
         my.run("SET GLOBAL require_secure_transport = OFF")
 
 
+def test_mysql_clear_text_password_only_under_verify_identity():
+    # A PAM user: the server asks for the "dialog" plugin, which sends the password itself.
+    my = My()
+    installed = my.run("SELECT count(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'pam'")[0][0]
+    if not installed:
+        my.run("INSTALL SONAME 'auth_pam'")
+    try:
+        my.run("DROP USER IF EXISTS 'pamuser'@'%'")
+        my.run("CREATE USER 'pamuser'@'%' IDENTIFIED VIA pam")
+        pg = destination()
+        add_mysql(pg, "clearpref", user="pamuser", pwd="pampwd")  # sslmode preferred
+        pg.one("SELECT synchdb_start_engine_bgw('clearpref')")
+        failed_with(pg, "clearpref", "authenticates with a plugin that sends the password in clear text")
+        pg.one("SELECT synchdb_add_extra_conninfo('clearpref', 'verify_ca', %s)", (CA,))
+        pg.one("SELECT synchdb_start_engine_bgw('clearpref')")
+        failed_with(pg, "clearpref", "sends the password in clear text")
+        pg.one("SELECT synchdb_del_conninfo('clearpref')")
+        # Under verify_identity the plugin may run; PAM then refuses the unknown user.
+        add_mysql(pg, "clearfull", host="localhost", user="pamuser", pwd="pampwd")
+        pg.one("SELECT synchdb_add_extra_conninfo('clearfull', 'verify_identity', %s)", (CA,))
+        pg.one("SELECT synchdb_start_engine_bgw('clearfull')")
+        err = failed_with(pg, "clearfull", "pamuser")
+        check("clear text" not in err, f"the plugin was allowed: {err}")
+        pg.one("SELECT synchdb_del_conninfo('clearfull')")
+    finally:
+        my.run("DROP USER IF EXISTS 'pamuser'@'%'")
+        if not installed:
+            my.run("UNINSTALL SONAME 'auth_pam'")
+
+
 def test_bad_arguments_are_refused_clearly():
     pg = destination()
     add_mysql(pg, "tlsargs")
