@@ -407,6 +407,9 @@ def test_pg_require_against_a_server_without_tls():
     pg.one("SELECT synchdb_start_engine_bgw('pgplain')")
     failed_with(pg, "pgplain", "the server does not offer TLS")
     pg.one("SELECT synchdb_del_conninfo('pgplain')")
+
+
+def test_pg_restore_plain_server():
     pgsrc_ssl(False)
 
 
