@@ -31,6 +31,7 @@ required=(
     protobuf-compiler libprotobuf-dev
     clang libclang-rt-14-dev llvm
     python3 python3-psycopg2 python3-pymysql
+    openssl
 )
 # Optional: installed when Debian has them, else skipped with a warning.
 # PostGIS lets the tests map a geometry column to PostGIS's geometry type.

@@ -26,6 +26,19 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'synchdb_del_conninfo'
 LANGUAGE C VOLATILE;
 
+-- TLS to the source (docs/security.md): sslmode, PEM files, key passphrase (stored encrypted).
+CREATE FUNCTION synchdb_add_extra_conninfo(
+    name text, sslmode text, ssl_ca text DEFAULT NULL, ssl_cert text DEFAULT NULL,
+    ssl_key text DEFAULT NULL, ssl_key_pass text DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_add_extra_conninfo'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_del_extra_conninfo(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_del_extra_conninfo'
+LANGUAGE C VOLATILE;
+
 CREATE FUNCTION synchdb_start_engine_bgw(name text)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'synchdb_start_engine_bgw'
@@ -112,6 +125,8 @@ LANGUAGE C VOLATILE;
 -- Superuser only unless granted.
 REVOKE ALL ON FUNCTION synchdb_add_conninfo(text, text, integer, text, text, text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_del_conninfo(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_add_extra_conninfo(text, text, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_del_extra_conninfo(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_stop_engine_bgw(text) FROM PUBLIC;

@@ -263,6 +263,7 @@ json::Value ConnInfoToJson(const ConnInfo &ci)
 	v.Set("table", Value::MakeString(ci.table));
 	v.Set("connector", Value::MakeString(ci.connector));
 	v.Set("rulefile", Value::MakeString(ci.rulefile));
+	TlsSettingsToJson(ci.tls, v);
 	return v;
 }
 
@@ -309,6 +310,7 @@ ConnInfo ConnInfoFromJson(std::string_view name, const json::Value &data)
 	try {
 		ci.connector = ConnectorTypeName(ParseConnectorType(ci.connector));
 		ParseTableList(ci.table, ci.Type(), ci.srcdb);
+		ci.tls = TlsSettingsFromJson(data);
 	} catch (const Error &e) {
 		throw broken(e.what());
 	}

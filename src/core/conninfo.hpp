@@ -13,7 +13,8 @@
  *   The JSON keys of synchdb_conninfo.data are the seed's: hostname, port,
  *   user, pwd, srcdb, dstdb, table, connector, rulefile.  An empty table
  *   list and an absent rule file are stored as the string "null", as the
- *   quick-start shows.
+ *   quick-start shows.  TLS settings (synchdb_add_extra_conninfo) add the
+ *   keys of core/tls.hpp.
  */
 #pragma once
 
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "core/tls.hpp"
 
 namespace synchdb {
 
@@ -86,6 +88,7 @@ struct ConnInfo {
 	std::string table;    /* raw list, "null" when empty */
 	std::string connector;
 	std::string rulefile; /* as given, "null" when none */
+	TlsSettings tls;      /* synchdb_add_extra_conninfo; defaults when not given */
 
 	ConnectorType Type() const { return ParseConnectorType(connector); }
 	std::vector<TableName> Tables() const { return ParseTableList(table, Type(), srcdb); }

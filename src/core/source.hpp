@@ -84,6 +84,7 @@ struct NeutralTable {
 struct SourceConfig {
 	ConnInfo conninfo;          /* the definition: name, host, port, user, srcdb, table list, type */
 	std::string password;       /* clear text; the source scrubs its copies when done */
+	std::string tls_key_passphrase; /* clear text passphrase of conninfo.tls.key; "" = none; scrubbed likewise */
 	std::string destination;    /* "defdb/dstdb", for names derived from the connector (replica ids, slots) */
 	int connect_timeout_s = 10;
 	json::Value extra;          /* per-source settings (OpenLogReplicator host/port, TLS, ...) */

@@ -119,6 +119,18 @@ void SetConnInfoActive(const std::string &name, bool active)
 		         {name});
 }
 
+void SetConnInfoTls(const std::string &name, const TlsSettings &tls)
+{
+	json::Value keys = json::Value::MakeObject();
+	TlsSettingsToJson(tls, keys);
+	Spi spi;
+	spi.Exec("UPDATE " + ExtensionSchema() +
+	             ".synchdb_conninfo SET data = (data OPERATOR(pg_catalog.-) "
+	             "'{ssl_mode,ssl_ca,ssl_cert,ssl_key,ssl_key_pass}'::pg_catalog.text[]) OPERATOR(pg_catalog.||) "
+	             "$2::pg_catalog.jsonb WHERE name OPERATOR(pg_catalog.=) $1",
+	         {name, json::Write(keys)});
+}
+
 ActiveConnectors ActiveConnectorNames()
 {
 	Spi spi;
@@ -276,6 +288,7 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		                std::string(ConnectorTypeDisplayName(ci.Type())) + ".");
 	std::vector<ObjmapRow> objmap = ReadObjmap(name);
 	CheckConnInfoInPostgres(ci, objmap);
+	CheckTlsFiles(ci.tls); /* a file moved since synchdb_add_extra_conninfo: say so now, not in the worker */
 	const std::string payload = SlotPayload(row->data, objmap);
 	if (payload.size() >= static_cast<size_t>(kConnInfoLen))
 		throw Error(sqlstate::kProgramLimitExceeded,

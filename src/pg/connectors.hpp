@@ -32,6 +32,8 @@ std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name);
 void InsertConnInfo(const ConnInfo &ci);
 void DeleteConnInfo(const std::string &name);
 void SetConnInfoActive(const std::string &name, bool active);
+/* Replace the connector's TLS keys of synchdb_conninfo.data (ssl_*) with tls's; none when !tls.given. */
+void SetConnInfoTls(const std::string &name, const TlsSettings &tls);
 /* Connectors marked active: made active here, or in the database this one is a copy of (not started). */
 struct ActiveConnectors {
 	std::vector<std::string> here;

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/source.hpp"
 #include "pg/guard.hpp"
 
 extern "C" {
@@ -149,7 +150,7 @@ std::string EncryptPassword(const std::string &password)
 	return out;
 }
 
-std::string DecryptPassword(const std::string &encrypted, const std::string &connector)
+std::string DecryptPassword(const std::string &encrypted, const std::string &connector, const char *what)
 {
 	std::string key = GetKey(false);
 	PGFunction decrypt = PgcryptoFunction("pgp_sym_decrypt_text");
@@ -164,7 +165,7 @@ std::string DecryptPassword(const std::string &encrypted, const std::string &con
 	} catch (const PgError &e) {
 		Scrub(key);
 		throw Error(sqlstate::kInvalidPassword,
-		            "cannot decrypt the stored password of connector " + Quoted(connector),
+		            std::string("cannot decrypt the stored ") + what + " of connector " + Quoted(connector),
 		            std::string("pgcrypto said: ") + e.what() +
 		                ". The definition was made on another cluster or its \"pwd\" value was changed.",
 		            "Delete the connector with synchdb_del_conninfo() and create it again with synchdb_add_conninfo().");
@@ -173,6 +174,14 @@ std::string DecryptPassword(const std::string &encrypted, const std::string &con
 	std::string out(VARDATA_ANY(plain), VARSIZE_ANY_EXHDR(plain));
 	explicit_bzero(VARDATA_ANY(plain), VARSIZE_ANY_EXHDR(plain));
 	return out;
+}
+
+void DecryptSecrets(SourceConfig &sc)
+{
+	sc.password = DecryptPassword(sc.conninfo.pwd, sc.conninfo.name);
+	if (!sc.conninfo.tls.key_pass.empty())
+		sc.tls_key_passphrase =
+			DecryptPassword(sc.conninfo.tls.key_pass, sc.conninfo.name, "passphrase of the TLS client key");
 }
 
 }  // namespace synchdb::pg

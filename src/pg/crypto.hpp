@@ -11,6 +11,8 @@
  *   worker can decrypt in a database where the pgcrypto extension is not
  *   installed.  The key file travels with base backups of the data
  *   directory; a definition copied to another cluster must be re-created.
+ *   The passphrase of a TLS client key (synchdb_add_extra_conninfo) is
+ *   stored the same way.
  */
 #pragma once
 
@@ -18,13 +20,21 @@
 
 #include <string>
 
+namespace synchdb {
+struct SourceConfig;
+}
+
 namespace synchdb::pg {
 
 /* pgp_sym_encrypt(password, key) as bytea text "\x...". */
 std::string EncryptPassword(const std::string &password);
 
-/* Inverse of EncryptPassword; a clear error naming the connector on failure. */
-std::string DecryptPassword(const std::string &encrypted, const std::string &connector);
+/* Inverse of EncryptPassword; a clear error naming the connector (and the secret: "password") on failure. */
+std::string DecryptPassword(const std::string &encrypted, const std::string &connector,
+                            const char *what = "password");
+
+/* A source's secrets in clear text: sc.password, sc.tls_key_passphrase from sc.conninfo's ciphertexts. */
+void DecryptSecrets(SourceConfig &sc);
 
 
 }  // namespace synchdb::pg

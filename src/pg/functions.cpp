@@ -32,6 +32,8 @@
 #include "pg/transform.hpp"
 
 extern "C" {
+#include "catalog/pg_authid_d.h" /* ROLE_PG_READ_SERVER_FILES */
+#include "utils/acl.h"           /* has_privs_of_role */
 #include "utils/tuplestore.h"
 }
 
@@ -135,6 +137,8 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(synchdb_add_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_del_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_add_extra_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_del_extra_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_start_engine_bgw);
 PG_FUNCTION_INFO_V1(synchdb_stop_engine_bgw);
 PG_FUNCTION_INFO_V1(synchdb_get_state);
@@ -192,7 +196,7 @@ static void ReleaseAtSource(const std::string &name)
 		return;
 	SourceConfig sc;
 	sc.conninfo = ci;
-	sc.password = DecryptPassword(ci.pwd, ci.name);
+	DecryptSecrets(sc);
 	sc.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
 	try {
 		MakeSource(std::move(sc))->Drop();
@@ -226,6 +230,70 @@ Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
 			         {name});
 		}
 		ReleaseSlot(name);
+		return Int32GetDatum(0);
+	});
+}
+
+/* A running connector keeps the settings it started with. */
+static void NoticeIfRunning(const std::string &name)
+{
+	SharedState *sh = SharedOrNull();
+	if (!sh)
+		return;
+	LWLockAcquire(sh->lock, LW_SHARED);
+	ConnectorSlot *s = FindSlot(sh, MyDatabaseId, name.c_str());
+	const bool running = s && SlotRunning(s);
+	LWLockRelease(sh->lock);
+	if (running)
+		PgCall([&] {
+			ereport(NOTICE, (errmsg("connector \"%s\" is running; its TLS settings change when it is started again",
+			                        name.c_str()),
+			                 errhint("Stop it with synchdb_stop_engine_bgw() and start it again.")));
+		});
+}
+
+/*
+ * synchdb_add_extra_conninfo(name, sslmode, ssl_ca, ssl_cert, ssl_key, ssl_key_pass):
+ * the TLS settings of the connector's source connections (core/tls.hpp);
+ * replaces earlier ones.  The files are the server's: only superusers and
+ * members of pg_read_server_files may name them.
+ */
+Datum synchdb_add_extra_conninfo(PG_FUNCTION_ARGS)
+{
+	/* The call's text may hold the key's passphrase: as for synchdb_add_conninfo. */
+	pgstat_report_activity(STATE_RUNNING,
+	                       "SELECT synchdb_add_extra_conninfo(...) /* text hidden by synchdb: it may hold a passphrase */");
+	return InvokeCpp([&]() -> Datum {
+		std::string pass = TextArg(fcinfo, 5, "ssl_key_pass", true);
+		std::string name = NameArg(fcinfo, 0);
+		RequireConnector(name);
+		const bool allowed = PgCall([] {
+			return superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES);
+		});
+		if (!allowed)
+			throw Error(sqlstate::kInsufficientPrivilege,
+			            "only superusers and members of pg_read_server_files may set TLS files",
+			            "The connector's worker reads them with the database server's operating system user.",
+			            "Ask a superuser to run it, or to GRANT pg_read_server_files to you.");
+		TlsSettings tls = MakeTlsSettings(TextArg(fcinfo, 1, "sslmode"), TextArg(fcinfo, 2, "ssl_ca", true),
+		                                  TextArg(fcinfo, 3, "ssl_cert", true), TextArg(fcinfo, 4, "ssl_key", true),
+		                                  !pass.empty());
+		tls.key_pass = pass.empty() ? std::string() : EncryptPassword(pass);
+		Scrub(pass);
+		SetConnInfoTls(name, tls);
+		NoticeIfRunning(name);
+		return Int32GetDatum(0);
+	}, true);
+}
+
+/* synchdb_del_extra_conninfo(name): back to the defaults (sslmode preferred, no files). */
+Datum synchdb_del_extra_conninfo(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		RequireConnector(name);
+		SetConnInfoTls(name, TlsSettings{});
+		NoticeIfRunning(name);
 		return Int32GetDatum(0);
 	});
 }

@@ -232,7 +232,7 @@ public:
 		sc.extra.Set("wal_retention_warning_mb", json::Value::MakeInt(guc::wal_retention_warning_mb));
 		sc.extra.Set("invalid_value_policy", json::Value::MakeString(guc::InvalidValuePolicyName()));
 		PgCall([] { StartTransactionCommand(); });
-		sc.password = DecryptPassword(ci.pwd, ci.name);
+		DecryptSecrets(sc); /* password, TLS key passphrase */
 		PgCall([] { CommitTransactionCommand(); });
 		std::unique_ptr<Source> source = MakeSource(std::move(sc));
 		{

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 
 namespace synchdb::mysql {
 
@@ -28,7 +29,11 @@ Error ClassifyConnectError(const Endpoint &ep, unsigned int code, const char *ms
 	case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
 		return Error(sqlstate::kInvalidPassword,
 		             who + "authentication failed for user " + Quoted(ep.user) + " on source server " + where,
-		             std::string("The server said: ") + msg,
+		             std::string("The server said: ") + msg +
+		                 (ep.tls.mode == SslMode::Disabled
+		                      ? ". The connection was not encrypted (sslmode disabled): a server or user that "
+		                        "requires TLS (require_secure_transport, REQUIRE SSL) answers so too."
+		                      : ""),
 		             "Check the user name and password; to change them, drop the connector with "
 		             "synchdb_del_conninfo() and create it again with synchdb_add_conninfo().");
 	case ER_HOST_NOT_PRIVILEGED:
@@ -39,6 +44,40 @@ Error ClassifyConnectError(const Endpoint &ep, unsigned int code, const char *ms
 		             code == ER_HOST_IS_BLOCKED ? "Run FLUSH HOSTS on the source server."
 		                                        : "Create the user for this client host on the source server, "
 		                                          "e.g. CREATE USER 'name'@'%'.");
+	case CR_SSL_CONNECTION_ERROR: {
+		const std::string m = msg ? msg : "";
+		const std::string mode = std::string("sslmode ") + SslModeName(ep.tls.mode);
+		std::string head, hint;
+		if (m.find("does not support") != std::string::npos) {
+			head = "source server " + where + " does not offer TLS, and " + mode + " requires it";
+			hint = "Enable TLS on the source server (ssl_cert and ssl_key in its configuration), or choose a weaker "
+			       "sslmode with synchdb_add_extra_conninfo().";
+		} else if (m.find("bad decrypt") != std::string::npos) {
+			head = "the passphrase of ssl_key " + Quoted(ep.tls.key) + " does not decrypt it";
+			hint = "Give the right passphrase with synchdb_add_extra_conninfo().";
+		} else if (m.find("Validation of SSL server certificate") != std::string::npos) {
+			head = "the certificate of source server " + where + " does not name host " + Quoted(ep.host) + " (" +
+			       mode + ")";
+			hint = "Connect by a name the certificate holds (its subjectAltName), or use sslmode verify_ca.";
+		} else if (m.find("certificate") != std::string::npos || m.find("issuer") != std::string::npos) {
+			head = "the certificate of source server " + where + " is not signed by a CA of ssl_ca " +
+			       Quoted(ep.tls.ca) + " (" + mode + ")";
+			hint = "Give the CA certificate that signed the server's certificate with synchdb_add_extra_conninfo().";
+		} else {
+			head = "TLS connection to source server " + where + " failed (" + DescribeTls(ep.tls) + ")";
+			hint = "Check the connector's TLS settings (synchdb_conninfo.data ssl_*: the files, the key's "
+			       "passphrase) and the server's TLS configuration.";
+		}
+		return Error(sqlstate::kInvalidAuthorization, who + head, "The client said: " + m, hint);
+	}
+	case CR_PLUGIN_NOT_ALLOWED:
+		return Error(sqlstate::kInvalidAuthorization,
+		             who + "user " + Quoted(ep.user) + " on source server " + where +
+		                 " authenticates with a plugin that sends the password in clear text",
+		             std::string("The client said: ") + msg,
+		             "synchdb sends a clear-text password (mysql_clear_password, dialog/PAM) only under sslmode "
+		             "verify_identity: set it with synchdb_add_extra_conninfo(), or give the user another "
+		             "authentication plugin.");
 	case CR_CONN_HOST_ERROR:
 	case CR_CONNECTION_ERROR:
 	case CR_UNKNOWN_HOST:
@@ -53,6 +92,37 @@ Error ClassifyConnectError(const Endpoint &ep, unsigned int code, const char *ms
 		return Error(sqlstate::kUnableToConnect, who + "could not connect to source server " + where,
 		             "Error " + std::to_string(code) + ": " + msg);
 	}
+}
+
+/*
+ * Connector/C's TLS options for the endpoint's sslmode: without any, 3.3
+ * does not encrypt; with MYSQL_OPT_SSL_ENFORCE it encrypts when the server
+ * offers TLS; with a CA it checks the certificate chain (SSL_VERIFY_PEER);
+ * MYSQL_OPT_SSL_VERIFY_SERVER_CERT adds the host name and refuses a server
+ * without TLS before authenticating.
+ */
+void SetTlsOptions(MYSQL *m, const Endpoint &ep)
+{
+	const TlsSettings &t = ep.tls;
+	my_bool use = t.mode != SslMode::Disabled;
+	mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &use);
+	if (use) {
+		if (!t.ca.empty())
+			mysql_optionsv(m, MYSQL_OPT_SSL_CA, t.ca.c_str());
+		if (!t.cert.empty())
+			mysql_optionsv(m, MYSQL_OPT_SSL_CERT, t.cert.c_str());
+		if (!t.key.empty())
+			mysql_optionsv(m, MYSQL_OPT_SSL_KEY, t.key.c_str());
+		if (!ep.tls_key_passphrase.empty())
+			mysql_optionsv(m, MARIADB_OPT_TLS_PASSPHRASE, ep.tls_key_passphrase.c_str());
+	}
+	my_bool verify = t.mode == SslMode::VerifyIdentity;
+	mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	/* Plugins that send the password itself only where the channel and the server are certain. */
+	if (t.mode != SslMode::VerifyIdentity)
+		mysql_optionsv(m, MARIADB_OPT_RESTRICTED_AUTH,
+		               "mysql_native_password,caching_sha2_password,sha256_password,client_ed25519,"
+		               "auth_gssapi_client");
 }
 
 }  // namespace
@@ -73,20 +143,36 @@ Connection::Connection(const Endpoint &ep) : ep_(ep)
 	/* Never read client option files: behaviour must not depend on ~/.my.cnf. */
 	unsigned int proto = MYSQL_PROTOCOL_TCP;
 	mysql_optionsv(mysql_, MYSQL_OPT_PROTOCOL, &proto);
-	/*
-	 * XXX No TLS yet: Connector/C 3.3 only negotiates TLS when asked to, and
-	 * certificates are not configurable yet (the quick start says "TLS
-	 * optional").  Server certificates would not be verified.
-	 */
-	my_bool verify = 0;
-	mysql_optionsv(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	SetTlsOptions(mysql_, ep);
 
 	if (!mysql_real_connect(mysql_, ep.host.c_str(), ep.user.c_str(), ep.password.c_str(), nullptr,
 	                        static_cast<unsigned int>(ep.port), nullptr, CLIENT_REMEMBER_OPTIONS)) {
+		Scrub(ep_.password);
+		Scrub(ep_.tls_key_passphrase);
 		Error e = ClassifyConnectError(ep, mysql_errno(mysql_), mysql_error(mysql_));
 		mysql_close(mysql_);
 		mysql_ = nullptr;
 		throw e;
+	}
+	/* Connector/C keeps what it needs; this object keeps no copy of the secrets. */
+	Scrub(ep_.password);
+	Scrub(ep_.tls_key_passphrase);
+	const char *cipher = mysql_get_ssl_cipher(mysql_);
+	if (cipher) {
+		const char *version = nullptr;
+		mariadb_get_infov(mysql_, MARIADB_CONNECTION_TLS_VERSION, &version);
+		encryption_ = std::string(version ? version : "TLS") + " " + cipher;
+	} else
+		encryption_ = "not encrypted";
+	if (!cipher && SslModeEncrypts(ep.tls.mode)) {
+		mysql_close(mysql_);
+		mysql_ = nullptr;
+		throw Error(sqlstate::kInvalidAuthorization,
+		            "connector " + Quoted(ep.connector) + ": source server " + ep.Where() +
+		                " does not encrypt the connection, and sslmode is " + SslModeName(ep.tls.mode),
+		            "The server offered no TLS; the connection was closed right after the handshake.",
+		            "Enable TLS on the source server (ssl_cert and ssl_key in its configuration), or choose a weaker "
+		            "sslmode with synchdb_add_extra_conninfo().");
 	}
 	const char *v = mysql_get_server_info(mysql_);
 	version_ = v ? v : "";

@@ -10,6 +10,15 @@
  *   log or synchdb_state_view knows which connector and server are meant.
  *   The password is never put in a message.
  *
+ *   TLS follows the endpoint's sslmode (core/tls.hpp) with Connector/C's
+ *   options.  Connector/C 3.3 refuses a server without TLS before
+ *   authenticating only when it checks the host name (verify_identity);
+ *   for required and verify_ca the connection is checked right after the
+ *   handshake and closed when it is not encrypted.  Authentication plugins
+ *   that send the password in clear text (mysql_clear_password, dialog)
+ *   are allowed only under verify_identity, the one mode that guarantees
+ *   an encrypted channel to the right server before the password leaves.
+ *
  *   Thread: a Connection is used by one thread at a time.  It makes no
  *   PostgreSQL calls, so it may live on a worker's reader thread.
  */
@@ -18,6 +27,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/tls.hpp"
 
 struct st_mysql;
 
@@ -31,6 +42,8 @@ struct Endpoint {
 	std::string password;
 	int connect_timeout_s = 10;
 	int read_timeout_s = 60;
+	TlsSettings tls;                /* sslmode and files (core/tls.hpp) */
+	std::string tls_key_passphrase; /* clear text; "" = none */
 
 	/* "host:port", for messages. */
 	std::string Where() const { return host + ":" + std::to_string(port); }
@@ -57,6 +70,8 @@ public:
 	bool Ping();
 
 	const std::string &ServerVersion() const { return version_; }
+	/* "TLSv1.3 TLS_AES_256_GCM_SHA384" or "not encrypted", for the log. */
+	const std::string &Encryption() const { return encryption_; }
 	bool IsMariaDB() const { return is_mariadb_; }
 	const Endpoint &endpoint() const { return ep_; }
 	st_mysql *raw() { return mysql_; }
@@ -67,6 +82,7 @@ private:
 	Endpoint ep_;
 	st_mysql *mysql_ = nullptr;
 	std::string version_;
+	std::string encryption_;
 	bool is_mariadb_ = false;
 };
 

@@ -27,15 +27,20 @@ public:
 		ep_.user = config_.conninfo.user;
 		ep_.password = config_.password;
 		ep_.connect_timeout_s = config_.connect_timeout_s;
+		ep_.tls = config_.conninfo.tls;
+		ep_.tls_key_passphrase = config_.tls_key_passphrase;
 	}
 	~MySQLSource() override
 	{
 		Scrub(ep_.password);
 		Scrub(config_.password);
+		Scrub(ep_.tls_key_passphrase);
+		Scrub(config_.tls_key_passphrase);
 	}
 
 	std::string CheckPrerequisites() override
 	{
+		CheckTlsFiles(ep_.tls); /* the files may have changed since the definition; name them clearly */
 		Connection conn(ep_);
 		const ConnInfo &ci = config_.conninfo;
 		auto settings = ReadSourceSettings(conn, ci.srcdb, ci.Tables());
@@ -43,7 +48,8 @@ public:
 		if (!problems.empty())
 			throw Error(sqlstate::kObjectNotInPrerequisiteState,
 			            "connector " + Quoted(ci.name) + ": " + DescribeProblems(settings, problems));
-		return ep_.Where() + " (" + conn.ServerVersion() + ")";
+		return ep_.Where() + " (" + conn.ServerVersion() + "; " + conn.Encryption() + ", sslmode " +
+		       SslModeName(ep_.tls.mode) + ")";
 	}
 
 	std::unique_ptr<Reader> NewReader(const StartPoint &start) override

@@ -55,6 +55,8 @@ Endpoint EndpointFromConfig(const SourceConfig &config)
 	if (config.extra.IsObject())
 		if (const json::Value *v = config.extra.Find("sslmode"); v && v->IsString())
 			ep.sslmode = v->AsString();
+	ep.tls = config.conninfo.tls;
+	ep.tls_key_passphrase = config.tls_key_passphrase;
 	return ep;
 }
 
@@ -146,7 +148,18 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 	static const std::string kOptions =
 		"-c datestyle=ISO,YMD -c intervalstyle=postgres -c extra_float_digits=3 -c bytea_output=hex -c timezone=UTC";
 	add("options", kOptions);
-	if (!ep.sslmode.empty())
+	/* Keyword/value arrays: a path or passphrase can hold any character without escaping. */
+	if (ep.tls.given) {
+		add("sslmode", SslModeLibpqName(ep.tls.mode));
+		if (!ep.tls.ca.empty())
+			add("sslrootcert", ep.tls.ca);
+		if (!ep.tls.cert.empty())
+			add("sslcert", ep.tls.cert);
+		if (!ep.tls.key.empty())
+			add("sslkey", ep.tls.key);
+		if (!ep.tls_key_passphrase.empty())
+			add("sslpassword", ep.tls_key_passphrase);
+	} else if (!ep.sslmode.empty())
 		add("sslmode", ep.sslmode);
 	if (kind == ConnKind::Replication)
 		add("replication", kDatabase);
@@ -157,6 +170,8 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 	/* libpq keeps what it needs; this object keeps no copy of the password */
 	std::fill(ep_.password.begin(), ep_.password.end(), '\0');
 	ep_.password.clear();
+	std::fill(ep_.tls_key_passphrase.begin(), ep_.tls_key_passphrase.end(), '\0');
+	ep_.tls_key_passphrase.clear();
 	if (!conn_)
 		throw Error(sqlstate::kUnableToConnect, Prefix() + "cannot connect to PostgreSQL at " + ep.Where() +
 		                                            ": out of memory");
@@ -168,6 +183,32 @@ Connection::Connection(const Endpoint &ep, ConnKind kind, std::function<bool()> 
 		conn_ = nullptr;
 		const std::string head = Prefix() + "cannot connect to PostgreSQL at " + ep.Where() + " as " +
 		                         Quoted(ep.user) + ": " + msg;
+		const std::string mode = " (sslmode " + std::string(SslModeName(ep.tls.mode)) + ")";
+		const std::string tls_head = Prefix() + "TLS to PostgreSQL at " + ep.Where() + " failed: ";
+		if (Contains(msg, "does not support SSL"))
+			throw Error(sqlstate::kInvalidAuthorization, tls_head + "the server does not offer TLS" + mode, msg,
+			            "Enable TLS on the source server (ssl = on, ssl_cert_file, ssl_key_file), or choose a weaker "
+			            "sslmode with synchdb_add_extra_conninfo().");
+		if (Contains(msg, "does not match host name"))
+			throw Error(sqlstate::kInvalidAuthorization,
+			            tls_head + "the server's certificate does not name host " + Quoted(ep.host) + mode, msg,
+			            "Connect by a name the certificate holds (its subjectAltName), or use sslmode verify_ca.");
+		if (Contains(msg, "certificate verify failed") || Contains(msg, "unable to get local issuer"))
+			throw Error(sqlstate::kInvalidAuthorization,
+			            tls_head + "the server's certificate is not signed by a CA of ssl_ca " + Quoted(ep.tls.ca) +
+			                mode,
+			            msg, "Give the CA certificate that signed the server's certificate with "
+			                 "synchdb_add_extra_conninfo().");
+		if (Contains(msg, "certificate file") || Contains(msg, "private key file") ||
+		    Contains(msg, "certificate present, but not private key"))
+			throw Error(sqlstate::kInvalidAuthorization, tls_head + "the client certificate or key cannot be used" + mode,
+			            msg,
+			            "Check the files given with synchdb_add_extra_conninfo(): readable by the database server's "
+			            "operating system user, PEM, the key matching the certificate (and its passphrase).");
+		if (Contains(msg, "certificate"))
+			throw Error(sqlstate::kInvalidAuthorization, tls_head + "certificate problem" + mode, msg,
+			            "The source server asks for a client certificate, or refused the one given: set ssl_cert and "
+			            "ssl_key with synchdb_add_extra_conninfo().");
 		if (needs_pw || Contains(msg, "password authentication failed") || (used_pw && Contains(msg, "authentication")))
 			throw Error(sqlstate::kInvalidPassword, head, {},
 			            "Check the connector's user and password, and the source's pg_hba.conf.");
@@ -219,9 +260,20 @@ std::string Connection::ServerVersion() const
 	return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
 }
 
+std::string Connection::Encryption() const
+{
+	if (!conn_ || !PQsslInUse(conn_))
+		return "not encrypted";
+	const char *protocol = PQsslAttribute(conn_, "protocol");
+	const char *cipher = PQsslAttribute(conn_, "cipher");
+	return std::string(protocol ? protocol : "TLS") + " " + (cipher ? cipher : "");
+}
+
 std::string Connection::Describe() const
 {
-	return "PostgreSQL " + ServerVersion() + " at " + ep_.Where();
+	return "PostgreSQL " + ServerVersion() + " at " + ep_.Where() + " (" + Encryption() + ", sslmode " +
+	       (ep_.tls.given ? SslModeName(ep_.tls.mode) : ep_.sslmode.empty() ? "preferred" : ep_.sslmode.c_str()) +
+	       ")";
 }
 
 void Connection::CheckStop()

@@ -42,6 +42,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/tls.hpp"
+
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
 
@@ -64,14 +66,16 @@ struct Endpoint {
 	std::string user;
 	std::string password;
 	std::string dbname;
-	std::string sslmode; /* "" = libpq's default (prefer) */
+	std::string sslmode; /* extra "sslmode" when tls is not given; "" = libpq's default (prefer) */
+	TlsSettings tls;     /* the connector's sslmode and files (core/tls.hpp) */
+	std::string tls_key_passphrase; /* clear text; "" = none */
 	int connect_timeout_s = 10;
 
 	/* "host:port", for messages. */
 	std::string Where() const { return host + ":" + std::to_string(port); }
 };
 
-/* The endpoint of a connector (hostname, port, user, srcdb; extra "sslmode"). */
+/* The endpoint of a connector (hostname, port, user, srcdb, TLS settings; extra "sslmode"). */
 Endpoint EndpointFromConfig(const SourceConfig &config);
 
 /* A PGresult, freed on destruction. */
@@ -135,7 +139,8 @@ public:
 
 	int ServerVersionNum() const;            /* 150004 */
 	std::string ServerVersion() const;       /* "15.4" */
-	std::string Describe() const;            /* "PostgreSQL 15.4 at host:port" */
+	std::string Describe() const;            /* "PostgreSQL 15.4 at host:port (TLSv1.3 TLS_AES_256_GCM_SHA384)" */
+	std::string Encryption() const;          /* "TLSv1.3 TLS_AES_256_GCM_SHA384" or "not encrypted" */
 	const Endpoint &endpoint() const { return ep_; }
 	PGconn *raw() { return conn_; }
 	void SetStopCheck(std::function<bool()> should_stop) { should_stop_ = std::move(should_stop); }

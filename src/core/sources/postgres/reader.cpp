@@ -83,6 +83,7 @@ PgReader::~PgReader()
 {
 	/* scrub the password copy */
 	std::fill(ep_.password.begin(), ep_.password.end(), '\0');
+	std::fill(ep_.tls_key_passphrase.begin(), ep_.tls_key_passphrase.end(), '\0');
 }
 
 void PgReader::Confirm(const Position &pos)

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "core/sources/postgres/position.hpp"
 #include "core/sources/postgres/prerequisites.hpp"
 #include "core/sources/postgres/slot.hpp"
@@ -132,10 +133,13 @@ PostgresSource::~PostgresSource()
 {
 	std::fill(config_.password.begin(), config_.password.end(), '\0');
 	std::fill(ep_.password.begin(), ep_.password.end(), '\0');
+	Scrub(config_.tls_key_passphrase);
+	Scrub(ep_.tls_key_passphrase);
 }
 
 std::string PostgresSource::CheckPrerequisites()
 {
+	CheckTlsFiles(ep_.tls); /* the files may have changed since the definition; name them clearly */
 	Connection conn(ep_, ConnKind::Normal);
 	const std::string name = ObjectName(ep_.connector);
 	SourceSettings s = ReadSourceSettings(conn, filter_, name, name);
