@@ -1,0 +1,120 @@
+/*
+ * source.cpp
+ *     OlrSource; see source.hpp.
+ */
+#include "core/sources/olr/source.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/change.hpp"
+#include "core/error.hpp"
+#include "core/strings.hpp"
+
+namespace synchdb::olr {
+
+OlrSource::OlrSource(SourceConfig config) : config_(std::move(config)), settings_(SettingsFromConfig(config_))
+{
+}
+
+OlrSource::~OlrSource()
+{
+	std::fill(config_.password.begin(), config_.password.end(), '\0');
+}
+
+std::string OlrSource::CheckPrerequisites()
+{
+	std::string tables;
+	if (!settings_.schema_checkpoint.empty()) {
+		std::ifstream f(settings_.schema_checkpoint, std::ios::binary);
+		if (!f)
+			throw Error(sqlstate::kUndefinedFile,
+			            "could not read OpenLogReplicator schema checkpoint " + Quoted(settings_.schema_checkpoint), {},
+			            "Copy OpenLogReplicator's schema checkpoint file (<source>-chkpt-<scn>.json) below the data "
+			            "directory and name it in the schema_checkpoint option of synchdb_add_olr_conninfo.");
+		std::stringstream ss;
+		ss << f.rdbuf();
+		Catalog c;
+		c.LoadCheckpoint(ss.str());
+		size_t n = 0;
+		for (const OlrTable *t : c.Tables())
+			n += settings_.Replicated(t->owner, t->name) ? 1 : 0;
+		tables = ", " + std::to_string(n) + (n == 1 ? " table" : " tables") + " of " + settings_.owner +
+		         " in the schema checkpoint";
+	}
+	ClientOptions o;
+	o.host = settings_.host;
+	o.port = settings_.port;
+	o.connect_timeout_ms = settings_.connect_timeout_ms;
+	Client client(o);
+	client.Connect();
+	client.Send(Request::Info(settings_.source));
+	Response r = client.ReadResponse();
+	const char *state = nullptr;
+	switch (r.code) {
+	case ResponseCode::Ready: state = "not started"; break;
+	case ResponseCode::Replicate:
+	case ResponseCode::Starting:
+	case ResponseCode::AlreadyStarted: state = "replicating"; break;
+	case ResponseCode::InvalidDatabase:
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "OpenLogReplicator at " + settings_.Endpoint() + " has no source named " + Quoted(settings_.source),
+		            {},
+		            "The olr_source of synchdb_add_olr_conninfo must equal the \"name\" of the source in "
+		            "OpenLogReplicator.json.");
+	default:
+		throw Error(sqlstate::kDataCorrupted,
+		            std::string("OpenLogReplicator at ") + settings_.Endpoint() + " answered INFO with " +
+		                ResponseCodeName(r.code));
+	}
+	return "OpenLogReplicator at " + settings_.Endpoint() + ", source " + Quoted(settings_.source) + " (" + state +
+	       "), owner " + settings_.owner + tables;
+}
+
+std::unique_ptr<Reader> OlrSource::NewReader(const StartPoint &start)
+{
+	return std::make_unique<OlrReader>(settings_, start);
+}
+
+Position OlrSource::ParseOffset(std::string_view offset_json) const
+{
+	OlrPosition p = ParseOffsetJson(offset_json);
+	Position pos;
+	pos.offset = ToOffsetJson(p);
+	pos.label = "OpenLogReplicator SCN " + std::to_string(p.scn) + (p.xid.empty() ? "" : " xid " + p.xid);
+	return pos;
+}
+
+int OlrSource::Compare(const Position &a, const Position &b) const
+{
+	return ComparePositions(ParseOffsetJson(a.offset), ParseOffsetJson(b.offset));
+}
+
+std::unique_ptr<Source> MakeOlrSource(SourceConfig config)
+{
+	return std::make_unique<OlrSource>(std::move(config));
+}
+
+PgColumnType TranslateDatatype(const std::string &type, int64_t length, int64_t scale, const Mapping *mapping)
+{
+	const std::string name = LowerCollapsed(type);
+	OraColumnType t = TypeFromName(name, length, static_cast<int>(length), static_cast<int>(scale));
+	if (t.type == OraType::Unknown)
+		throw Error(sqlstate::kInvalidParameterValue, "unknown Oracle data type " + Quoted(type), {},
+		            "Give an Oracle type as OpenLogReplicator names it, for example \"number\", \"varchar2\", "
+		            "\"timestamp with time zone\" or \"binary_double\".");
+	OlrTable tab;
+	tab.owner = "o";
+	tab.name = "t";
+	OlrColumn c;
+	c.name = "c";
+	c.type = t;
+	tab.columns.push_back(std::move(c));
+	NeutralTable n = tab.ToNeutral(SchemaOptions{});
+	if (!mapping)
+		return n.columns[0].pg;
+	return MakeTableInfo(std::move(n), mapping).pg_types[0];
+}
+
+}  // namespace synchdb::olr
