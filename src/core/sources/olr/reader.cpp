@@ -134,7 +134,9 @@ OlrSettings SettingsFromConfig(const SourceConfig &config)
 	s.connector = ci.name;
 	if (!ci.olr)
 		throw Error(sqlstate::kObjectNotInPrerequisiteState,
-		            "connector " + Quoted(ci.name) + " has no OpenLogReplicator endpoint", {},
+		            "connector " + Quoted(ci.name) +
+		                " has no OpenLogReplicator endpoint: give it with synchdb_add_olr_conninfo()",
+		            {},
 		            "Give it with SELECT synchdb_add_olr_conninfo('" + ci.name +
 		                "', 'olr-host', 7070, 'ORACLE'); the source name is the \"name\" of the source in "
 		                "OpenLogReplicator.json.");
@@ -318,7 +320,8 @@ void OlrReader::RunInner(Emitter &out)
 {
 	if (start_.snapshot_with_data && *start_.snapshot_with_data)
 		throw Error(sqlstate::kFeatureNotSupported,
-		            "OpenLogReplicator connector " + Quoted(s_.connector) + " cannot copy the initial data",
+		            "OpenLogReplicator connector " + Quoted(s_.connector) +
+		                " cannot copy the initial data: start it with snapshot mode no_data or never",
 		            "OpenLogReplicator streams changes only; reading the tables' current rows needs an Oracle client, "
 		            "which synchdb does not use.",
 		            std::string("Start it with snapshot mode no_data (or never): SELECT synchdb_start_engine_bgw('") +
