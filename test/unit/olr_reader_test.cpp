@@ -13,6 +13,7 @@
 
 #include "core/emitter.hpp"
 #include "core/error.hpp"
+#include "core/sources/olr/ddl.hpp"
 #include "core/sources/olr/reader.hpp"
 #include "core/sources/olr/source.hpp"
 #include "olr_test_util.hpp"
@@ -281,4 +282,135 @@ TEST(OlrConnector, SnapshotWithDataIsRefusedWithTheFix)
 	sp.snapshot_with_data = true;
 	Session s = RunReader(*src, sp, 1, 1, 500);
 	EXPECT_NE(s.error.find("cannot copy the initial data"), std::string::npos) << s.error;
+}
+
+TEST(OlrDdl, OracleStatements)
+{
+	OraDdl c = ParseOracleDdl(
+	    "CREATE TABLE test_table (\n id NUMBER PRIMARY KEY, n NUMBER(10,2), f FLOAT(10), d DATE, "
+	    "ids INTERVAL DAY TO SECOND, iym INTERVAL YEAR TO MONTH, ts TIMESTAMP(3), tz TIMESTAMP WITH TIME ZONE, "
+	    "ltz TIMESTAMP WITH LOCAL TIME ZONE, c CHAR(10), nc NCHAR(10), nv NVARCHAR2(50), v VARCHAR2(50 BYTE) "
+	    "DEFAULT 'x,y' NOT NULL, r RAW(100), b BLOB, cl CLOB, \"Mixed\" LONG, i INTEGER, CONSTRAINT u UNIQUE (v))");
+	ASSERT_EQ(c.kind, OraDdl::Kind::CreateTable) << c.why;
+	EXPECT_EQ(c.table, "TEST_TABLE");
+	ASSERT_EQ(c.columns.size(), 18u);
+	EXPECT_EQ(c.primary_key, std::vector<std::string>{"ID"});
+	EXPECT_FALSE(c.columns[0].nullable);
+	EXPECT_EQ(TypeText(c.columns[1].type), "NUMBER(10,2)");
+	EXPECT_EQ(DefaultPgType(c.columns[1].type).sql, "numeric(10,2)");
+	EXPECT_EQ(DefaultPgType(c.columns[7].type).sql, "timestamp(6) with time zone");
+	EXPECT_EQ(DefaultPgType(c.columns[12].type).sql, "varchar(50)");
+	EXPECT_FALSE(c.columns[12].nullable);
+	EXPECT_EQ(c.columns[16].name, "Mixed");
+	EXPECT_EQ(DefaultPgType(c.columns[17].type).sql, "numeric(38,0)");
+
+	OraDdl pk = ParseOracleDdl("create table o.t (a number(5), b varchar2(10), constraint t_pk primary key (a, b))");
+	ASSERT_EQ(pk.kind, OraDdl::Kind::CreateTable) << pk.why;
+	EXPECT_EQ(pk.owner, "O");
+	EXPECT_EQ(pk.primary_key, (std::vector<std::string>{"A", "B"}));
+
+	OraDdl add = ParseOracleDdl("ALTER TABLE OLR_TEST.TEST_DDL ADD (email VARCHAR2(200), n NUMBER DEFAULT 0 NOT NULL)");
+	ASSERT_EQ(add.kind, OraDdl::Kind::AddColumns) << add.why;
+	ASSERT_EQ(add.columns.size(), 2u);
+	EXPECT_EQ(add.columns[0].name, "EMAIL");
+	EXPECT_FALSE(add.columns[1].nullable);
+	EXPECT_EQ(ParseOracleDdl("alter table t add x date").kind, OraDdl::Kind::AddColumns);
+	OraDdl mod = ParseOracleDdl("ALTER TABLE t MODIFY (a NOT NULL, b VARCHAR2(300))");
+	ASSERT_EQ(mod.kind, OraDdl::Kind::ModifyColumns) << mod.why;
+	EXPECT_FALSE(mod.type_known[0]);
+	EXPECT_TRUE(mod.null_given[0]);
+	EXPECT_TRUE(mod.type_known[1]);
+	EXPECT_EQ(ParseOracleDdl("ALTER TABLE t DROP COLUMN a").drop, std::vector<std::string>{"A"});
+	EXPECT_EQ(ParseOracleDdl("ALTER TABLE t DROP (a, b)").drop, (std::vector<std::string>{"A", "B"}));
+	OraDdl ren = ParseOracleDdl("ALTER TABLE t RENAME COLUMN a TO b");
+	EXPECT_EQ(ren.kind, OraDdl::Kind::RenameColumn);
+	EXPECT_EQ(ren.new_column, "B");
+	EXPECT_EQ(ParseOracleDdl("ALTER TABLE t RENAME TO u").new_name, "U");
+	EXPECT_EQ(ParseOracleDdl("RENAME t TO u").kind, OraDdl::Kind::RenameTable);
+	EXPECT_EQ(ParseOracleDdl("DROP TABLE o.t PURGE").kind, OraDdl::Kind::DropTable);
+	EXPECT_EQ(ParseOracleDdl("truncate table \"o\".\"t\"").table, "t");
+	for (const char *other : {"CREATE INDEX i ON t (a)", "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)",
+	                          "GRANT SELECT ON t TO u", "CREATE TABLE t AS SELECT * FROM u", "",
+	                          "ALTER TABLE t ADD (a FOOTYPE)", "CREATE TABLE t (a NUMBER(", "ALTER TABLE t MOVE"})
+		EXPECT_EQ(ParseOracleDdl(other).kind, OraDdl::Kind::Other) << other;
+}
+
+/* DDL messages through the reader: tables created, altered, truncated, dropped; the others counted. */
+TEST(OlrDdl, ReaderPlansTableChanges)
+{
+	auto msg = [](uint64_t scn, int idx, const std::string &xid, const std::string &payload) {
+		return "{\"scn\":" + std::to_string(scn) + ",\"c_scn\":" + std::to_string(scn) +
+		       ",\"c_idx\":" + std::to_string(idx) + ",\"xid\":\"" + xid + "\",\"payload\":[" + payload + "]}";
+	};
+	auto ddl = [](const std::string &sql) {
+		return "{\"op\":\"ddl\",\"schema\":{\"owner\":\"OLR_TEST\",\"table\":\"T\"},\"sql\":\"" + sql + "\"}";
+	};
+	auto ins = [](const std::string &after) {
+		return "{\"op\":\"c\",\"schema\":{\"owner\":\"OLR_TEST\",\"table\":\"T\"},\"after\":" + after + "}";
+	};
+	std::vector<std::string> lines = {
+	    msg(100, 1, "1.1.1", "{\"op\":\"begin\"}"),
+	    msg(100, 2, "1.1.1", ddl("CREATE TABLE t (id NUMBER(9) PRIMARY KEY, name VARCHAR2(20))")),
+	    msg(100, 3, "1.1.1", "{\"op\":\"commit\"}"),
+	    msg(110, 1, "1.1.2", "{\"op\":\"begin\"}"),
+	    msg(110, 2, "1.1.2", ins("{\"ID\":1,\"NAME\":\"a\"}")),
+	    msg(110, 3, "1.1.2", "{\"op\":\"commit\"}"),
+	    msg(120, 1, "1.1.3", ddl("ALTER TABLE t ADD (email VARCHAR2(200))")),
+	    msg(130, 1, "1.1.4", "{\"op\":\"begin\"}"),
+	    msg(130, 2, "1.1.4", ins("{\"ID\":2,\"NAME\":\"b\",\"EMAIL\":\"b@x\"}")),
+	    msg(130, 3, "1.1.4", "{\"op\":\"commit\"}"),
+	    msg(140, 1, "1.1.5", ddl("CREATE INDEX t_i ON t (name)")),
+	    msg(150, 1, "1.1.6", ddl("ALTER TABLE t RENAME COLUMN name TO full_name")),
+	    msg(160, 1, "1.1.7", ddl("TRUNCATE TABLE t")),
+	    msg(170, 1, "1.1.8", ddl("DROP TABLE t")),
+	};
+	olrtest::OlrModel model(lines, 1);
+	olrtest::StandInServer srv(model, "ORACLE");
+	auto src = MakeOlrSource(Config(srv.port(), ""));
+	StartPoint sp;
+	sp.snapshot_with_data = false;
+	BoundedQueue<Batch> q(64);
+	std::unique_ptr<Reader> r = src->NewReader(sp);
+	std::thread th([&] {
+		Emitter e(q);
+		r->Run(e);
+	});
+	std::vector<std::string> sql, notices;
+	size_t changes = 0, truncates = 0, commits = 0, skipped = 0;
+	std::string error;
+	auto last = std::chrono::steady_clock::now();
+	while (std::chrono::steady_clock::now() - last < std::chrono::milliseconds(1500)) {
+		auto b = q.Pop(std::chrono::milliseconds(50));
+		if (!b)
+			continue;
+		last = std::chrono::steady_clock::now();
+		for (Msg &m : *b) {
+			if (m.type == MsgType::Ddl)
+				for (auto &s : m.sql)
+					sql.push_back(s);
+			else if (m.type == MsgType::Change)
+				(m.kind == ChangeKind::Truncate ? truncates : changes)++;
+			else if (m.type == MsgType::Commit)
+				commits++;
+			else if (m.type == MsgType::Notice && m.notice == NoticeKind::DdlSkipped)
+				skipped++;
+			else if (m.type == MsgType::Error || m.type == MsgType::SourceLost)
+				error = m.text;
+		}
+	}
+	r->Stop();
+	q.Close();
+	th.join();
+	EXPECT_EQ(error, "");
+	EXPECT_EQ(changes, 2u);
+	EXPECT_EQ(truncates, 1u);
+	EXPECT_EQ(commits, 7u); /* 3 transactions, 4 DDL outside one (ADD, RENAME COLUMN, TRUNCATE, DROP) */
+	EXPECT_EQ(skipped, 1u); /* CREATE INDEX */
+	std::string all;
+	for (auto &s : sql)
+		all += s + ";\n";
+	EXPECT_NE(all.find("CREATE TABLE IF NOT EXISTS \"olr_test\".\"t\""), std::string::npos) << all;
+	EXPECT_NE(all.find("ADD COLUMN \"email\" varchar(200)"), std::string::npos) << all;
+	EXPECT_NE(all.find("RENAME COLUMN \"name\" TO \"full_name\""), std::string::npos) << all;
+	EXPECT_NE(all.find("DROP TABLE IF EXISTS \"olr_test\".\"t\""), std::string::npos) << all;
 }

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/schema_change.hpp"
+#include "core/sources/olr/ddl.hpp"
 #include "core/strings.hpp"
 
 namespace synchdb::olr {
@@ -23,14 +24,6 @@ namespace {
 std::string Key(std::string_view owner, std::string_view table)
 {
 	return Lower(owner) + "." + Lower(table);
-}
-
-std::string Upper(std::string_view s)
-{
-	std::string u(s);
-	for (char &c : u)
-		c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-	return u;
 }
 
 bool SameName(std::string_view a, std::string_view b)
@@ -61,50 +54,6 @@ bool SameColumns(const OlrTable &a, const OlrTable &b)
 		if (a.columns[i].name != b.columns[i].name || TypeText(a.columns[i].type) != TypeText(b.columns[i].type) ||
 		    a.columns[i].nullable != b.columns[i].nullable)
 			return false;
-	return true;
-}
-
-/* "TRUNCATE TABLE [owner.]name ..." -> (owner, name); quotes removed. */
-bool ParseTruncate(std::string_view sql, std::string &owner, std::string &table)
-{
-	std::string s;
-	for (char c : sql)
-		s += c == '\n' || c == '\r' || c == '\t' ? ' ' : c;
-	size_t i = 0;
-	auto skip = [&] {
-		while (i < s.size() && s[i] == ' ')
-			i++;
-	};
-	auto word = [&]() -> std::string {
-		skip();
-		std::string w;
-		if (i < s.size() && s[i] == '"') {
-			size_t e = s.find('"', i + 1);
-			if (e == std::string::npos)
-				return {};
-			w = s.substr(i + 1, e - i - 1);
-			i = e + 1;
-			return w;
-		}
-		while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
-		                        s[i] == '#'))
-			w += s[i++];
-		return Upper(w);
-	};
-	if (word() != "TRUNCATE" || word() != "TABLE")
-		return false;
-	std::string a = word();
-	if (a.empty())
-		return false;
-	skip();
-	if (i < s.size() && s[i] == '.') {
-		i++;
-		owner = a;
-		table = word();
-		return !table.empty();
-	}
-	owner.clear();
-	table = a;
 	return true;
 }
 
@@ -572,32 +521,237 @@ void OlrReader::Dml(const Message &m, const Payload &p, Emitter &out)
 	after_ = RowData();
 }
 
+void OlrReader::EmitTableChange(std::shared_ptr<const TableSet> prev, int prev_idx, int idx,
+                                const std::vector<int> &from, const std::string &summary, Emitter &out)
+{
+	current_ = MakeTables();
+	std::vector<std::string> sql;
+	if (idx >= 0) {
+		const TableInfo &ti = (*current_)[idx];
+		if (prev_idx < 0) {
+			sql.push_back("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(ti.pg_schema));
+			sql.push_back(CreateTableSql(ti));
+		} else
+			sql = AlterTableSql((*prev)[prev_idx], ti, from);
+	} else if (prev_idx >= 0)
+		sql.push_back("DROP TABLE IF EXISTS " + (*prev)[prev_idx].QualifiedPgName());
+	out.SchemaChange(current_, std::move(sql), summary, History());
+}
+
 void OlrReader::Ddl(const Message &m, const Payload &p, Emitter &out)
 {
 	std::string scratch;
 	const std::string sql = p.sql.Present() && !p.sql.IsNull() ? std::string(StringValue(p.sql, scratch)) : "";
-	if (!p.owner.empty() && !s_.OwnerMatches(p.owner))
+	OraDdl d = ParseOracleDdl(sql);
+	std::string owner = !d.owner.empty() ? d.owner : !p.owner.empty() ? std::string(p.owner) : s_.owner;
+	if (!s_.OwnerMatches(owner))
 		return; /* DDL of another schema */
-	std::string owner, table;
-	if (ParseTruncate(sql, owner, table)) {
-		if (owner.empty())
-			owner = std::string(p.owner.empty() ? std::string_view(s_.owner) : p.owner);
-		const int idx = s_.Replicated(owner, table) ? IndexOf(owner, table) : -1;
-		if (idx >= 0) {
-			const bool own_txn = !in_txn_;
-			out.Change(idx, ChangeKind::Truncate, {}, {});
-			if (own_txn)
-				CommitAt(m, out);
+	const std::string shown = sql.substr(0, 300);
+	const bool own_txn = !in_txn_;
+	auto done = [&] {
+		if (own_txn)
+			CommitAt(m, out);
+	};
+	auto skipped = [&](const std::string &why) {
+		out.Notice("synchdb connector \"" + s_.connector + "\": DDL " +
+		               (d.table.empty() && p.table.empty()
+		                    ? std::string()
+		                    : "on " + owner + "." + (d.table.empty() ? std::string(p.table) : d.table) + " ") +
+		               "not replicated (" + why + "; " + Where(m) + "): " + shown,
+		           NoticeKind::DdlSkipped);
+	};
+	if (d.kind == OraDdl::Kind::Other) {
+		const std::string table = !p.table.empty() ? std::string(p.table) : d.table;
+		if (!table.empty() && !s_.Replicated(owner, table))
+			out.Notice("DDL of a table that is not replicated: " + shown, NoticeKind::DdlNoop);
+		else
+			skipped(d.why.empty() ? "not understood" : d.why);
+		return;
+	}
+	const int idx = IndexOf(owner, d.table);
+	auto current_table = [&]() -> OlrTable {
+		const std::string &k = keys_[idx];
+		const size_t dot = k.find('.');
+		return *catalog_.Find(std::string_view(k).substr(0, dot), std::string_view(k).substr(dot + 1));
+	};
+	auto rebuild_index = [&] {
+		index_.clear();
+		for (size_t i = 0; i < keys_.size(); i++) {
+			const size_t dot = keys_[i].find('.');
+			index_[Key(std::string_view(keys_[i]).substr(0, dot), std::string_view(keys_[i]).substr(dot + 1))] =
+			    static_cast<int>(i);
+		}
+	};
+	const std::string what = owner + "." + d.table;
+	switch (d.kind) {
+	case OraDdl::Kind::Truncate:
+		if (idx < 0) {
+			out.Notice("DDL of a table that is not replicated: " + shown, NoticeKind::DdlNoop);
 			return;
 		}
-		if (!s_.OwnerMatches(owner))
+		out.Change(idx, ChangeKind::Truncate, {}, {});
+		done();
+		return;
+	case OraDdl::Kind::CreateTable: {
+		if (!s_.Replicated(owner, d.table)) {
+			out.Notice("DDL of a table that is not replicated: " + shown, NoticeKind::DdlNoop);
 			return;
+		}
+		OlrTable t;
+		t.owner = owner;
+		t.name = d.table;
+		t.obj = p.obj.value_or(0);
+		t.columns = d.columns;
+		for (const auto &k : d.primary_key)
+			for (size_t i = 0; i < t.columns.size(); i++)
+				if (t.columns[i].name == k)
+					t.primary_key.push_back(i);
+		auto prev = current_;
+		std::vector<int> from;
+		int at = idx;
+		if (at >= 0) {
+			/* Created again while we still had it (dropped unseen): its columns by name. */
+			const OlrTable old = current_table();
+			for (const auto &c : t.columns) {
+				int f = -1;
+				for (size_t k = 0; k < old.columns.size(); k++)
+					if (old.columns[k].name == c.name)
+						f = static_cast<int>(k);
+				from.push_back(f);
+			}
+		}
+		catalog_.Put(std::move(t));
+		if (at < 0) {
+			at = static_cast<int>(keys_.size());
+			keys_.push_back(owner + "." + d.table);
+			rebuild_index();
+		}
+		EmitTableChange(prev, idx, at, from, "CREATE TABLE " + what, out);
+		done();
+		return;
 	}
-	std::string shown = sql.substr(0, 300);
-	out.Notice("synchdb connector \"" + s_.connector + "\": DDL " +
-	               (p.table.empty() ? std::string() : "on " + std::string(p.owner) + "." + std::string(p.table) + " ") +
-	               "not replicated (" + Where(m) + "): " + shown,
-	           NoticeKind::DdlSkipped);
+	case OraDdl::Kind::DropTable: {
+		if (idx < 0) {
+			out.Notice("DDL of a table that is not replicated: " + shown, NoticeKind::DdlNoop);
+			return;
+		}
+		auto prev = current_;
+		const OlrTable old = current_table();
+		catalog_.Remove(old.owner, old.name);
+		keys_.erase(keys_.begin() + idx);
+		rebuild_index();
+		EmitTableChange(prev, idx, -1, {}, "DROP TABLE " + what, out);
+		done();
+		return;
+	}
+	case OraDdl::Kind::RenameTable: {
+		const std::string new_owner = d.new_owner.empty() ? owner : d.new_owner;
+		if (idx < 0) {
+			if (s_.Replicated(new_owner, d.new_name))
+				skipped("a table renamed into the replicated set: its rows are not copied; add it with a new "
+				        "start");
+			else
+				out.Notice("DDL of a table that is not replicated: " + shown, NoticeKind::DdlNoop);
+			return;
+		}
+		auto prev = current_;
+		OlrTable t = current_table();
+		catalog_.Remove(t.owner, t.name);
+		if (!s_.Replicated(new_owner, d.new_name)) {
+			/* Renamed out of the replicated set: dropped, as the MySQL source does. */
+			keys_.erase(keys_.begin() + idx);
+			rebuild_index();
+			EmitTableChange(prev, idx, -1, {}, "RENAME " + what + " out of the replicated tables", out);
+			done();
+			return;
+		}
+		t.owner = new_owner;
+		t.name = d.new_name;
+		std::vector<int> from(t.columns.size());
+		for (size_t i = 0; i < from.size(); i++)
+			from[i] = static_cast<int>(i);
+		catalog_.Put(std::move(t));
+		keys_[idx] = new_owner + "." + d.new_name;
+		rebuild_index();
+		EmitTableChange(prev, idx, idx, from, "RENAME " + what + " TO " + new_owner + "." + d.new_name, out);
+		done();
+		return;
+	}
+	case OraDdl::Kind::AddColumns:
+	case OraDdl::Kind::DropColumns:
+	case OraDdl::Kind::ModifyColumns:
+	case OraDdl::Kind::RenameColumn: {
+		if (idx < 0) {
+			out.Notice("DDL of a table that is not replicated: " + shown, NoticeKind::DdlNoop);
+			return;
+		}
+		auto prev = current_;
+		OlrTable t = current_table();
+		std::vector<std::string> pk;
+		for (size_t i : t.primary_key)
+			pk.push_back(t.columns[i].name);
+		std::vector<int> origin(t.columns.size());
+		for (size_t i = 0; i < origin.size(); i++)
+			origin[i] = static_cast<int>(i);
+		auto find = [&](const std::string &n) -> int {
+			for (size_t i = 0; i < t.columns.size(); i++)
+				if (t.columns[i].name == n)
+					return static_cast<int>(i);
+			return -1;
+		};
+		if (d.kind == OraDdl::Kind::AddColumns) {
+			for (const auto &c : d.columns) {
+				if (find(c.name) >= 0) {
+					skipped("column " + c.name + " exists already");
+					return;
+				}
+				t.columns.push_back(c);
+				origin.push_back(-1);
+			}
+		} else if (d.kind == OraDdl::Kind::DropColumns) {
+			for (const auto &n : d.drop) {
+				const int i = find(n);
+				if (i < 0)
+					continue; /* not in the description: nothing to drop */
+				t.columns.erase(t.columns.begin() + i);
+				origin.erase(origin.begin() + i);
+				for (auto it = pk.begin(); it != pk.end();)
+					it = *it == n ? pk.erase(it) : it + 1;
+			}
+		} else if (d.kind == OraDdl::Kind::ModifyColumns) {
+			for (size_t k = 0; k < d.columns.size(); k++) {
+				const int i = find(d.columns[k].name);
+				if (i < 0) {
+					skipped("column " + d.columns[k].name + " is not in the table's description");
+					return;
+				}
+				if (d.type_known[k])
+					t.columns[i].type = d.columns[k].type;
+				if (d.null_given[k])
+					t.columns[i].nullable = d.columns[k].nullable;
+			}
+		} else {
+			const int i = find(d.column);
+			if (i < 0) {
+				skipped("column " + d.column + " is not in the table's description");
+				return;
+			}
+			t.columns[i].name = d.new_column;
+			for (auto &k : pk)
+				if (k == d.column)
+					k = d.new_column;
+		}
+		t.primary_key.clear();
+		for (const auto &k : pk)
+			if (const int i = find(k); i >= 0)
+				t.primary_key.push_back(static_cast<size_t>(i));
+		catalog_.Put(std::move(t));
+		EmitTableChange(prev, idx, idx, origin, "ALTER TABLE " + what, out);
+		done();
+		return;
+	}
+	case OraDdl::Kind::Other: break;
+	}
 }
 
 }  // namespace synchdb::olr

@@ -32,10 +32,13 @@
  *   (Catalog::ToHistory), stored with every position; a resumed reader
  *   decodes with them, not with the checkpoint file.
  *
- *   DDL: TRUNCATE of a replicated table is replicated; tables described by
- *   schema.columns are created or altered through the neutral table-change
- *   step (core/schema_change.hpp); every other DDL message is a counted
- *   Notice (NoticeKind::DdlSkipped), never dropped silently.
+ *   DDL: the texts of "ddl" messages (ddl.hpp) and the tables described by
+ *   schema.columns become table changes planned through the neutral step
+ *   (core/schema_change.hpp): CREATE / DROP / RENAME / TRUNCATE TABLE,
+ *   ALTER TABLE ADD / DROP / MODIFY / RENAME COLUMN.  A DDL of a table not
+ *   replicated is counted as needing nothing (NoticeKind::DdlNoop); any
+ *   other DDL is a counted Notice (NoticeKind::DdlSkipped), never dropped
+ *   silently.
  */
 #pragma once
 
@@ -99,6 +102,9 @@ private:
 	void Dml(const Message &m, const Payload &p, Emitter &out);
 	void Ddl(const Message &m, const Payload &p, Emitter &out);
 	void Learn(const Payload &p, Emitter &out);
+	/* SchemaChange from prev (prev_idx, -1 = new) to the tables now (idx, -1 = dropped); from: AlterTableSql's. */
+	void EmitTableChange(std::shared_ptr<const TableSet> prev, int prev_idx, int idx, const std::vector<int> &from,
+	                     const std::string &summary, Emitter &out);
 	void CommitAt(const Message &m, Emitter &out);
 	void ProcessConfirms();
 	std::string Where(const Message &m) const;
