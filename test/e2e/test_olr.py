@@ -43,10 +43,10 @@ OWNER = "OLR_TEST"
 
 class StandIn:
     def __init__(self, case, delay_ms=0, drop_after=-1):
-        self.log = os.path.join(RUN, f"olr-standin-{case}.log")
+        self.log = os.path.join(RUN, f"olr-standin-{os.path.basename(case)}.log")
         self.out = open(self.log, "w")
         args = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "olr_standin.py"),
-                "--case", os.path.join(FIXTURES, case), "--port", str(OLRPORT), "--delay-ms", str(delay_ms),
+                "--case", case if os.path.isabs(case) else os.path.join(FIXTURES, case), "--port", str(OLRPORT), "--delay-ms", str(delay_ms),
                 "--drop-after", str(drop_after)]
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
         wait_for(lambda: "LISTENING" in self.text() or self.proc.poll() is not None, 10,
@@ -318,6 +318,97 @@ def test_special_characters_arrive_unchanged():
         srv.stop()
 
 
+def synthetic_case(name, msgs):
+    """A case folder of messages (dicts) built by a test, served like a fixture case."""
+    d = os.path.join(RUN, "olr-cases", name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "output.json"), "w") as f:
+        for m in msgs:
+            f.write(json.dumps(m) + "\n")
+    return d
+
+
+def test_ddl_messages_become_table_changes():
+    scn = [1000]
+
+    def txn(xid, *payload):
+        scn[0] += 10
+        out = [{"scn": scn[0], "c_scn": scn[0], "c_idx": 1, "xid": xid, "payload": [{"op": "begin"}]}]
+        for i, p in enumerate(payload):
+            out.append({"c_scn": scn[0], "c_idx": i + 2, "xid": xid, "payload": [p]})
+        out.append({"c_scn": scn[0], "c_idx": len(payload) + 2, "xid": xid, "payload": [{"op": "commit"}]})
+        return out
+
+    def ddl(sql, table="ORDERS"):
+        return {"op": "ddl", "schema": {"owner": OWNER, "table": table}, "sql": sql}
+
+    def row(op, table="ORDERS", **images):
+        p = {"op": op, "schema": {"owner": OWNER, "table": table}}
+        p.update(images)
+        return p
+    msgs = (txn("1.1.1", ddl("CREATE TABLE orders (id NUMBER(9) PRIMARY KEY, item VARCHAR2(20) NOT NULL, "
+                               "price NUMBER(10,2))")) +
+            txn("1.1.2", row("c", after={"ID": 1, "ITEM": "pen", "PRICE": 1.5}),
+                row("c", after={"ID": 2, "ITEM": "ink", "PRICE": 12.25})) +
+            txn("1.1.3", ddl("ALTER TABLE orders ADD (note VARCHAR2(100), qty NUMBER(5) DEFAULT 1)")) +
+            txn("1.1.4", row("c", after={"ID": 3, "ITEM": "pad", "PRICE": 3, "NOTE": "new", "QTY": 7})) +
+            txn("1.1.5", ddl("ALTER TABLE orders RENAME COLUMN item TO product")) +
+            txn("1.1.6", row("u", before={"ID": 1}, after={"PRODUCT": "pencil"})) +
+            txn("1.1.7", ddl("ALTER TABLE orders MODIFY (note VARCHAR2(400))")) +
+            txn("1.1.8", ddl("CREATE INDEX orders_i ON orders (product)")) +
+            txn("1.1.9", ddl("ALTER TABLE orders DROP COLUMN price")) +
+            txn("1.1.10", ddl("CREATE TABLE tmp (id NUMBER PRIMARY KEY)", "TMP"),
+                row("c", table="TMP", after={"ID": 5})) +
+            txn("1.1.11", ddl("TRUNCATE TABLE tmp", "TMP")) +
+            txn("1.1.12", ddl("DROP TABLE tmp PURGE", "TMP")))
+    d = synthetic_case("ddl", msgs)
+    pg = fresh()
+    srv = StandIn(d)
+    try:
+        pg.one("SELECT synchdb_add_conninfo(%s, '127.0.0.1', 1521, 'u', 'p', %s, 'postgres', '', 'olr', '')",
+               (NAME, OWNER))
+        pg.one("SELECT synchdb_add_olr_conninfo(%s, '127.0.0.1', %s, 'ORACLE')", (NAME, OLRPORT))
+        pg.one("SELECT synchdb_start_engine_bgw(%s, 'no_data')", (NAME,))
+        wait_for(lambda: offset(pg).get("xid") == "1.1.12" or (pg.state(NAME) or {}).get("state") == "stopped",
+                 30, what="the last DDL applied")
+        st = pg.state(NAME)
+        check(st["state"] != "stopped", f"connector running: {st}")
+        cols = [r[0] + " " + r[1] for r in pg.rows(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+            "'olr_test.orders'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")]
+        check(cols == ["id integer", "product character varying(20)", "note character varying(400)",
+                       "qty integer"], f"columns after the DDL: {cols}")
+        rows = pg.rows("SELECT id, product, note, qty FROM olr_test.orders ORDER BY id")
+        check(rows == [(1, "pencil", None, None), (2, "ink", None, None), (3, "pad", "new", 7)], f"rows: {rows}")
+        check(pg.one("SELECT to_regclass('olr_test.tmp')") is None, "DROP TABLE replicated")
+        stats = pg.rows("SELECT ddls, ddls_skipped, last_skipped_ddl FROM synchdb_stats_view WHERE name = %s",
+                        (NAME,))
+        check(stats and stats[0][0] >= 7 and stats[0][1] == 1 and "CREATE INDEX" in (stats[0][2] or ""),
+              f"DDL counted, CREATE INDEX counted as skipped: {stats}")
+        pg.one("SELECT synchdb_del_conninfo(%s)", (NAME,))
+    finally:
+        srv.stop()
+
+
+def test_a_change_the_description_lacks_stops_with_the_fix():
+    # ddl-add-column: the checkpoint predates ALTER TABLE ADD (email) and the capture had no DDL messages.
+    pg = fresh()
+    srv = StandIn("ddl-add-column")
+    try:
+        add(pg, "ddl-add-column")
+        pg.one("SELECT synchdb_start_engine_bgw(%s, 'no_data')", (NAME,))
+        st = wait_for(lambda: (lambda s: s if s and s["state"] == "stopped" and s["err"] != "no error" else None)(
+            pg.state(NAME)), 30, what="connector stopped with an error")
+        check('"EMAIL"' in st["err"] and "description" in st["err"], f"error names the column: {st['err']}")
+        # Nothing of a transaction after the stored position is half applied (the error ends the open destination
+        # transaction; the first source transaction is applied again after the fix).
+        n = pg.one("SELECT count(*) FROM olr_test.test_ddl")
+        check(n in (0, 3), f"whole transactions only ({n} rows)")
+        pg.one("SELECT synchdb_del_conninfo(%s)", (NAME,))
+    finally:
+        srv.stop()
+
+
 def test_types_and_names():
     pg = fresh()
     srv = StandIn("data-types")
@@ -380,7 +471,9 @@ def test_olr_conninfo_functions():
     st = wait_for(lambda: (lambda s: s if s and s["state"] == "stopped" and s["err"] != "no error" else None)(
         pg.state(NAME)), 30, what="connector stopped with an error")
     check("synchdb_add_olr_conninfo" in st["err"], f"missing endpoint names the fix: {st['err']}")
+    del pg.conn.notices[:]
     pg.one("SELECT synchdb_del_conninfo(%s)", (NAME,))
+    check(not [n for n in pg.conn.notices if "WARNING" in n], f"deleted without a warning: {pg.conn.notices}")
 
 
 def test_dropped_connection_reconnects():
@@ -393,6 +486,9 @@ def test_dropped_connection_reconnects():
         check("DROP" in srv.text(), "the stand-in dropped the connection")
         check(len(srv.requests("CONTINUE")) >= 1, f"the reader came back with CONTINUE: {srv.text()[-400:]}")
         compare_with_logminer(pg, "large-transaction")
+        # The resumed session applied the second and third transactions: the second is confirmed (one behind).
+        c = wait_for(lambda: srv.requests("CONFIRM"), 15, what="a CONFIRM from the resumed session")
+        check(c[0].startswith("CONFIRM 3806909 201"), f"CONFIRM of the second transaction's commit: {c}")
         pg.one("SELECT synchdb_del_conninfo(%s)", (NAME,))
     finally:
         srv.stop()

@@ -281,7 +281,7 @@ void OlrReader::RunInner(Emitter &out)
 	if (!start_.resume)
 		for (const std::string &t : s_.tables)
 			if (IndexOf(s_.owner, t) < 0)
-				out.Notice("synchdb connector \"" + s_.connector + "\": table " + s_.owner + "." + t +
+				out.Notice("table " + s_.owner + "." + t +
 				               " of the table list has no description yet; it is created when OpenLogReplicator "
 				               "describes it (format \"schema\") ",
 				           NoticeKind::Warning);
@@ -308,8 +308,7 @@ void OlrReader::RunInner(Emitter &out)
 		pos.label = "OpenLogReplicator start SCN " + std::to_string(p.scn);
 		out.SnapshotDone(std::move(pos));
 		if (!p.Valid())
-			out.Notice("synchdb connector \"" + s_.connector +
-			           "\": OpenLogReplicator did not say at which SCN it started; until the first transaction "
+			out.Notice("OpenLogReplicator did not say at which SCN it started; until the first transaction "
 			           "commits, a restart starts from \"now\" again");
 	}
 	out.Flush();
@@ -335,7 +334,7 @@ void OlrReader::RunInner(Emitter &out)
 			if (filter.Drop(m)) {
 				replayed++;
 				if (!filter.Active())
-					out.Notice("synchdb connector \"" + s_.connector + "\": " + std::to_string(replayed) +
+					out.Notice(std::to_string(replayed) +
 					           " messages replayed by OpenLogReplicator were applied before; streaming resumes after "
 					           "transaction " + Quoted(committed->xid));
 				continue;
@@ -553,7 +552,7 @@ void OlrReader::Ddl(const Message &m, const Payload &p, Emitter &out)
 			CommitAt(m, out);
 	};
 	auto skipped = [&](const std::string &why) {
-		out.Notice("synchdb connector \"" + s_.connector + "\": DDL " +
+		out.Notice("DDL " +
 		               (d.table.empty() && p.table.empty()
 		                    ? std::string()
 		                    : "on " + owner + "." + (d.table.empty() ? std::string(p.table) : d.table) + " ") +

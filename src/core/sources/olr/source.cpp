@@ -14,8 +14,20 @@
 
 namespace synchdb::olr {
 
-OlrSource::OlrSource(SourceConfig config) : config_(std::move(config)), settings_(SettingsFromConfig(config_))
+OlrSource::OlrSource(SourceConfig config) : config_(std::move(config))
 {
+	try {
+		settings_ = SettingsFromConfig(config_);
+	} catch (const Error &e) {
+		error_ = e;
+	}
+}
+
+const OlrSettings &OlrSource::Settings() const
+{
+	if (!settings_)
+		throw *error_;
+	return *settings_;
 }
 
 OlrSource::~OlrSource()
@@ -25,12 +37,13 @@ OlrSource::~OlrSource()
 
 std::string OlrSource::CheckPrerequisites()
 {
+	const OlrSettings &settings = Settings();
 	std::string tables;
-	if (!settings_.schema_checkpoint.empty()) {
-		std::ifstream f(settings_.schema_checkpoint, std::ios::binary);
+	if (!settings.schema_checkpoint.empty()) {
+		std::ifstream f(settings.schema_checkpoint, std::ios::binary);
 		if (!f)
 			throw Error(sqlstate::kUndefinedFile,
-			            "could not read OpenLogReplicator schema checkpoint " + Quoted(settings_.schema_checkpoint), {},
+			            "could not read OpenLogReplicator schema checkpoint " + Quoted(settings.schema_checkpoint), {},
 			            "Copy OpenLogReplicator's schema checkpoint file (<source>-chkpt-<scn>.json) below the data "
 			            "directory and name it in the schema_checkpoint option of synchdb_add_olr_conninfo.");
 		std::stringstream ss;
@@ -39,17 +52,17 @@ std::string OlrSource::CheckPrerequisites()
 		c.LoadCheckpoint(ss.str());
 		size_t n = 0;
 		for (const OlrTable *t : c.Tables())
-			n += settings_.Replicated(t->owner, t->name) ? 1 : 0;
-		tables = ", " + std::to_string(n) + (n == 1 ? " table" : " tables") + " of " + settings_.owner +
+			n += settings.Replicated(t->owner, t->name) ? 1 : 0;
+		tables = ", " + std::to_string(n) + (n == 1 ? " table" : " tables") + " of " + settings.owner +
 		         " in the schema checkpoint";
 	}
 	ClientOptions o;
-	o.host = settings_.host;
-	o.port = settings_.port;
-	o.connect_timeout_ms = settings_.connect_timeout_ms;
+	o.host = settings.host;
+	o.port = settings.port;
+	o.connect_timeout_ms = settings.connect_timeout_ms;
 	Client client(o);
 	client.Connect();
-	client.Send(Request::Info(settings_.source));
+	client.Send(Request::Info(settings.source));
 	Response r = client.ReadResponse();
 	const char *state = nullptr;
 	switch (r.code) {
@@ -59,22 +72,22 @@ std::string OlrSource::CheckPrerequisites()
 	case ResponseCode::AlreadyStarted: state = "replicating"; break;
 	case ResponseCode::InvalidDatabase:
 		throw Error(sqlstate::kInvalidParameterValue,
-		            "OpenLogReplicator at " + settings_.Endpoint() + " has no source named " + Quoted(settings_.source),
+		            "OpenLogReplicator at " + settings.Endpoint() + " has no source named " + Quoted(settings.source),
 		            {},
 		            "The olr_source of synchdb_add_olr_conninfo must equal the \"name\" of the source in "
 		            "OpenLogReplicator.json.");
 	default:
 		throw Error(sqlstate::kDataCorrupted,
-		            std::string("OpenLogReplicator at ") + settings_.Endpoint() + " answered INFO with " +
+		            std::string("OpenLogReplicator at ") + settings.Endpoint() + " answered INFO with " +
 		                ResponseCodeName(r.code));
 	}
-	return "OpenLogReplicator at " + settings_.Endpoint() + ", source " + Quoted(settings_.source) + " (" + state +
-	       "), owner " + settings_.owner + tables;
+	return "OpenLogReplicator at " + settings.Endpoint() + ", source " + Quoted(settings.source) + " (" + state +
+	       "), owner " + settings.owner + tables;
 }
 
 std::unique_ptr<Reader> OlrSource::NewReader(const StartPoint &start)
 {
-	return std::make_unique<OlrReader>(settings_, start);
+	return std::make_unique<OlrReader>(Settings(), start);
 }
 
 Position OlrSource::ParseOffset(std::string_view offset_json) const

@@ -14,6 +14,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+
+#include "core/error.hpp"
 
 #include "core/source.hpp"
 #include "core/sources/olr/reader.hpp"
@@ -32,8 +35,13 @@ public:
 	int Compare(const Position &a, const Position &b) const override;
 
 private:
+	/* The settings, or why they are not usable (thrown by CheckPrerequisites and NewReader, not by the
+	 * constructor: deleting a connector with a broken definition must work). */
+	const OlrSettings &Settings() const;
+
 	SourceConfig config_;
-	OlrSettings settings_;
+	std::optional<OlrSettings> settings_;
+	std::optional<Error> error_;
 };
 
 std::unique_ptr<Source> MakeOlrSource(SourceConfig config);
