@@ -497,19 +497,23 @@ def test_dropped_connection_reconnects():
 def test_kill9_of_the_destination_mid_case():
     case = "large-transaction"
     pg = fresh()
-    srv = StandIn(case, delay_ms=10)
+    srv = StandIn(case, delay_ms=30)
     try:
         add(pg, case)
         pg.one("SELECT synchdb_start_engine_bgw(%s, 'no_data')", (NAME,))
-        wait_state(pg, NAME, ("syncing", "executing"))
+        # Kill as soon as the first transaction (202 messages) is committed: the second is streaming.
+        wait_for(lambda: offset(pg).get("xid") == "3.12.751", 30, 0.05, what="the first transaction applied")
         pg.close()
-        time.sleep(2.6)          # the first transaction (202 messages) applied, the second streaming
         script("pg.sh", "kill9")
         check("END" not in srv.text(), "the destination was killed before the stand-in had sent everything")
-        time.sleep(1)
         script("pg.sh", "start")
-        time.sleep(1.5)          # the auto-launcher restarts the connector
+        # Again while the relaunched connector replays and streams.
+        pg = Pg()
+        wait_for(lambda: len(srv.requests("CONTINUE")) >= 1, 30, 0.05, what="the relaunched connector resuming")
+        pg.close()
+        time.sleep(7)            # the replayed first transaction (6 s at 30 ms a frame) and part of the second
         script("pg.sh", "kill9")
+        check("END" not in srv.text(), "the second kill also came before the stand-in had sent everything")
         script("pg.sh", "start")
         pg = Pg()
         wait_caught_up(pg, case, timeout=120)
