@@ -76,24 +76,26 @@ Session RunReader(Source &src, const StartPoint &start, size_t max_commits, size
 		for (Msg &m : *b) {
 			if (stop)
 				break;
-			switch (m.type) {
-			case MsgType::Tables:
-			case MsgType::Ddl: s.history = m.history; break;
-			case MsgType::SnapshotDone: s.snapshot_done = true; break;
-			case MsgType::Change: s.changes++; break;
-			case MsgType::Commit:
-				s.commits.push_back(m.pos);
-				r->Confirm(m.pos);
+			if (auto *t = std::get_if<msg::Tables>(&m))
+				s.history = t->history;
+			else if (auto *d = std::get_if<msg::SchemaChange>(&m))
+				s.history = d->history;
+			else if (std::holds_alternative<msg::SnapshotDone>(m))
+				s.snapshot_done = true;
+			else if (std::holds_alternative<msg::Change>(m))
+				s.changes++;
+			else if (auto *c = std::get_if<msg::Commit>(&m)) {
+				s.commits.push_back(c->pos);
+				r->Confirm(c->pos);
 				if (s.commits.size() >= max_commits)
 					stop = true; /* a crash: later confirms are lost */
 				(void) expected_commits;
-				break;
-			case MsgType::Error:
-			case MsgType::SourceLost:
-				s.error = m.text;
+			} else if (auto *f = std::get_if<msg::Failure>(&m)) {
+				s.error = f->text;
 				stop = true;
-				break;
-			default: break;
+			} else if (auto *l = std::get_if<msg::SourceLost>(&m)) {
+				s.error = l->text;
+				stop = true;
 			}
 		}
 	}
@@ -415,17 +417,20 @@ TEST(OlrDdl, ReaderPlansTableChanges)
 			continue;
 		last = std::chrono::steady_clock::now();
 		for (Msg &m : *b) {
-			if (m.type == MsgType::Ddl)
-				for (auto &s : m.sql)
-					sql.push_back(s);
-			else if (m.type == MsgType::Change)
-				(m.kind == ChangeKind::Truncate ? truncates : changes)++;
-			else if (m.type == MsgType::Commit)
+			if (auto *d = std::get_if<msg::SchemaChange>(&m))
+				for (auto &x : d->sql)
+					sql.push_back(x);
+			else if (auto *c = std::get_if<msg::Change>(&m))
+				(c->kind == ChangeKind::Truncate ? truncates : changes)++;
+			else if (std::holds_alternative<msg::Commit>(m))
 				commits++;
-			else if (m.type == MsgType::Notice && m.notice == NoticeKind::DdlSkipped)
-				skipped++;
-			else if (m.type == MsgType::Error || m.type == MsgType::SourceLost)
-				error = m.text;
+			else if (auto *n = std::get_if<msg::Notice>(&m)) {
+				if (n->kind == NoticeKind::DdlSkipped)
+					skipped++;
+			} else if (auto *f = std::get_if<msg::Failure>(&m))
+				error = f->text;
+			else if (auto *l = std::get_if<msg::SourceLost>(&m))
+				error = l->text;
 		}
 	}
 	r->Stop();
