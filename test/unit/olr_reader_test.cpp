@@ -449,3 +449,20 @@ TEST(OlrDdl, ReaderPlansTableChanges)
 	EXPECT_NE(all.find("RENAME COLUMN \"name\" TO \"full_name\""), std::string::npos) << all;
 	EXPECT_NE(all.find("DROP TABLE IF EXISTS \"olr_test\".\"t\""), std::string::npos) << all;
 }
+
+TEST(OlrConnector, SetOffsetTakesAnScnNotATransaction)
+{
+	olrtest::OlrModel model({}, 1);
+	olrtest::StandInServer srv(model, "ORACLE");
+	auto src = MakeOlrSource(Config(srv.port(), ""));
+	Position p = src->ParseOffset(R"({"scn":"3806892","c_scn":3806892,"c_idx":1})");
+	EXPECT_NE(src->CheckOffset(p).find("the stream restarts at SCN 3806892"), std::string::npos);
+	Position x = src->ParseOffset(R"({"scn":3806533,"c_scn":3806533,"c_idx":5,"xid":"1.8.741"})");
+	EXPECT_NE(ErrorOf([&] { src->CheckOffset(x); }).find("must not name a transaction"), std::string::npos);
+	auto wrong = MakeOlrSource([&] {
+		SourceConfig c = Config(srv.port(), "");
+		c.conninfo.olr->source = "OTHER";
+		return c;
+	}());
+	EXPECT_NE(ErrorOf([&] { wrong->CheckPrerequisites(); }).find("has no source named \"OTHER\""), std::string::npos);
+}

@@ -217,6 +217,7 @@ void OlrReader::Run(Emitter &out) noexcept
 
 void OlrReader::LoadTables()
 {
+	lookup_.valid = false;
 	if (start_.resume && !start_.schema_history.empty())
 		catalog_.LoadHistory(start_.schema_history);
 	else if (!s_.schema_checkpoint.empty())
@@ -404,6 +405,7 @@ void OlrReader::CommitAt(const Message &m, Emitter &out)
 
 void OlrReader::Learn(const Payload &p, Emitter &out)
 {
+	lookup_.valid = false; /* UpdateFromPayload replaces the table */
 	const OlrTable *old = catalog_.Find(p.owner, p.table);
 	std::optional<OlrTable> before;
 	if (old)
@@ -444,12 +446,35 @@ void OlrReader::Learn(const Payload &p, Emitter &out)
 
 void OlrReader::Dml(const Message &m, const Payload &p, Emitter &out)
 {
-	if (!s_.OwnerMatches(p.owner))
-		return; /* another schema: not replicated by this connector */
+	/* The table of the previous change, most of the time: no lookups, no allocations. */
+	int idx;
+	const OlrTable *t;
+	if (lookup_.valid && !p.has_columns && p.table == lookup_.table && p.owner == lookup_.owner) {
+		idx = lookup_.idx;
+		t = lookup_.t;
+		if (idx < 0)
+			return;
+	} else {
+		idx = Lookup(m, p, out, t);
+		if (idx < 0)
+			return;
+	}
+	ApplyDml(m, p, idx, *t, out);
+}
+
+int OlrReader::Lookup(const Message &m, const Payload &p, Emitter &out, const OlrTable *&t)
+{
+	t = nullptr;
+	if (!s_.OwnerMatches(p.owner)) {
+		Remember(p, -1, nullptr);
+		return -1; /* another schema: not replicated by this connector */
+	}
 	if (p.has_columns)
 		Learn(p, out);
-	if (!s_.Replicated(p.owner, p.table))
-		return;
+	if (!s_.Replicated(p.owner, p.table)) {
+		Remember(p, -1, nullptr);
+		return -1;
+	}
 	const int idx = IndexOf(p.owner, p.table);
 	if (idx < 0)
 		throw Error(sqlstate::kObjectNotInPrerequisiteState,
@@ -462,7 +487,23 @@ void OlrReader::Dml(const Message &m, const Payload &p, Emitter &out)
 		                std::string(kDocs));
 	const std::string &k = keys_[idx];
 	const size_t dot = k.find('.');
-	const OlrTable *t = catalog_.Find(std::string_view(k).substr(0, dot), std::string_view(k).substr(dot + 1));
+	t = catalog_.Find(std::string_view(k).substr(0, dot), std::string_view(k).substr(dot + 1));
+	Remember(p, idx, t);
+	return idx;
+}
+
+void OlrReader::Remember(const Payload &p, int idx, const OlrTable *t)
+{
+	lookup_.owner.assign(p.owner);
+	lookup_.table.assign(p.table);
+	lookup_.idx = idx;
+	lookup_.t = t;
+	lookup_.valid = true;
+}
+
+void OlrReader::ApplyDml(const Message &m, const Payload &p, int idx, const OlrTable &table, Emitter &out)
+{
+	const OlrTable *t = &table;
 	RowBuildResult res;
 	ChangeKind kind = ChangeKind::Insert;
 	before_.Clear();
@@ -523,6 +564,7 @@ void OlrReader::Dml(const Message &m, const Payload &p, Emitter &out)
 void OlrReader::EmitTableChange(std::shared_ptr<const TableSet> prev, int prev_idx, int idx,
                                 const std::vector<int> &from, const std::string &summary, Emitter &out)
 {
+	lookup_.valid = false;
 	current_ = MakeTables();
 	std::vector<std::string> sql;
 	if (idx >= 0) {

@@ -100,6 +100,10 @@ private:
 	int IndexOf(std::string_view owner, std::string_view table) const;
 	void Handle(const Message &m, Emitter &out);
 	void Dml(const Message &m, const Payload &p, Emitter &out);
+	/* The table of a change: its index (-1: not replicated) and description; learns schema.columns. */
+	int Lookup(const Message &m, const Payload &p, Emitter &out, const OlrTable *&t);
+	void Remember(const Payload &p, int idx, const OlrTable *t);
+	void ApplyDml(const Message &m, const Payload &p, int idx, const OlrTable &t, Emitter &out);
 	void Ddl(const Message &m, const Payload &p, Emitter &out);
 	void Learn(const Payload &p, Emitter &out);
 	/* SchemaChange from prev (prev_idx, -1 = new) to the tables now (idx, -1 = dropped); from: AlterTableSql's. */
@@ -118,6 +122,12 @@ private:
 	std::vector<std::string> keys_;                 /* OLR "OWNER.TABLE" of the replicated tables, in TableSet order */
 	std::unordered_map<std::string, int> index_;    /* upper-case key -> index */
 	std::shared_ptr<const TableSet> current_;
+	struct {
+		bool valid = false;
+		std::string owner, table; /* as OLR wrote them */
+		int idx = -1;
+		const OlrTable *t = nullptr;
+	} lookup_; /* the last change's table; invalid after any table change */
 
 	bool in_txn_ = false;
 	uint64_t begin_scn_ = 0, begin_idx_ = 0, begin_tm_ = 0;

@@ -56,6 +56,11 @@ std::string OlrSource::CheckPrerequisites()
 		tables = ", " + std::to_string(n) + (n == 1 ? " table" : " tables") + " of " + settings.owner +
 		         " in the schema checkpoint";
 	}
+	return Info(settings) + ", owner " + settings.owner + tables;
+}
+
+std::string OlrSource::Info(const OlrSettings &settings) const
+{
 	ClientOptions o;
 	o.host = settings.host;
 	o.port = settings.port;
@@ -81,8 +86,25 @@ std::string OlrSource::CheckPrerequisites()
 		            std::string("OpenLogReplicator at ") + settings.Endpoint() + " answered INFO with " +
 		                ResponseCodeName(r.code));
 	}
-	return "OpenLogReplicator at " + settings.Endpoint() + ", source " + Quoted(settings.source) + " (" + state +
-	       "), owner " + settings.owner + tables;
+	return "OpenLogReplicator at " + settings.Endpoint() + ", source " + Quoted(settings.source) + " (" + state + ")";
+}
+
+std::string OlrSource::CheckOffset(const Position &pos)
+{
+	const OlrPosition p = ParseOffsetJson(pos.offset);
+	/*
+	 * A transaction id means "drop OLR's replay up to this transaction's
+	 * commit": one OLR no longer holds would make the reader drop every
+	 * message it sends.  Offsets given by hand start from an SCN instead.
+	 */
+	if (!p.xid.empty())
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "an OpenLogReplicator offset set by hand must not name a transaction (\"xid\")",
+		            "With \"xid\" the connector skips what OpenLogReplicator replays up to that transaction's commit; "
+		            "if OpenLogReplicator no longer holds it, everything it sends would be skipped.",
+		            "Give {\"scn\":N} or {\"scn\":N,\"c_scn\":N,\"c_idx\":N}: the connector sends START from scn and "
+		            "CONTINUE from (c_scn, c_idx).");
+	return Info(Settings()) + "; the stream restarts at SCN " + std::to_string(p.scn);
 }
 
 std::unique_ptr<Reader> OlrSource::NewReader(const StartPoint &start)

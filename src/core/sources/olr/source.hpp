@@ -32,12 +32,16 @@ public:
 	std::string CheckPrerequisites() override;
 	std::unique_ptr<Reader> NewReader(const StartPoint &start) override;
 	Position ParseOffset(std::string_view offset_json) const override;
+	/* synchdb_set_offset: an SCN position (no "xid"), and OLR answering INFO for the source name. */
+	std::string CheckOffset(const Position &pos) override;
 	int Compare(const Position &a, const Position &b) const override;
 
 private:
 	/* The settings, or why they are not usable (thrown by CheckPrerequisites and NewReader, not by the
 	 * constructor: deleting a connector with a broken definition must work). */
 	const OlrSettings &Settings() const;
+	/* Connect, send INFO; "OpenLogReplicator at host:port, source "S" (state)"; throws with the fix. */
+	std::string Info(const OlrSettings &settings) const;
 
 	SourceConfig config_;
 	std::optional<OlrSettings> settings_;
