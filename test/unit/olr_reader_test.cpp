@@ -466,3 +466,42 @@ TEST(OlrConnector, SetOffsetTakesAnScnNotATransaction)
 	}());
 	EXPECT_NE(ErrorOf([&] { wrong->CheckPrerequisites(); }).find("has no source named \"OTHER\""), std::string::npos);
 }
+
+/*
+ * Throughput of the reader (socket, framing, decoder, rows) on a generated
+ * stream of single-row insert transactions; not run by default:
+ *   GTEST_ALSO_RUN_DISABLED_TESTS=1 GTEST_FILTER='*ReaderThroughput*' test/unit/synchdb_unittest
+ */
+TEST(OlrConnector, DISABLED_ReaderThroughput)
+{
+	OLR_REQUIRE_FIXTURES();
+	const size_t txns = 100000;
+	std::vector<std::string> lines;
+	lines.reserve(txns * 3);
+	for (size_t i = 0; i < txns; i++) {
+		const std::string scn = std::to_string(5000000 + i), xid = "\"1.2." + std::to_string(i) + "\"";
+		lines.push_back("{\"scns\":\"0x0\",\"tms\":\"1772311472\",\"c_scn\":" + scn + ",\"c_idx\":1,\"xid\":" + xid +
+		                ",\"payload\":[{\"op\":\"begin\"}]}");
+		lines.push_back("{\"c_scn\":" + scn + ",\"c_idx\":2,\"xid\":" + xid +
+		                ",\"payload\":[{\"op\":\"c\",\"schema\":{\"owner\":\"OLR_TEST\",\"table\":\"TEST_TYPES\"},"
+		                "\"after\":{\"ID\":" + std::to_string(i) +
+		                ",\"COL_VARCHAR2\":\"hello world\",\"COL_CHAR\":\"fixed               \",\"COL_NVARCHAR2\":"
+		                "\"unicode text\",\"COL_NUMBER\":12345.67,\"COL_FLOAT\":3.14,\"COL_DOUBLE\":2.71828,"
+		                "\"COL_DATE\":\"1749983400\",\"COL_TIMESTAMP\":\"1749983400\",\"COL_RAW\":\"deadbeef\","
+		                "\"COL_INTEGER\":42}}]}");
+		lines.push_back("{\"c_scn\":" + scn + ",\"c_idx\":3,\"xid\":" + xid + ",\"payload\":[{\"op\":\"commit\"}]}");
+	}
+	olrtest::OlrModel model(lines, 1000);
+	olrtest::StandInServer srv(model, "ORACLE");
+	const std::string opts =
+	    "{\"schema_checkpoint\":\"" + olrtest::CheckpointPath("data-types") + "\",\"timestamp\":7}";
+	auto src = MakeOlrSource(Config(srv.port(), opts));
+	StartPoint sp;
+	sp.snapshot_with_data = false;
+	const auto t0 = std::chrono::steady_clock::now();
+	Session s = RunReader(*src, sp, SIZE_MAX, txns, 500);
+	const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - 0.5;
+	EXPECT_EQ(s.changes, txns);
+	std::printf("reader: %zu messages (%zu row changes) in %.2f s: %.0f messages/s, %.0f changes/s\n",
+	            lines.size(), s.changes, sec, lines.size() / sec, s.changes / sec);
+}
