@@ -19,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs="${1:-20}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(binlog rows binlog_json compress ddl json rules)
+[[ ${#targets[@]} -eq 0 ]] && targets=(binlog rows binlog_json compress ddl json rules olr)
 log_dir="${SYNCHDB_FUZZ_LOGS:-/tmp/synchdb-fuzz}"
 mkdir -p "$log_dir"
 

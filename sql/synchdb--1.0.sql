@@ -116,6 +116,18 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'synchdb_translate_datatype'
 LANGUAGE C STABLE;
 
+-- The OpenLogReplicator endpoint of a connector (connector type olr).
+CREATE FUNCTION synchdb_add_olr_conninfo(name text, olr_host text, olr_port integer, olr_source text,
+                                         olr_options text DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_add_olr_conninfo'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION synchdb_del_olr_conninfo(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_del_olr_conninfo'
+LANGUAGE C VOLATILE;
+
 -- Exercises the C++/PostgreSQL error guards; used by the regression tests.
 CREATE FUNCTION synchdb_guard_selftest(kind text)
 RETURNS bigint
@@ -127,6 +139,8 @@ REVOKE ALL ON FUNCTION synchdb_add_conninfo(text, text, integer, text, text, tex
 REVOKE ALL ON FUNCTION synchdb_del_conninfo(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_add_extra_conninfo(text, text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_del_extra_conninfo(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_add_olr_conninfo(text, text, integer, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_del_olr_conninfo(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_stop_engine_bgw(text) FROM PUBLIC;

@@ -42,8 +42,10 @@ ConnectorType ParseConnectorType(std::string_view text)
 		return ConnectorType::Oracle;
 	if (t == "postgres")
 		return ConnectorType::Postgres;
+	if (t == "olr")
+		return ConnectorType::Olr;
 	throw Error(sqlstate::kInvalidParameterValue, "unsupported connector type " + Quoted(std::string(text)),
-	            {}, "Valid connector types are: mysql, sqlserver, oracle, postgres.");
+	            {}, "Valid connector types are: mysql, sqlserver, oracle, postgres, olr.");
 }
 
 const char *ConnectorTypeName(ConnectorType t)
@@ -53,6 +55,7 @@ const char *ConnectorTypeName(ConnectorType t)
 	case ConnectorType::SqlServer: return "sqlserver";
 	case ConnectorType::Oracle: return "oracle";
 	case ConnectorType::Postgres: return "postgres";
+	case ConnectorType::Olr: return "olr";
 	}
 	return "unknown";
 }
@@ -64,6 +67,7 @@ const char *ConnectorTypeDisplayName(ConnectorType t)
 	case ConnectorType::SqlServer: return "SQL Server";
 	case ConnectorType::Oracle: return "Oracle";
 	case ConnectorType::Postgres: return "PostgreSQL";
+	case ConnectorType::Olr: return "OpenLogReplicator";
 	}
 	return "unknown";
 }
@@ -133,10 +137,12 @@ std::vector<TableName> ParseTableList(std::string_view list, ConnectorType type,
 	std::vector<TableName> out;
 	if (IsUnset(list))
 		return out;
-	const bool two_part = type == ConnectorType::MySQL;
+	/* OpenLogReplicator: OWNER.TABLE, the owner being srcdb. */
+	const bool olr = type == ConnectorType::Olr;
+	const bool two_part = type == ConnectorType::MySQL || olr;
 	/* PostgreSQL names tables schema.table within the source database (database.schema.table is accepted too). */
 	const bool pg = type == ConnectorType::Postgres;
-	const char *form = two_part ? "database.table" : pg ? "schema.table" : "database.schema.table";
+	const char *form = olr ? "OWNER.TABLE" : two_part ? "database.table" : pg ? "schema.table" : "database.schema.table";
 
 	size_t start = 0;
 	while (start <= list.size()) {
@@ -250,6 +256,37 @@ ConnInfo MakeConnInfo(std::string_view name, std::string_view hostname, int64_t 
 	return ci;
 }
 
+OlrConnInfo MakeOlrConnInfo(std::string_view host, int64_t port, std::string_view source, std::string_view options)
+{
+	OlrConnInfo o;
+	RequireNonEmpty(host, "olr_host", "Give the host name or IP address where OpenLogReplicator listens.");
+	RequireMaxLen(host, 255, "olr_host");
+	o.host = std::string(Trim(host));
+	if (port < 1 || port > 65535)
+		throw Error(sqlstate::kInvalidParameterValue, "olr_port " + std::to_string(port) + " is out of range", {},
+		            "Give the port of OpenLogReplicator's network writer (\"uri\" of its target in "
+		            "OpenLogReplicator.json), between 1 and 65535.");
+	o.port = static_cast<int>(port);
+	RequireNonEmpty(source, "olr_source",
+	                "Give the \"name\" of the source in OpenLogReplicator.json (for example \"ORACLE\").");
+	RequireMaxLen(source, 128, "olr_source");
+	o.source = std::string(Trim(source));
+	if (!IsUnset(options)) {
+		json::Value v;
+		try {
+			v = json::Parse(options);
+		} catch (const Error &e) {
+			throw Error(sqlstate::kInvalidParameterValue, std::string("olr options are not valid JSON: ") + e.what(),
+			            {}, "Give a JSON object, for example '{\"schema_checkpoint\": \"olr/ORACLE-chkpt-123.json\"}'.");
+		}
+		if (!v.IsObject())
+			throw Error(sqlstate::kInvalidParameterValue, "olr options must be a JSON object", {},
+			            "Give a JSON object, for example '{\"timestamp\": 7}'.");
+		o.options = json::Write(v);
+	}
+	return o;
+}
+
 json::Value ConnInfoToJson(const ConnInfo &ci)
 {
 	using json::Value;
@@ -264,6 +301,13 @@ json::Value ConnInfoToJson(const ConnInfo &ci)
 	v.Set("connector", Value::MakeString(ci.connector));
 	v.Set("rulefile", Value::MakeString(ci.rulefile));
 	TlsSettingsToJson(ci.tls, v);
+	if (ci.olr) {
+		v.Set("olr_host", Value::MakeString(ci.olr->host));
+		v.Set("olr_port", Value::MakeInt(ci.olr->port));
+		v.Set("olr_source", Value::MakeString(ci.olr->source));
+		if (!ci.olr->options.empty())
+			v.Set("olr_options", json::Parse(ci.olr->options));
+	}
 	return v;
 }
 
@@ -307,6 +351,26 @@ ConnInfo ConnInfoFromJson(std::string_view name, const json::Value &data)
 	ci.table = str("table", false);
 	ci.connector = str("connector", true);
 	ci.rulefile = str("rulefile", false);
+	if (const json::Value *h = data.Find("olr_host"); h && !h->IsNull()) {
+		OlrConnInfo o;
+		o.host = str("olr_host", true);
+		const json::Value *op = data.Find("olr_port");
+		std::optional<int64_t> n;
+		if (op && op->IsNumber())
+			n = op->AsInt();
+		else if (op && op->IsString())
+			n = json::Value::MakeNumber(op->AsString()).AsInt();
+		if (!n || *n < 1 || *n > 65535)
+			throw broken("key \"olr_port\" is missing or not a valid port number");
+		o.port = static_cast<int>(*n);
+		o.source = str("olr_source", true);
+		if (const json::Value *opts = data.Find("olr_options"); opts && !opts->IsNull()) {
+			if (!opts->IsObject())
+				throw broken("key \"olr_options\" is not a JSON object");
+			o.options = json::Write(*opts);
+		}
+		ci.olr = std::move(o);
+	}
 	try {
 		ci.connector = ConnectorTypeName(ParseConnectorType(ci.connector));
 		ParseTableList(ci.table, ci.Type(), ci.srcdb);

@@ -29,9 +29,9 @@
 
 namespace synchdb {
 
-enum class ConnectorType { MySQL, SqlServer, Oracle, Postgres };
+enum class ConnectorType { MySQL, SqlServer, Oracle, Postgres, Olr };
 
-/* Case-insensitive; "mysql", "sqlserver", "oracle", "postgres".  Throws with the list of valid types. */
+/* Case-insensitive; "mysql", "sqlserver", "oracle", "postgres", "olr".  Throws with the list of valid types. */
 ConnectorType ParseConnectorType(std::string_view text);
 const char *ConnectorTypeName(ConnectorType t);
 /* Human name for messages: "MySQL", "SQL Server", "Oracle". */
@@ -50,7 +50,7 @@ const char *SnapshotModeName(SnapshotMode m);
  */
 std::string NormalizeConnectorName(std::string_view name);
 
-/* One entry of a table list: db.table (MySQL) or db.schema.table. */
+/* One entry of a table list: db.table (MySQL; OpenLogReplicator: OWNER.TABLE) or db.schema.table. */
 struct TableName {
 	std::string db;
 	std::string schema; /* empty for MySQL */
@@ -76,6 +76,22 @@ bool IsUnset(std::string_view s);
  */
 std::string ResolveRuleFilePath(std::string_view rulefile, std::string_view data_dir);
 
+/*
+ * The OpenLogReplicator endpoint of a connector (synchdb_add_olr_conninfo),
+ * stored in synchdb_conninfo.data under SynchDB's keys olr_host, olr_port,
+ * olr_source, plus olr_options: a JSON object of the source's settings
+ * (validated by the source; "" = none).
+ */
+struct OlrConnInfo {
+	std::string host;
+	int port = 0;
+	std::string source;  /* the "name" of the source in OpenLogReplicator.json */
+	std::string options; /* JSON object text, "" = none */
+};
+
+/* Validate synchdb_add_olr_conninfo's arguments; options "" or "null" = none, else a JSON object. */
+OlrConnInfo MakeOlrConnInfo(std::string_view host, int64_t port, std::string_view source, std::string_view options);
+
 /* A connector definition as stored in synchdb_conninfo. */
 struct ConnInfo {
 	std::string name;
@@ -89,6 +105,7 @@ struct ConnInfo {
 	std::string connector;
 	std::string rulefile; /* as given, "null" when none */
 	TlsSettings tls;      /* synchdb_add_extra_conninfo; defaults when not given */
+	std::optional<OlrConnInfo> olr; /* synchdb_add_olr_conninfo; nullopt when not set */
 
 	ConnectorType Type() const { return ParseConnectorType(connector); }
 	std::vector<TableName> Tables() const { return ParseTableList(table, Type(), srcdb); }

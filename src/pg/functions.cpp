@@ -153,6 +153,8 @@ PG_FUNCTION_INFO_V1(synchdb_resume_engine);
 PG_FUNCTION_INFO_V1(synchdb_set_offset);
 PG_FUNCTION_INFO_V1(synchdb_reset_stats);
 PG_FUNCTION_INFO_V1(synchdb_metrics);
+PG_FUNCTION_INFO_V1(synchdb_add_olr_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_del_olr_conninfo);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -559,6 +561,53 @@ Datum synchdb_reload_objmap(PG_FUNCTION_ARGS)
 			PgCall([&] {
 				ereport(NOTICE, (errmsg("connector \"%s\" is not running; its rules apply when it starts", name.c_str())));
 			});
+		return Int32GetDatum(0);
+	});
+}
+
+/*
+ * synchdb_add_olr_conninfo(name, olr_host, olr_port, olr_source [, olr_options]):
+ * the OpenLogReplicator endpoint of a connector, kept in its definition
+ * (synchdb_conninfo.data keys olr_host, olr_port, olr_source, olr_options).
+ * Replaces an earlier one; a running connector uses it from its next start.
+ */
+Datum synchdb_add_olr_conninfo(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		if (PG_ARGISNULL(2))
+			throw Error(sqlstate::kNullValueNotAllowed, "argument \"olr_port\" must not be NULL");
+		OlrConnInfo o = MakeOlrConnInfo(TextArg(fcinfo, 1, "olr_host"), PG_GETARG_INT32(2),
+		                                TextArg(fcinfo, 3, "olr_source"),
+		                                PG_NARGS() > 4 ? TextArg(fcinfo, 4, "olr_options", true) : std::string());
+		RequireConnector(name);
+		ConnInfo ci;
+		ci.olr = o;
+		json::Value v = ConnInfoToJson(ci);
+		json::Value keys = json::Value::MakeObject();
+		for (const char *k : {"olr_host", "olr_port", "olr_source", "olr_options"})
+			if (const json::Value *x = v.Find(k))
+				keys.Set(k, *x);
+		Spi spi;
+		spi.Exec("UPDATE " + ExtensionSchema() +
+		             ".synchdb_conninfo SET data = (data OPERATOR(pg_catalog.-) 'olr_options'::pg_catalog.text) "
+		             "OPERATOR(pg_catalog.||) $2::pg_catalog.jsonb WHERE name OPERATOR(pg_catalog.=) $1",
+		         {name, json::Write(keys)});
+		return Int32GetDatum(0);
+	});
+}
+
+/* synchdb_del_olr_conninfo(name): remove the OpenLogReplicator endpoint from the definition. */
+Datum synchdb_del_olr_conninfo(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		RequireConnector(name);
+		Spi spi;
+		spi.Exec("UPDATE " + ExtensionSchema() +
+		             ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.-) "
+		             "'{olr_host,olr_port,olr_source,olr_options}'::pg_catalog.text[] WHERE name OPERATOR(pg_catalog.=) $1",
+		         {name});
 		return Int32GetDatum(0);
 	});
 }

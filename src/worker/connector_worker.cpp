@@ -231,6 +231,8 @@ public:
 		sc.extra.Set("heartbeat_interval_s", json::Value::MakeInt(guc::source_heartbeat_s));
 		sc.extra.Set("wal_retention_warning_mb", json::Value::MakeInt(guc::wal_retention_warning_mb));
 		sc.extra.Set("invalid_value_policy", json::Value::MakeString(guc::InvalidValuePolicyName()));
+		/* Relative file names in a source's settings are read from the data directory, as rule files are. */
+		sc.extra.Set("data_directory", json::Value::MakeString(DataDir));
 		PgCall([] { StartTransactionCommand(); });
 		DecryptSecrets(sc); /* password, TLS key passphrase */
 		PgCall([] { CommitTransactionCommand(); });

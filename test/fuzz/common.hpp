@@ -29,6 +29,7 @@ void FuzzCompress(const uint8_t *data, size_t size);
 void FuzzDdl(const uint8_t *data, size_t size);
 void FuzzJson(const uint8_t *data, size_t size);
 void FuzzRules(const uint8_t *data, size_t size);
+void FuzzOlr(const uint8_t *data, size_t size);
 
 struct Target {
 	const char *name;
@@ -37,7 +38,7 @@ struct Target {
 
 inline constexpr Target kTargets[] = {
 	{"binlog", FuzzBinlog}, {"rows", FuzzRows}, {"binlog_json", FuzzBinlogJson}, {"compress", FuzzCompress},
-	{"ddl", FuzzDdl},		{"json", FuzzJson}, {"rules", FuzzRules},
+	{"ddl", FuzzDdl},		{"json", FuzzJson}, {"rules", FuzzRules},	   {"olr", FuzzOlr},
 };
 
 }  // namespace synchdb::fuzz

@@ -38,6 +38,11 @@
  *                give the same text again.
  *   rules        selector (bit 0: object map JSON, else a rule file),
  *                then the text.
+ *   olr          selector (bit 0: an Oracle DDL text for the
+ *                OpenLogReplicator source's statement reader, whose column
+ *                types must render; else one OpenLogReplicator JSON frame
+ *                for the message decoder, whose string values are then
+ *                unescaped), then the bytes.
  */
 #include "common.hpp"
 
@@ -69,6 +74,9 @@
 #include "core/schema_change.hpp"
 #include "core/sources/mysql/ddl_planner.hpp"
 #include "core/sources/mysql/typemap.hpp"
+#include "core/sources/olr/ddl.hpp"
+#include "core/sources/olr/message.hpp"
+#include "core/sources/olr/types.hpp"
 
 namespace synchdb::fuzz {
 
@@ -599,6 +607,40 @@ void FuzzRules(const uint8_t *data, size_t size)
 		(void)mysql::MakeTables({t}, &m);
 	} catch (const Error &) {
 	}
+}
+
+void FuzzOlr(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return;
+	std::string_view text(reinterpret_cast<const char *>(data + 1), size - 1);
+	if (data[0] & 1) {
+		const olr::OraDdl d = olr::ParseOracleDdl(text);
+		for (const auto &c : d.columns) {
+			const PgColumnType pg = olr::DefaultPgType(c.type);
+			if (pg.sql.empty() || pg.sql.find('\0') != std::string::npos)
+				Violated("an Oracle column type renders no PostgreSQL type", olr::TypeText(c.type));
+		}
+		return;
+	}
+	olr::MessageDecoder dec;
+	const olr::Message *m = nullptr;
+	try {
+		m = &dec.Decode(text);
+	} catch (const Error &) {
+		return;
+	}
+	std::string out;
+	for (const auto &p : m->payload())
+		for (const auto *image : {&p.before, &p.after})
+			for (const auto &c : *image)
+				if (c.value.kind == olr::JValue::Kind::String) {
+					out.clear();
+					try {
+						olr::AppendUnescaped(out, c.value);
+					} catch (const Error &) {
+					}
+				}
 }
 
 }  // namespace synchdb::fuzz

@@ -41,7 +41,7 @@ TEST(ConnInfo, ConnectorTypesAnyCase)
 		ParseConnectorType("db2");
 		FAIL();
 	} catch (const Error &e) {
-		EXPECT_EQ(e.hint(), "Valid connector types are: mysql, sqlserver, oracle, postgres.");
+		EXPECT_EQ(e.hint(), "Valid connector types are: mysql, sqlserver, oracle, postgres, olr.");
 	}
 }
 

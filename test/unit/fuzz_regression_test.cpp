@@ -80,3 +80,4 @@ TEST(FuzzRegressions, Compress) { RunInputs("compress"); }
 TEST(FuzzRegressions, Ddl) { RunInputs("ddl"); }
 TEST(FuzzRegressions, Json) { RunInputs("json"); }
 TEST(FuzzRegressions, Rules) { RunInputs("rules"); }
+TEST(FuzzRegressions, Olr) { RunInputs("olr"); }

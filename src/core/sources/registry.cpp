@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/sources/mysql/source.hpp"
+#include "core/sources/olr/source.hpp"
 #include "core/sources/postgres/source.hpp"
 #include "core/source.hpp"
 
@@ -24,6 +25,7 @@ struct Registration {
 constexpr Registration kSources[] = {
 	{ConnectorType::MySQL, mysql::MakeMySQLSource, mysql::TranslateDatatype},
 	{ConnectorType::Postgres, pgsrc::MakePostgresSource, pgsrc::TranslateDatatype},
+	{ConnectorType::Olr, olr::MakeOlrSource, olr::TranslateDatatype},
 };
 
 }  // namespace
@@ -37,7 +39,7 @@ std::unique_ptr<Source> MakeSource(SourceConfig config)
 	throw Error(sqlstate::kFeatureNotSupported,
 	            std::string(ConnectorTypeDisplayName(type)) + " connectors cannot run yet: this build has no " +
 	                ConnectorTypeDisplayName(type) + " source",
-	            {}, "Use a connector of a type this build supports (mysql, postgres).");
+	            {}, "Use a connector of a type this build supports (mysql, postgres, olr).");
 }
 
 PgColumnType TranslateDatatype(ConnectorType type, const std::string &source_type, int64_t length, int64_t scale,
@@ -48,7 +50,7 @@ PgColumnType TranslateDatatype(ConnectorType type, const std::string &source_typ
 			return r.translate(source_type, length, scale, mapping);
 	throw Error(sqlstate::kFeatureNotSupported,
 	            std::string("type translation for ") + ConnectorTypeDisplayName(type) + " is not available yet", {},
-	            "Connector types with a source in this build: mysql, postgres.");
+	            "Connector types with a source in this build: mysql, postgres, olr.");
 }
 
 bool HasSource(ConnectorType type)

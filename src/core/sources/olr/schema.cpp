@@ -259,6 +259,115 @@ const OlrTable *Catalog::Find(std::string_view owner, std::string_view table) co
 	return it == tables_.end() ? nullptr : it->second.get();
 }
 
+const OlrTable *Catalog::Put(OlrTable t)
+{
+	t.Reindex();
+	std::string k = Key(t.owner, t.name);
+	auto p = std::make_unique<OlrTable>(std::move(t));
+	const OlrTable *r = p.get();
+	tables_[k] = std::move(p);
+	return r;
+}
+
+void Catalog::Remove(std::string_view owner, std::string_view table)
+{
+	auto it = tables_.find(Key(owner, table));
+	if (it != tables_.end())
+		tables_.erase(it);
+}
+
+std::string Catalog::ToHistory(const std::vector<const OlrTable *> &tables)
+{
+	using json::Value;
+	Value arr = Value::MakeArray();
+	for (const OlrTable *t : tables) {
+		Value o = Value::MakeObject();
+		o.Set("owner", Value::MakeString(t->owner));
+		o.Set("name", Value::MakeString(t->name));
+		o.Set("obj", Value::MakeInt(static_cast<int64_t>(t->obj)));
+		Value cols = Value::MakeArray();
+		for (const auto &c : t->columns) {
+			Value x = Value::MakeObject();
+			x.Set("name", Value::MakeString(c.name));
+			x.Set("type", Value::MakeInt(static_cast<int64_t>(c.type.type)));
+			x.Set("length", Value::MakeInt(c.type.length));
+			x.Set("precision", Value::MakeInt(c.type.precision));
+			x.Set("scale", Value::MakeInt(c.type.scale));
+			x.Set("leading", Value::MakeInt(c.type.leading));
+			if (!c.type.unknown.empty())
+				x.Set("unknown", Value::MakeString(c.type.unknown));
+			x.Set("nullable", Value::MakeBool(c.nullable));
+			x.Set("int_col", Value::MakeInt(c.int_col));
+			cols.Push(std::move(x));
+		}
+		o.Set("columns", std::move(cols));
+		Value pk = Value::MakeArray();
+		for (size_t i : t->primary_key)
+			pk.Push(Value::MakeInt(static_cast<int64_t>(i)));
+		o.Set("pk", std::move(pk));
+		arr.Push(std::move(o));
+	}
+	Value doc = Value::MakeObject();
+	doc.Set("v", Value::MakeInt(1));
+	doc.Set("tables", std::move(arr));
+	return json::Write(doc);
+}
+
+void Catalog::LoadHistory(std::string_view text)
+{
+	auto bad = [](const std::string &what) {
+		return Error(sqlstate::kDataCorrupted, "stored OpenLogReplicator table definitions are damaged: " + what, {},
+		             "Delete the connector's row in _synchdb.offsets and start it again with snapshot mode no_data.");
+	};
+	json::Value doc;
+	try {
+		doc = json::Parse(text);
+	} catch (const Error &e) {
+		throw bad(e.what());
+	}
+	const json::Value *tables = doc.IsObject() ? doc.Find("tables") : nullptr;
+	if (!tables || !tables->IsArray())
+		throw bad("no \"tables\" array");
+	for (const auto &o : tables->Items()) {
+		if (!o.IsObject())
+			throw bad("a table is not an object");
+		OlrTable t;
+		t.owner = Str(o, "owner");
+		t.name = Str(o, "name");
+		t.obj = static_cast<uint64_t>(Int(o, "obj"));
+		if (t.owner.empty() || t.name.empty())
+			throw bad("a table has no owner or name");
+		const json::Value *cols = o.Find("columns");
+		if (!cols || !cols->IsArray())
+			throw bad("table " + t.owner + "." + t.name + " has no columns");
+		for (const auto &x : cols->Items()) {
+			OlrColumn c;
+			c.name = Str(x, "name");
+			const int64_t ty = Int(x, "type", -1);
+			if (c.name.empty() || ty < 0 || ty > static_cast<int64_t>(OraType::Bfile))
+				throw bad("table " + t.owner + "." + t.name + " has a column without a name or type");
+			c.type.type = static_cast<OraType>(ty);
+			c.type.length = Int(x, "length", -1);
+			c.type.precision = static_cast<int>(Int(x, "precision", -1));
+			c.type.scale = static_cast<int>(Int(x, "scale", -1));
+			c.type.leading = static_cast<int>(Int(x, "leading", -1));
+			c.type.unknown = Str(x, "unknown");
+			const json::Value *n = x.Find("nullable");
+			c.nullable = !n || !n->IsBool() || n->AsBool();
+			c.int_col = static_cast<int>(Int(x, "int_col"));
+			t.columns.push_back(std::move(c));
+		}
+		if (const json::Value *pk = o.Find("pk"); pk && pk->IsArray())
+			for (const auto &i : pk->Items()) {
+				const int64_t k = i.AsInt().value_or(-1);
+				if (k < 0 || static_cast<size_t>(k) >= t.columns.size())
+					throw bad("table " + t.owner + "." + t.name + " has a bad primary key");
+				t.primary_key.push_back(static_cast<size_t>(k));
+			}
+		Put(std::move(t));
+	}
+}
+
 std::vector<const OlrTable *> Catalog::Tables() const
 {
 	std::vector<const OlrTable *> v;

@@ -82,6 +82,17 @@ public:
 	const OlrTable *Find(std::string_view owner, std::string_view table) const;
 	std::vector<const OlrTable *> Tables() const;
 	size_t size() const { return tables_.size(); }
+	/* Add or replace a table (reindexed); returns it. */
+	const OlrTable *Put(OlrTable t);
+	/* Forget a table (DROP TABLE). */
+	void Remove(std::string_view owner, std::string_view table);
+
+	/*
+	 * The schema history stored with positions: the given tables as JSON
+	 * ({"v":1,"tables":[...]}), and back.  FromHistory throws kDataCorrupted.
+	 */
+	static std::string ToHistory(const std::vector<const OlrTable *> &tables);
+	void LoadHistory(std::string_view text);
 
 private:
 	std::map<std::string, std::unique_ptr<OlrTable>, std::less<>> tables_; /* "OWNER.TABLE" */
