@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -174,11 +175,32 @@ TEST_F(TlsFiles, PrivateKeysMustBePrivate)
 
 TEST_F(TlsFiles, UnreadableFileNamesTheUser)
 {
-	if (geteuid() == 0)
-		GTEST_SKIP() << "root reads every file";
 	const std::string closed = Write("closed.pem", kCert, 0000);
-	const std::string e = ErrorOf([&] { MakeTlsSettings("verify_ca", closed, "", "", false); });
-	EXPECT_TRUE(Has(e, "is not readable by the database server's operating system user")) << e;
+	if (geteuid() != 0) {
+		const std::string e = ErrorOf([&] { MakeTlsSettings("verify_ca", closed, "", "", false); });
+		EXPECT_TRUE(Has(e, "is not readable by the database server's operating system user")) << e;
+		return;
+	}
+	/* root reads every file: check as "nobody" in a child process, as the server's user would be */
+	ASSERT_EQ(chmod(dir_.c_str(), 0711), 0);
+	const pid_t pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(3);
+		std::string e;
+		try {
+			MakeTlsSettings("verify_ca", closed, "", "", false);
+		} catch (const Error &err) {
+			e = err.what();
+		}
+		_exit(e.find("is not readable by the database server's operating system user") != std::string::npos ? 0
+		                                                                                                    : 1);
+	}
+	int status = 0;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0) << "1: another error or none, 3: could not become nobody";
 }
 
 TEST_F(TlsFiles, StoredInTheDefinition)
