@@ -297,11 +297,7 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		            {}, "Shorten the table list (leave it empty to replicate every table of the source database), or "
 		                "move object map rules to the connector's rule file.");
 
-	char defdb[NAMEDATALEN];
-	PgCall([&] {
-		char *n = get_database_name(MyDatabaseId);
-		strlcpy(defdb, n ? n : "", sizeof(defdb));
-	});
+	const std::string defdb = CurrentDatabaseName();
 
 	/* Bind a slot. */
 	int idx = -1;
@@ -334,18 +330,13 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		s->dboid = MyDatabaseId;
 		strlcpy(s->name, name.c_str(), sizeof(s->name));
 		strlcpy(s->dstdb, ci.dstdb.c_str(), sizeof(s->dstdb));
-		strlcpy(s->defdb, defdb, sizeof(s->defdb));
+		strlcpy(s->defdb, defdb.c_str(), sizeof(s->defdb));
 		s->tables_total = s->tables_done = 0;
 		s->rows_copied = 0;
-		s->stat_inserts = s->stat_updates = s->stat_deletes = s->stat_truncates = 0;
-		s->stat_ddls = s->stat_ddls_skipped = s->stat_ddls_noop = s->stat_txns = s->stat_snapshot_rows = 0;
-		s->stat_values_replaced = 0;
-		s->stat_changes_skipped = 0;
+		ZeroSlotCounters(s);
 		s->stat_lag_ms = -1;
 		s->stat_last_commit = 0;
-		s->stat_since = GetCurrentTimestamp();
 		s->stats_reset_requested = false;
-		s->last_skipped_ddl[0] = '\0';
 		strlcpy(s->connector_type, ci.connector.c_str(), sizeof(s->connector_type));
 		strlcpy(s->snapshot_mode, SnapshotModeName(mode), sizeof(s->snapshot_mode));
 		strlcpy(s->conninfo, payload.c_str(), sizeof(s->conninfo));
@@ -622,11 +613,7 @@ std::string SetConnectorOffset(const std::string &name, const std::string &offse
 			            {}, "Pause it with synchdb_pause_engine('" + name + "') (or stop it), set the offset, then "
 			                "resume (or start) it.");
 	}
-	std::string here;
-	PgCall([&] {
-		char *n = get_database_name(MyDatabaseId);
-		here = n ? n : "";
-	});
+	const std::string here = CurrentDatabaseName();
 	if (ci.dstdb != here)
 		throw Error(sqlstate::kFeatureNotSupported,
 		            "the position of connector " + Quoted(name) + " is kept in its destination database " +

@@ -361,11 +361,7 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 					unbound.push_back(std::move(u));
 			}
 		}
-		std::string here;
-		PgCall([&] {
-			char *d = get_database_name(MyDatabaseId);
-			here = d ? d : "";
-		});
+		const std::string here = CurrentDatabaseName();
 
 		PgCall([&] {
 			InitMaterializedSRF(fcinfo, 0);

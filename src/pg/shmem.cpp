@@ -185,8 +185,7 @@ void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int table
 	LWLockRelease(shared->lock);
 }
 
-namespace {
-void ZeroCounters(ConnectorSlot *s)
+void ZeroSlotCounters(ConnectorSlot *s)
 {
 	s->stat_inserts = s->stat_updates = s->stat_deletes = s->stat_truncates = 0;
 	s->stat_ddls = s->stat_ddls_skipped = s->stat_ddls_noop = s->stat_txns = s->stat_snapshot_rows = 0;
@@ -194,14 +193,13 @@ void ZeroCounters(ConnectorSlot *s)
 	s->last_skipped_ddl[0] = '\0';
 	s->stat_since = GetCurrentTimestamp();
 }
-}  // namespace
 
 bool RequestStatsReset(Oid dboid, const char *name)
 {
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	ConnectorSlot *s = FindSlot(shared, dboid, name);
 	if (s) {
-		ZeroCounters(s);
+		ZeroSlotCounters(s);
 		s->stats_reset_requested = SlotRunning(s);
 	}
 	LWLockRelease(shared->lock);
@@ -223,7 +221,7 @@ bool SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *
 		}
 		if (s->stats_reset_requested) {
 			s->stats_reset_requested = false;
-			ZeroCounters(s);
+			ZeroSlotCounters(s);
 			reset = true;
 			LWLockRelease(shared->lock);
 			return reset;

@@ -125,6 +125,8 @@ struct SlotStats {
  * synchdb_reset_stats asked for a reset: the worker then zeroes its own.
  */
 bool SetSlotStats(int slot, uint64 generation, const SlotStats &stats, const char *last_skipped_ddl);
+/* Zero a slot's counters and start stats_since now (caller holds the lock). */
+void ZeroSlotCounters(ConnectorSlot *s);
 /* synchdb_reset_stats: zero the shown counters now and have the worker zero its own. False: no such slot. */
 bool RequestStatsReset(Oid dboid, const char *name);
 

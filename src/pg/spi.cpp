@@ -91,6 +91,16 @@ std::optional<std::string> Spi::Value(uint64_t row, int col) const
 	return out;
 }
 
+std::string CurrentDatabaseName()
+{
+	std::string name;
+	PgCall([&] {
+		char *n = get_database_name(MyDatabaseId);
+		name = n ? n : "";
+	});
+	return name;
+}
+
 std::string ExtensionSchema()
 {
 	return PgCall([] {

@@ -35,6 +35,9 @@ private:
 	bool connected_ = false;
 };
 
+/* The name of the database this backend is connected to ("" if it has none). */
+std::string CurrentDatabaseName();
+
 /* Quoted name of the schema the synchdb extension lives in. */
 std::string ExtensionSchema();
 

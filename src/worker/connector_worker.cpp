@@ -730,11 +730,9 @@ private:
 				try {
 					FlushGroup(ap); /* writes buffered INSERTs: PostgreSQL may refuse one here */
 				} catch (const PgError &e) {
-					if (strategy_ == guc::kExit || careful_commits_left_ > 0)
+					if (!SetsAside(true))
 						throw;
-					apply_error_ = e.what();
-					failed_group_commits_ = group_.commits;
-					return PumpResult::ApplyFailed;
+					return Refused(e);
 				}
 				ConfirmFlushed();
 				Show(ConnectorState::Syncing);
@@ -757,16 +755,25 @@ private:
 				 * decides.  A refusal while replaying change by change, or of
 				 * anything else (DDL, a snapshot), stops the connector.
 				 */
-				const bool applying = std::holds_alternative<msg::Change>(*m) || std::holds_alternative<msg::Commit>(*m);
-				if (strategy_ == guc::kExit || !applying || careful_commits_left_ > 0)
+				if (!SetsAside(std::holds_alternative<msg::Change>(*m) || std::holds_alternative<msg::Commit>(*m)))
 					throw;
-				apply_error_ = e.what();
-				failed_group_commits_ = group_.commits;
-				return PumpResult::ApplyFailed;
+				return Refused(e);
 			}
 			if (next)
 				return *next;
 		}
+	}
+
+	/* Whether a refusal while applying (a change, or a commit writing buffered rows) goes to the run loop. */
+	bool SetsAside(bool applying) const
+	{
+		return applying && strategy_ != guc::kExit && careful_commits_left_ == 0;
+	}
+	PumpResult Refused(const PgError &e)
+	{
+		apply_error_ = e.what();
+		failed_group_commits_ = group_.commits;
+		return PumpResult::ApplyFailed;
 	}
 
 	/* One handler per message type; a value: leave the loop with it. */

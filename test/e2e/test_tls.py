@@ -17,7 +17,7 @@ import time
 
 import psycopg2
 
-from harness import (MY2PORT, MYPORT, PGPORT, My, Pg, TestFailure, check, load_sample, run_tests, script, wait_for,
+from harness import (MY2PORT, MYPORT, PGPORT, My, Pg, TestFailure, check, clean_destination, load_sample, run_tests, script, wait_for,
                      wait_stopped_with_error)
 from test_postgres_source import SRCDB, SRCPORT, Src, USER as PGSRC_USER, PWD as PGSRC_PWD, fresh_source
 
@@ -104,16 +104,9 @@ def server_log():
 
 
 def destination():
-    pg = Pg()
-    if pg.one("SELECT count(*) FROM pg_extension WHERE extname = 'synchdb'"):
-        for (name,) in pg.rows("SELECT name FROM synchdb_conninfo"):
-            pg.one("SELECT synchdb_del_conninfo(%s)", (name,))
-    else:
-        pg.rows("CREATE EXTENSION synchdb CASCADE")
-    pg.rows("DROP SCHEMA IF EXISTS inventory CASCADE")
+    pg = clean_destination(("inventory",), reload_sample=False)
     for t in ("types", "nokey", "big", "load", "extra"):
         pg.rows(f"DROP TABLE IF EXISTS public.{t}")
-    pg.rows("DROP SCHEMA IF EXISTS _synchdb CASCADE")
     return pg
 
 

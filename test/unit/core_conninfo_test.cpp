@@ -1,6 +1,7 @@
 /* Unit tests of connector definition validation. */
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
 
@@ -8,15 +9,6 @@ using namespace synchdb;
 
 namespace {
 
-std::string ErrorOf(const std::function<void()> &f)
-{
-	try {
-		f();
-	} catch (const Error &e) {
-		return e.sqlstate() + ": " + e.what();
-	}
-	return "no error";
-}
 
 }  // namespace
 

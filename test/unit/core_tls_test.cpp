@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 
+#include "error_of.hpp"
 #include "core/conninfo.hpp"
 #include "core/error.hpp"
 #include "core/tls.hpp"
@@ -18,15 +19,6 @@ using namespace synchdb;
 
 namespace {
 
-std::string ErrorOf(const std::function<void()> &f)
-{
-	try {
-		f();
-	} catch (const Error &e) {
-		return e.sqlstate() + ": " + e.what();
-	}
-	return "no error";
-}
 
 std::string HintOf(const std::function<void()> &f)
 {

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "error_of.hpp"
 #include "core/emitter.hpp"
 #include "core/error.hpp"
 #include "core/sources/olr/ddl.hpp"
@@ -23,15 +24,6 @@ using namespace synchdb::olr;
 
 namespace {
 
-std::string ErrorOf(const std::function<void()> &f)
-{
-	try {
-		f();
-	} catch (const Error &e) {
-		return e.sqlstate() + ": " + e.what();
-	}
-	return "no error";
-}
 
 SourceConfig Config(uint16_t port, const std::string &options)
 {

@@ -138,13 +138,12 @@ int ChangeBuilder::FindTable(const std::string &db, const std::string &table) co
 void ChangeBuilder::Commit()
 {
 	Replacements r = TakeReplacements();
-	if (r.count > 0) {
-		std::string text;
-		for (const std::string &m : r.first_per_column)
-			text += (text.empty() ? "" : "\n") + m + " (first in the transaction ending at " + cur_.file + ":" +
-			        std::to_string(cur_.pos) + ")";
-		emit_(msg::Notice{NoticeKind::ValuesReplaced, std::move(text), r.count}, false);
-	}
+	if (r.count > 0)
+		emit_(msg::Notice{NoticeKind::ValuesReplaced,
+		                  DescribeReplacements(r, "first in the transaction ending at " + cur_.file + ":" +
+		                                              std::to_string(cur_.pos)),
+		                  r.count},
+		      false);
 	emit_(msg::Commit{cur_.ToPosition()}, true);
 	in_txn_ = false;
 	standalone_ = false;

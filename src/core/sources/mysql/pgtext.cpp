@@ -818,15 +818,19 @@ void SetInvalidValuePolicy(InvalidValuePolicy policy)
 	conversion_state.policy = policy;
 }
 
-void ReportReplacements(Emitter &out, const std::string &where)
+std::string DescribeReplacements(const Replacements &r, const std::string &where)
 {
-	Replacements r = TakeReplacements();
-	if (r.count == 0)
-		return;
 	std::string text;
 	for (const std::string &m : r.first_per_column)
 		text += (text.empty() ? "" : "\n") + m + " (" + where + ")";
-	out.Notice(std::move(text), NoticeKind::ValuesReplaced, r.count);
+	return text;
+}
+
+void ReportReplacements(Emitter &out, const std::string &where)
+{
+	Replacements r = TakeReplacements();
+	if (r.count > 0)
+		out.Notice(DescribeReplacements(r, where), NoticeKind::ValuesReplaced, r.count);
 }
 
 Replacements TakeReplacements()

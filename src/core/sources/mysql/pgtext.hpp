@@ -92,6 +92,8 @@ struct Replacements {
 	std::vector<std::string> first_per_column;
 };
 Replacements TakeReplacements();
+/* The log text of r's first-per-column messages, each followed by " (" + where + ")". */
+std::string DescribeReplacements(const Replacements &r, const std::string &where);
 class Emitter;
 /* TakeReplacements, sent as one ValuesReplaced notice when any ("where": "in the snapshot", ...). */
 void ReportReplacements(Emitter &out, const std::string &where);

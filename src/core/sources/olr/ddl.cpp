@@ -151,29 +151,14 @@ public:
 			return std::nullopt;
 		}
 	}
-	/* Skip to the next ',' or ')' at depth 0 (not consumed). */
-	void SkipItem()
+	/* Skip to the next ',' or ')' at depth 0 (not consumed); a DEFAULT expression also ends at a constraint keyword. */
+	void SkipItem(bool default_expr = false)
 	{
 		int depth = 0;
 		while (!AtEnd()) {
-			if (IsP('('))
-				depth++;
-			else if (IsP(')')) {
-				if (depth == 0)
-					return;
-				depth--;
-			} else if (IsP(',') && depth == 0)
-				return;
-			pos_++;
-		}
-	}
-	/* A DEFAULT expression: up to a constraint keyword, ',' or ')' at depth 0. */
-	void SkipDefault()
-	{
-		int depth = 0;
-		while (!AtEnd()) {
-			if (depth == 0 && (Is("NOT") || Is("NULL") || Is("CONSTRAINT") || Is("PRIMARY") || Is("UNIQUE") ||
-			                   Is("CHECK") || Is("REFERENCES") || Is("ENABLE") || Is("DISABLE")))
+			if (default_expr && depth == 0 &&
+			    (Is("NOT") || Is("NULL") || Is("CONSTRAINT") || Is("PRIMARY") || Is("UNIQUE") || Is("CHECK") ||
+			     Is("REFERENCES") || Is("ENABLE") || Is("DISABLE")))
 				return;
 			if (IsP('('))
 				depth++;
@@ -207,7 +192,7 @@ public:
 			if (Accept("DEFAULT")) {
 				if (Accept("ON"))
 					Accept("NULL");
-				SkipDefault();
+				SkipItem(true);
 			} else if (Accept("NOT")) {
 				if (!Accept("NULL"))
 					return false;
