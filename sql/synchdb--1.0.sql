@@ -56,6 +56,19 @@ LANGUAGE C VOLATILE;
 
 -- Pause a running connector between source transactions (remembered across
 -- server restarts), resume it, and set the position it resumes from.
+-- Stop and start again with a snapshot mode, reading the definition again.
+CREATE FUNCTION synchdb_restart_connector(name text, snapshot_mode text DEFAULT 'initial')
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_restart_connector'
+LANGUAGE C VOLATILE;
+
+-- Change where and as whom a connector logs in; it keeps its position. NULL keeps a value.
+CREATE FUNCTION synchdb_alter_conninfo(name text, hostname text DEFAULT NULL, port integer DEFAULT NULL,
+                                       username text DEFAULT NULL, pwd text DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_alter_conninfo'
+LANGUAGE C VOLATILE;
+
 CREATE FUNCTION synchdb_pause_engine(name text)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'synchdb_pause_engine'
@@ -144,6 +157,8 @@ REVOKE ALL ON FUNCTION synchdb_del_olr_conninfo(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_start_engine_bgw(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_stop_engine_bgw(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_restart_connector(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_alter_conninfo(text, text, integer, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_pause_engine(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_resume_engine(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_set_offset(text, text) FROM PUBLIC;

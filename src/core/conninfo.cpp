@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <functional>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -85,8 +87,10 @@ SnapshotMode ParseSnapshotMode(std::string_view text)
 		return SnapshotMode::Never;
 	if (m == "always")
 		return SnapshotMode::Always;
+	if (m == "schemasync")
+		return SnapshotMode::SchemaSync;
 	throw Error(sqlstate::kInvalidParameterValue, "invalid snapshot mode " + Quoted(std::string(text)), {},
-	            "Valid snapshot modes are: initial, initial_only, no_data, never, always.");
+	            "Valid snapshot modes are: initial, initial_only, no_data, never, always, schemasync.");
 }
 
 const char *SnapshotModeName(SnapshotMode m)
@@ -97,6 +101,7 @@ const char *SnapshotModeName(SnapshotMode m)
 	case SnapshotMode::NoData: return "no_data";
 	case SnapshotMode::Never: return "never";
 	case SnapshotMode::Always: return "always";
+	case SnapshotMode::SchemaSync: return "schemasync";
 	}
 	return "unknown";
 }
@@ -301,6 +306,8 @@ json::Value ConnInfoToJson(const ConnInfo &ci)
 	v.Set("connector", Value::MakeString(ci.connector));
 	v.Set("rulefile", Value::MakeString(ci.rulefile));
 	TlsSettingsToJson(ci.tls, v);
+	if (!ci.incarnation.empty())
+		v.Set("incarnation", Value::MakeString(ci.incarnation));
 	if (ci.olr) {
 		v.Set("olr_host", Value::MakeString(ci.olr->host));
 		v.Set("olr_port", Value::MakeInt(ci.olr->port));
@@ -351,6 +358,8 @@ ConnInfo ConnInfoFromJson(std::string_view name, const json::Value &data)
 	ci.table = str("table", false);
 	ci.connector = str("connector", true);
 	ci.rulefile = str("rulefile", false);
+	if (const json::Value *inc = data.Find("incarnation"); inc && !inc->IsNull())
+		ci.incarnation = str("incarnation", true);
 	if (const json::Value *h = data.Find("olr_host"); h && !h->IsNull()) {
 		OlrConnInfo o;
 		o.host = str("olr_host", true);
@@ -379,6 +388,30 @@ ConnInfo ConnInfoFromJson(std::string_view name, const json::Value &data)
 		throw broken(e.what());
 	}
 	return ci;
+}
+
+std::string PasswordIncarnation(std::string_view encrypted_pwd)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (unsigned char c : encrypted_pwd) {
+		h ^= c;
+		h *= 1099511628211ull;
+	}
+	char buf[32];
+	snprintf(buf, sizeof(buf), "v2:%016llx", static_cast<unsigned long long>(h));
+	return buf;
+}
+
+std::string Incarnation(const ConnInfo &ci)
+{
+	return ci.incarnation.empty() ? PasswordIncarnation(ci.pwd) : ci.incarnation;
+}
+
+std::string LegacyIncarnation(const ConnInfo &ci)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%016zx", std::hash<std::string>{}(ci.pwd));
+	return buf;
 }
 
 }  // namespace synchdb

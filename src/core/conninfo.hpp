@@ -37,7 +37,8 @@ const char *ConnectorTypeName(ConnectorType t);
 /* Human name for messages: "MySQL", "SQL Server", "Oracle". */
 const char *ConnectorTypeDisplayName(ConnectorType t);
 
-enum class SnapshotMode { Initial, InitialOnly, NoData, Never, Always };
+/* SchemaSync: NoData, then paused once the tables exist (review the object map, then resume). */
+enum class SnapshotMode { Initial, InitialOnly, NoData, Never, Always, SchemaSync };
 
 /* Case-insensitive; throws listing the valid modes. */
 SnapshotMode ParseSnapshotMode(std::string_view text);
@@ -106,6 +107,7 @@ struct ConnInfo {
 	std::string rulefile; /* as given, "null" when none */
 	TlsSettings tls;      /* synchdb_add_extra_conninfo; defaults when not given */
 	std::optional<OlrConnInfo> olr; /* synchdb_add_olr_conninfo; nullopt when not set */
+	std::string incarnation;        /* pinned by synchdb_alter_conninfo; "" = derived from pwd */
 
 	ConnectorType Type() const { return ParseConnectorType(connector); }
 	std::vector<TableName> Tables() const { return ParseTableList(table, Type(), srcdb); }
@@ -122,6 +124,16 @@ ConnInfo MakeConnInfo(std::string_view name, std::string_view hostname, int64_t 
                       std::string_view connector, std::string_view rulefile);
 
 json::Value ConnInfoToJson(const ConnInfo &ci);
+/*
+ * Which definition of a connector wrote a stored position: a connector
+ * deleted and created again under its name is new.  FNV-1a 64 of the
+ * encrypted password (salted anew by every synchdb_add_conninfo), written
+ * "v2:<hex>", unless synchdb_alter_conninfo pinned it before the password
+ * changed.  LegacyIncarnation: what synchdb 1.0 stored (std::hash).
+ */
+std::string Incarnation(const ConnInfo &ci);
+std::string PasswordIncarnation(std::string_view encrypted_pwd);
+std::string LegacyIncarnation(const ConnInfo &ci);
 /* Read synchdb_conninfo.data back; a missing or mistyped key is an error naming the connector. */
 ConnInfo ConnInfoFromJson(std::string_view name, const json::Value &data);
 

@@ -269,6 +269,10 @@ bool RequestReload(const std::string &name)
 	return true;
 }
 
+namespace {
+void SetConnInfoPaused(const std::string &name, bool paused);
+}
+
 int StartConnector(const std::string &name, SnapshotMode mode)
 {
 	SharedState *sh = Shared();
@@ -278,7 +282,8 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 	const json::Value data = json::Parse(row->data);
 	ConnInfo ci = ConnInfoFromJson(name, data);
 	const json::Value *paused_v = data.Find("paused");
-	const bool paused = paused_v && paused_v->IsBool() && paused_v->AsBool();
+	/* schemasync: paused from the start; the worker takes the pause once the tables exist. */
+	const bool paused = (paused_v && paused_v->IsBool() && paused_v->AsBool()) || mode == SnapshotMode::SchemaSync;
 	if (!HasSource(ci.Type()))
 		throw Error(sqlstate::kFeatureNotSupported,
 		            std::string(ConnectorTypeDisplayName(ci.Type())) + " connectors are not available yet",
@@ -422,6 +427,8 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 	/* initial_only is a one-off job: it is not relaunched when the server restarts. */
 	if (mode != SnapshotMode::InitialOnly)
 		SetConnInfoActive(name, true);
+	if (mode == SnapshotMode::SchemaSync)
+		SetConnInfoPaused(name, true); /* a server restart finds it paused too */
 	return pid;
 }
 
@@ -591,6 +598,42 @@ void ResumeConnector(const std::string &name, int timeout_ms)
 			return;
 		NapAndCheckInterrupts(20);
 	}
+}
+
+int RestartConnector(const std::string &name, SnapshotMode mode, int timeout_ms)
+{
+	if (!LoadConnInfoRow(name))
+		throw UnknownConnector(name);
+	SlotView v = ViewSlot(Shared(), name);
+	if (!v.running)
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            "connector " + Quoted(name) + " is not running, so it cannot be restarted", {},
+		            "Start it with synchdb_start_engine_bgw('" + name + "', '" + SnapshotModeName(mode) + "').");
+	/* Everything applied is committed with its position; the new worker reads the definition again. */
+	StopConnectorWorker(name, timeout_ms);
+	return StartConnector(name, mode);
+}
+
+void UpdateConnInfoEndpoint(const ConnInfo &ci)
+{
+	json::Value v = json::Value::MakeObject();
+	v.Set("hostname", json::Value::MakeString(ci.hostname));
+	v.Set("port", json::Value::MakeInt(ci.port));
+	v.Set("user", json::Value::MakeString(ci.user));
+	v.Set("pwd", json::Value::MakeString(ci.pwd));
+	v.Set("incarnation", json::Value::MakeString(ci.incarnation));
+	Spi spi;
+	if (spi.Exec("UPDATE " + ExtensionSchema() +
+	                 ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.||) $2::pg_catalog.jsonb "
+	                 "WHERE name OPERATOR(pg_catalog.=) $1",
+	             {ci.name, json::Write(v)}) == 0)
+		throw UnknownConnector(ci.name);
+}
+
+bool ConnectorRunning(const std::string &name)
+{
+	SharedState *sh = SharedOrNull();
+	return sh && ViewSlot(sh, name).running;
 }
 
 void ForgetPause(const std::string &name)

@@ -80,6 +80,17 @@ bool StopConnectorWorker(const std::string &name, int timeout_ms);
 void PauseConnector(const std::string &name, int timeout_ms);
 /* synchdb_resume_engine: the paused worker goes on from its committed position. */
 void ResumeConnector(const std::string &name, int timeout_ms);
+/*
+ * synchdb_restart_connector: stop the running worker (what it applied is
+ * committed with its position) and start it again with the given snapshot
+ * mode, reading the definition again (synchdb_alter_conninfo).  Returns the
+ * new worker's pid.
+ */
+int RestartConnector(const std::string &name, SnapshotMode mode, int timeout_ms);
+/* synchdb_alter_conninfo: hostname, port, user, pwd (encrypted) and incarnation of ci replace the stored ones. */
+void UpdateConnInfoEndpoint(const ConnInfo &ci);
+/* Whether the connector's worker runs in this database. */
+bool ConnectorRunning(const std::string &name);
 /* Whether the connector is paused (requested and remembered); used by synchdb_stop_engine_bgw. */
 void ForgetPause(const std::string &name);
 /*

@@ -155,6 +155,8 @@ PG_FUNCTION_INFO_V1(synchdb_reset_stats);
 PG_FUNCTION_INFO_V1(synchdb_metrics);
 PG_FUNCTION_INFO_V1(synchdb_add_olr_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_del_olr_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_restart_connector);
+PG_FUNCTION_INFO_V1(synchdb_alter_conninfo);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -646,6 +648,63 @@ Datum synchdb_guard_selftest(PG_FUNCTION_ARGS)
 }
 
 }  // extern "C"
+
+/* synchdb_restart_connector(name [, snapshot_mode]): stop and start again, reading the definition again. */
+Datum synchdb_restart_connector(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		SnapshotMode mode = SnapshotMode::Initial;
+		if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+			mode = ParseSnapshotMode(TextArg(fcinfo, 1, "snapshot_mode"));
+		return Int32GetDatum(RestartConnector(name, mode, kStopTimeoutMs));
+	});
+}
+
+/*
+ * synchdb_alter_conninfo(name, hostname, port, username, pwd): NULL keeps a
+ * value.  The connector keeps its stored position: its incarnation (which
+ * definition wrote the position, derived from the encrypted password) is
+ * pinned before the password changes.  A running connector takes the new
+ * values at its next start (synchdb_restart_connector).
+ */
+Datum synchdb_alter_conninfo(PG_FUNCTION_ARGS)
+{
+	pgstat_report_activity(STATE_RUNNING, "SELECT synchdb_alter_conninfo(...) /* text hidden by synchdb: it may hold a password */");
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		RequireConnector(name);
+		auto row = LoadConnInfoRow(name);
+		ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
+		if (PG_ARGISNULL(1) && PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4))
+			throw Error(sqlstate::kInvalidParameterValue, "nothing to change for connector " + Quoted(name), {},
+			            "Give at least one of hostname, port, username and pwd; NULL keeps the stored value.");
+		const std::string host = PG_ARGISNULL(1) ? ci.hostname : TextArg(fcinfo, 1, "hostname");
+		const int64_t port = PG_ARGISNULL(2) ? ci.port : PG_GETARG_INT32(2);
+		const std::string user = PG_ARGISNULL(3) ? ci.user : TextArg(fcinfo, 3, "username");
+		/* The same checks as synchdb_add_conninfo. */
+		ConnInfo checked = MakeConnInfo(name, host, port, user, ci.srcdb, ci.dstdb,
+		                                IsUnset(ci.table) ? std::string() : ci.table, ci.connector,
+		                                IsUnset(ci.rulefile) ? std::string() : ci.rulefile);
+		ci.incarnation = Incarnation(ci); /* pinned: the position stays this connector's */
+		ci.hostname = checked.hostname;
+		ci.port = checked.port;
+		ci.user = checked.user;
+		if (!PG_ARGISNULL(4)) {
+			std::string password = TextArg(fcinfo, 4, "password");
+			ci.pwd = EncryptPassword(password);
+			Scrub(password);
+		}
+		UpdateConnInfoEndpoint(ci);
+		if (ConnectorRunning(name))
+			PgCall([&] {
+				ereport(NOTICE, (errmsg("connector \"%s\" is running; it uses the new settings once it is started again",
+				                        name.c_str()),
+				                 errhint("Restart it with synchdb_restart_connector('%s').", name.c_str())));
+			});
+		return Int32GetDatum(0);
+	}, true);
+}
 
 /* synchdb_pause_engine(name): pause between source transactions; remembered across server restarts. */
 Datum synchdb_pause_engine(PG_FUNCTION_ARGS)

@@ -245,16 +245,24 @@ public:
 			});
 		}
 
-		/* The definition's encrypted password changes whenever the connector is re-created. */
-		Applier ap(defdb_, ci.name, ci.connector, Incarnation(ci.pwd), LegacyIncarnation(ci.pwd));
+		/* Which definition of the connector wrote the stored position (core/conninfo.hpp). */
+		Applier ap(defdb_, ci.name, ci.connector, Incarnation(ci), LegacyIncarnation(ci));
 		ap.Prepare();
 
 		long backoff_ms = 1000;
 		for (;;) {
-			/* Paused (asked now, or before the server restarted): no source connection until resumed. */
-			if (PauseWanted(slot_) && !Park())
-				break;
+			/*
+			 * Paused (asked now, or before the server restarted): no source
+			 * connection until resumed.  Under schemasync the pause waits
+			 * until the tables exist (it is taken at the snapshot's end).
+			 */
 			StoredOffset off = ap.LoadOffset();
+			schema_pending_ = mode_ == SnapshotMode::SchemaSync && !off.snapshot_done;
+			if (PauseWanted(slot_) && !schema_pending_) {
+				if (!Park())
+					break;
+				off = ap.LoadOffset(); /* synchdb_set_offset may have moved it */
+			}
 			StartPoint rc;
 			rc.mapping = mapping_;
 			snapshotting_ = false;
@@ -279,6 +287,7 @@ public:
 				}
 				break;
 			case SnapshotMode::NoData:
+			case SnapshotMode::SchemaSync:
 			case SnapshotMode::Never:
 				if (!off.snapshot_done)
 					rc.snapshot_with_data = false;
@@ -401,26 +410,6 @@ private:
 			throw;
 		}
 		PgCall([] { CommitTransactionCommand(); });
-	}
-
-	/* Stable across builds and standard libraries: FNV-1a 64 of the encrypted password. */
-	static std::string Incarnation(const std::string &pwd)
-	{
-		uint64_t h = 14695981039346656037ull;
-		for (unsigned char c : pwd) {
-			h ^= c;
-			h *= 1099511628211ull;
-		}
-		char buf[32];
-		snprintf(buf, sizeof(buf), "v2:%016llx", static_cast<unsigned long long>(h));
-		return buf;
-	}
-	/* What synchdb 1.0 stored (std::hash): accepted when reading, replaced at the next commit. */
-	static std::string LegacyIncarnation(const std::string &pwd)
-	{
-		char buf[32];
-		snprintf(buf, sizeof(buf), "%016zx", std::hash<std::string>{}(pwd));
-		return buf;
 	}
 
 	void PublishOffset(const Position &pos) { SetSlotOffset(slot_, generation_, pos.offset.c_str()); }
@@ -635,6 +624,7 @@ private:
 		CommitAt(ap, m.pos, true);
 		always_done_ = true;
 		snapshotting_ = false;
+		schema_pending_ = false; /* schemasync: the pause it asked for is taken now */
 		/* initial_only ends here: its stage stays "initial snapshot". */
 		Stage(mode_ == SnapshotMode::InitialOnly ? ConnectorStage::InitialSnapshot : ConnectorStage::ChangeDataCapture);
 	}
@@ -721,7 +711,7 @@ private:
 				}
 			}
 			/* A pause, like a reload, waits for a source transaction boundary (and for the snapshot's end). */
-			if (!snapshotting_ && group_.AtBoundary(ap.ChangesInTxn()) && PauseWanted(slot_)) {
+			if (!snapshotting_ && !schema_pending_ && group_.AtBoundary(ap.ChangesInTxn()) && PauseWanted(slot_)) {
 				FlushGroup(ap);
 				return PumpResult::Pause;
 			}
@@ -838,6 +828,7 @@ private:
 	std::string json_;
 	std::string defdb_;
 	SnapshotMode mode_;
+	bool schema_pending_ = false; /* schemasync before its tables exist: a pause waits */
 	bool snapshotting_ = false;
 	bool truncate_ = false;
 	bool always_done_ = false;

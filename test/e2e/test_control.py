@@ -205,5 +205,112 @@ def test_stats_lag_reset_and_metrics():
     check(f'synchdb_up{{{labels}}} 0' in pg.one("SELECT synchdb_metrics()"), "down once stopped")
 
 
+def mark_destination(pg):
+    """A row only the destination holds: a new snapshot (which empties the tables first) removes it."""
+    pg.rows("INSERT INTO inventory.orders (order_number, order_date, purchaser, quantity, product_id) "
+            "VALUES (999999, '1999-09-09', 1001, 9, 102)")
+
+
+def marked(pg):
+    return pg.one("SELECT count(*) FROM inventory.orders WHERE order_number = 999999") == 1
+
+
+def test_restart_connector_keeps_position_or_takes_a_new_mode():
+    pg = fresh()
+    my = My()
+    add_conninfo(pg, "ctl")
+    e = pg.error("SELECT synchdb_restart_connector('ctl')")
+    check(e.startswith("55000") and "not running" in e and "synchdb_start_engine_bgw('ctl'" in e,
+          f"a stopped connector is started, not restarted: {e}")
+    e = pg.error("SELECT synchdb_restart_connector('nosuch')")
+    check(e.startswith("42704"), f"unknown connector: {e}")
+    pg.one("SELECT synchdb_start_engine_bgw('ctl')")
+    wait_cdc(pg)
+    e = pg.error("SELECT synchdb_restart_connector('ctl', 'sometimes')")
+    check(e.startswith("22023") and "schemasync" in e, f"a bad mode names the valid ones: {e}")
+    check(pg.state("ctl")["state"] in ("syncing", "executing"), "a refused restart leaves it running")
+    mark_destination(pg)
+    pid = pg.state("ctl")["pid"]
+    new_pid = pg.one("SELECT synchdb_restart_connector('ctl')")
+    check(new_pid and new_pid != pid, f"a new worker: {pid} -> {new_pid}")
+    wait_cdc(pg)
+    my.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) "
+           "VALUES ('2024-05-05', 1002, 5, 103)")
+    wait_for(lambda: pg.one("SELECT count(*) FROM inventory.orders WHERE order_date = '2024-05-05'") == 1, 30,
+             what="a change after the restart")
+    check(marked(pg), "restarted with 'initial' from its position: no new snapshot")
+    check(pg.one("SELECT snapshot_rows FROM synchdb_stats_view WHERE name = 'ctl'") == 0, "no row copied")
+    pg.one("SELECT synchdb_restart_connector('ctl', 'always')")
+    wait_cdc(pg)
+    check(not marked(pg), "'always' takes a new snapshot")
+    wait_same(pg, my, "inventory", "orders", ORDERS)
+    pg.one("SELECT synchdb_stop_engine_bgw('ctl')")
+
+
+def test_alter_conninfo_new_password_keeps_position():
+    pg = fresh()
+    my = My()
+    for host in ("%", "localhost", "127.0.0.1"):
+        my.run(f"CREATE OR REPLACE USER 'ctlalter'@'{host}' IDENTIFIED BY 'first-Secret-1'")
+        my.run(f"GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'ctlalter'@'{host}'")
+    add_conninfo(pg, "ctl", user="ctlalter", pwd="first-Secret-1")
+    e = pg.error("SELECT synchdb_alter_conninfo('ctl')")
+    check(e.startswith("22023") and "nothing to change" in e, f"no argument: {e}")
+    e = pg.error("SELECT synchdb_alter_conninfo('ctl', port => 0)")
+    check(e.startswith("22023") and "port 0" in e, f"a bad port: {e}")
+    e = pg.error("SELECT synchdb_alter_conninfo('ctl', hostname => '')")
+    check(e.startswith("22023") or e.startswith("22004"), f"an empty hostname: {e}")
+    e = pg.error("SELECT synchdb_alter_conninfo('nosuch', pwd => 'x')")
+    check(e.startswith("42704"), f"unknown connector: {e}")
+    pg.one("SELECT synchdb_start_engine_bgw('ctl')")
+    wait_cdc(pg)
+    mark_destination(pg)
+    pg.one("SELECT synchdb_stop_engine_bgw('ctl')")
+    for host in ("%", "localhost", "127.0.0.1"):
+        my.run(f"ALTER USER 'ctlalter'@'{host}' IDENTIFIED BY 'second-Secret-2'")
+    my.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) "
+           "VALUES ('2024-06-06', 1003, 6, 104)")
+    pg.one("SELECT synchdb_alter_conninfo('ctl', pwd => 'second-Secret-2')")
+    data = pg.one("SELECT data::text FROM synchdb_conninfo WHERE name = 'ctl'")
+    check("second-Secret-2" not in data and '"incarnation"' in data, f"stored encrypted, identity pinned: {data}")
+    pg.one("SELECT synchdb_start_engine_bgw('ctl')")
+    wait_cdc(pg)
+    wait_for(lambda: pg.one("SELECT count(*) FROM inventory.orders WHERE order_date = '2024-06-06'") == 1, 30,
+             what="the change made while it was stopped, read with the new password")
+    check(marked(pg), "the same connector: it went on from its position, no new snapshot")
+    # Running: the new value waits for a restart, and says so.
+    with pg.conn.cursor() as cur:
+        cur.execute("SELECT synchdb_alter_conninfo('ctl', hostname => 'localhost')")
+        notices = " ".join(pg.conn.notices)
+    check("synchdb_restart_connector('ctl')" in notices, f"a notice names the restart: {notices}")
+    pg.one("SELECT synchdb_restart_connector('ctl')")
+    wait_cdc(pg)
+    check(marked(pg), "still the same connector after the host changed")
+    acts = pg.rows("SELECT query FROM pg_stat_activity WHERE query LIKE '%Secret%' AND pid <> pg_backend_pid()")
+    check(not acts, f"no session shows the password: {acts}")
+    pg.one("SELECT synchdb_del_conninfo('ctl')")
+    for host in ("%", "localhost", "127.0.0.1"):
+        my.run(f"DROP USER 'ctlalter'@'{host}'")
+
+
+def test_schemasync_creates_tables_then_pauses():
+    pg = fresh()
+    my = My()
+    add_conninfo(pg, "ctl")
+    pg.one("SELECT synchdb_start_engine_bgw('ctl', 'schemasync')")
+    wait_state(pg, "ctl", "paused", 60)
+    check(pg.one("SELECT count(*) FROM inventory.orders") == 0, "tables made, no rows copied")
+    my.run("INSERT INTO inventory.orders (order_date, purchaser, quantity, product_id) "
+           "VALUES ('2024-07-07', 1004, 7, 105)")
+    time.sleep(2)
+    check(pg.one("SELECT count(*) FROM inventory.orders") == 0, "paused: nothing streamed yet")
+    check(pg.one("SELECT data->>'paused' FROM synchdb_conninfo WHERE name = 'ctl'") == "true",
+          "the pause is remembered across restarts")
+    pg.one("SELECT synchdb_resume_engine('ctl')")
+    wait_cdc(pg)
+    wait_for(lambda: pg.one("SELECT count(*) FROM inventory.orders") == 1, 30, what="the change after the schema")
+    pg.one("SELECT synchdb_stop_engine_bgw('ctl')")
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -44,6 +44,8 @@ TEST(ConnInfo, SnapshotModes)
 	EXPECT_EQ(ParseSnapshotMode("initial_only"), SnapshotMode::InitialOnly);
 	EXPECT_EQ(ParseSnapshotMode("never"), SnapshotMode::Never);
 	EXPECT_EQ(ParseSnapshotMode("always"), SnapshotMode::Always);
+	EXPECT_EQ(ParseSnapshotMode("SchemaSync"), SnapshotMode::SchemaSync);
+	EXPECT_STREQ(SnapshotModeName(SnapshotMode::SchemaSync), "schemasync");
 	EXPECT_THROW(ParseSnapshotMode("schemasync2"), Error);
 }
 
@@ -123,6 +125,31 @@ TEST(ConnInfo, JsonRoundTripWithSeedKeys)
 	EXPECT_EQ(back.pwd, "\\xc30d");
 	EXPECT_EQ(back.Tables().size(), 2u);
 	EXPECT_EQ(back.rulefile, "myrule.json");
+}
+
+TEST(ConnInfo, IncarnationFollowsThePasswordUntilPinned)
+{
+	auto ci = MakeConnInfo("c1", "h", 3306, "u", "s", "d", "", "mysql", "");
+	ci.pwd = "\\xc30d01";
+	const std::string first = Incarnation(ci);
+	/* The value synchdb has always stored: FNV-1a 64 of the encrypted password, "v2:<hex>". */
+	EXPECT_EQ(first, PasswordIncarnation("\\xc30d01"));
+	EXPECT_EQ(first.rfind("v2:", 0), 0u);
+	EXPECT_EQ(first.size(), 3u + 16u);
+	EXPECT_EQ(PasswordIncarnation(""), "v2:cbf29ce484222325"); /* the FNV-1a 64 offset basis */
+	auto other = ci;
+	other.pwd = "\\xc30d02"; /* re-created: pgcrypto salts every encryption anew */
+	EXPECT_NE(Incarnation(other), first);
+	/* synchdb_alter_conninfo pins it before the password changes: the position stays the connector's. */
+	ci.incarnation = first;
+	ci.pwd = "\\xc30d02";
+	EXPECT_EQ(Incarnation(ci), first);
+	auto back = ConnInfoFromJson("c1", json::Parse(json::Write(ConnInfoToJson(ci))));
+	EXPECT_EQ(back.incarnation, first);
+	EXPECT_EQ(Incarnation(back), first);
+	/* Not pinned: no key written, none read back. */
+	EXPECT_EQ(ConnInfoToJson(other).Find("incarnation"), nullptr);
+	EXPECT_EQ(ConnInfoFromJson("c1", json::Parse(json::Write(ConnInfoToJson(other)))).incarnation, "");
 }
 
 TEST(ConnInfo, DamagedDefinitionsSayHowToRecover)
