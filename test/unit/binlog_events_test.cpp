@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sources/mysql/binlog/compress.hpp"
 #include "core/sources/mysql/binlog/event.hpp"
 #include "core/sources/mysql/binlog/file_reader.hpp"
 
@@ -630,6 +631,79 @@ TEST(BinlogEvents, TransactionPayload)
 		EXPECT_EQ(seen, (std::vector<std::string>{"FORMAT_DESCRIPTION_EVENT", "TRANSACTION_PAYLOAD_EVENT", "+QUERY_EVENT",
 												  "+TABLE_MAP_EVENT", "+WRITE_ROWS_EVENT", "+XID_EVENT", "ROTATE_EVENT"}));
 		EXPECT_EQ(value, -42);
+	}
+}
+
+static ByteVec PayloadFile(const ByteVec &inner, uint64_t declared_size)
+{
+	ByteVec payload(ZSTD_compressBound(inner.size()));
+	payload.resize(ZSTD_compress(payload.data(), payload.size(), inner.data(), inner.size(), 3));
+	ByteVec body;
+	for (auto [type, value] : {std::pair<int, uint64_t>{1, payload.size()}, {2, 0}, {3, declared_size}}) {
+		Put(body, Packed(type));
+		ByteVec v = Packed(value);
+		Put(body, Packed(v.size()));
+		Put(body, v);
+	}
+	Put(body, Packed(0));
+	Put(body, payload);
+	ByteVec file = {0xfe, 'b', 'i', 'n'};
+	Put(file, MakeFde(true));
+	Put(file, MakeEvent(40, body, true));
+	return file;
+}
+
+TEST(BinlogEvents, TransactionPayloadIsDecompressedEventByEvent)
+{
+	/* 20,000 inner events of 1 kB: 20 MB once decompressed, held a window at a time. */
+	const std::string text(1000, 'x');
+	ByteVec one = MakeQuery("db", text, false);
+	ByteVec inner;
+	const int n = 20000;
+	for (int i = 0; i < n; i++)
+		Put(inner, one);
+	ByteVec file = PayloadFile(inner, inner.size());
+	FileReader reader(file, "big-payload");
+	Event ev;
+	std::shared_ptr<PayloadStream> stream;
+	std::vector<Event> kept; /* events kept after the window moved on still read right */
+	int seen = 0;
+	size_t most = 0;
+	while (reader.Next(ev)) {
+		if (auto *p = ev.As<TransactionPayloadEvent>())
+			stream = p->events;
+		if (!ev.in_payload)
+			continue;
+		seen++;
+		ASSERT_NE(ev.As<QueryEvent>(), nullptr);
+		if (seen == 1 || seen == n)
+			kept.push_back(ev);
+		most = std::max(most, stream->HeldBytes());
+	}
+	EXPECT_EQ(seen, n);
+	ASSERT_NE(stream, nullptr);
+	EXPECT_EQ(stream->Produced(), inner.size());
+	EXPECT_LT(most, size_t(1) << 20) << "bytes held while reading a 20 MB payload";
+	for (const Event &k : kept)
+		EXPECT_EQ(k.As<QueryEvent>()->query, text);
+}
+
+TEST(BinlogEvents, TransactionPayloadOfAnotherSizeThanDeclaredIsCorrupt)
+{
+	ByteVec inner = MakeQuery("db", "BEGIN", false);
+	for (uint64_t declared : {inner.size() + 1, inner.size() - 1}) {
+		SCOPED_TRACE(declared);
+		ByteVec file = PayloadFile(inner, declared);
+		FileReader reader(file, "bad-size");
+		Event ev;
+		std::string err;
+		try {
+			while (reader.Next(ev)) {
+			}
+		} catch (const Error &e) {
+			err = e.what();
+		}
+		EXPECT_NE(err.find("TRANSACTION_PAYLOAD_EVENT"), std::string::npos) << err;
 	}
 }
 

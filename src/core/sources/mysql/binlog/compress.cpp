@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <new>
 
 namespace synchdb::binlog {
 
@@ -132,6 +133,74 @@ bool ZstdDecompress(Bytes src, uint64_t expected_size, std::vector<uint8_t> &out
 	if (expected_size != 0 && produced != expected_size) {
 		*why = "decompressed " + std::to_string(produced) + " bytes, header says " + std::to_string(expected_size);
 		return false;
+	}
+	return true;
+}
+
+PayloadStream::PayloadStream(Bytes payload, bool zstd) : compressed_(payload.begin(), payload.end())
+{
+	if (zstd) {
+		ZSTD_DStream *ds = ZSTD_createDStream();
+		if (!ds)
+			throw std::bad_alloc();
+		ZSTD_initDStream(ds);
+		ds_ = ds;
+	}
+}
+
+PayloadStream::~PayloadStream()
+{
+	if (ds_)
+		ZSTD_freeDStream(static_cast<ZSTD_DStream *>(ds_));
+}
+
+bool PayloadStream::Fill(size_t n, std::string *why)
+{
+	if (n > kMaxDecompressedSize) {
+		*why = "an inner event of " + std::to_string(n) + " bytes exceeds the size limit";
+		return false;
+	}
+	if (!ds_) {
+		/* Uncompressed: the copy is the data. */
+		if (!done_) {
+			buf_.swap(compressed_);
+			begin_ = 0;
+			end_ = buf_.size();
+			produced_ = end_;
+			done_ = true;
+		}
+		return true;
+	}
+	while (end_ - begin_ < n && !done_) {
+		/* Keep only the unconsumed bytes, at the front. */
+		if (begin_ > 0) {
+			std::copy(buf_.begin() + static_cast<std::ptrdiff_t>(begin_), buf_.begin() + static_cast<std::ptrdiff_t>(end_),
+			          buf_.begin());
+			end_ -= begin_;
+			begin_ = 0;
+		}
+		const size_t want = std::max(n, end_ + ZSTD_DStreamOutSize());
+		if (buf_.size() < want)
+			buf_.resize(want);
+		ZSTD_inBuffer in{compressed_.data(), compressed_.size(), in_pos_};
+		ZSTD_outBuffer ob{buf_.data(), buf_.size(), end_};
+		const size_t rc = ZSTD_decompressStream(static_cast<ZSTD_DStream *>(ds_), &ob, &in);
+		if (ZSTD_isError(rc)) {
+			*why = std::string("zstd error: ") + ZSTD_getErrorName(rc);
+			return false;
+		}
+		const size_t got = ob.pos - end_;
+		produced_ += got;
+		end_ = ob.pos;
+		in_pos_ = in.pos;
+		if (rc == 0) {
+			done_ = true; /* the payload holds exactly one frame */
+			break;
+		}
+		if (got == 0 && in.pos == in.size) {
+			*why = "zstd frame is truncated";
+			return false;
+		}
 	}
 	return true;
 }

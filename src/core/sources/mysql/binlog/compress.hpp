@@ -16,7 +16,10 @@
  *
  *   Both decompressors grow their output step by step up to a hard limit
  *   instead of trusting a declared size, so corrupt input cannot make us
- *   allocate more than the data really expands to.
+ *   allocate more than the data really expands to.  A transaction payload
+ *   is not decompressed whole: PayloadStream hands out its inner events one
+ *   at a time, holding about one event's bytes (a transaction of millions of
+ *   rows decompresses to gigabytes; its events are a few kB each).
  */
 #pragma once
 
@@ -42,6 +45,45 @@ bool MariaUncompress(Bytes src, std::vector<uint8_t> &out, std::string *why);
  * result must match it when non-zero.  Returns false and sets *why on error.
  */
 bool ZstdDecompress(Bytes src, uint64_t expected_size, std::vector<uint8_t> &out, std::string *why);
+
+/*
+ * The inner events of a TRANSACTION_PAYLOAD_EVENT, decompressed on demand.
+ * It keeps its own copy of the compressed bytes (the outer event's buffer
+ * is not kept) and a window of decompressed bytes not yet consumed.
+ */
+class PayloadStream {
+public:
+	/* zstd: a zstd frame; otherwise the bytes are the events themselves. */
+	PayloadStream(Bytes payload, bool zstd);
+	~PayloadStream();
+	PayloadStream(const PayloadStream &) = delete;
+	PayloadStream &operator=(const PayloadStream &) = delete;
+
+	/*
+	 * Make at least n bytes available (fewer only at the end of the data).
+	 * Returns false and sets *why on malformed input or when n is over
+	 * kMaxDecompressedSize.
+	 */
+	bool Fill(size_t n, std::string *why);
+	/* The decompressed bytes not yet consumed. */
+	Bytes Available() const { return Bytes(buf_.data() + begin_, end_ - begin_); }
+	void Consume(size_t n) { begin_ += n; }
+	/* All data decompressed (the frame ended). */
+	bool Finished() const { return done_; }
+	/* Decompressed bytes so far. */
+	uint64_t Produced() const { return produced_; }
+	/* Bytes held (compressed copy and window): for tests of the memory bound. */
+	size_t HeldBytes() const { return compressed_.capacity() + buf_.capacity(); }
+
+private:
+	std::vector<uint8_t> compressed_;
+	size_t in_pos_ = 0;
+	void *ds_ = nullptr; /* ZSTD_DStream, null for uncompressed data */
+	std::vector<uint8_t> buf_;
+	size_t begin_ = 0, end_ = 0;
+	uint64_t produced_ = 0;
+	bool done_ = false;
+};
 
 }  // namespace synchdb::binlog
 

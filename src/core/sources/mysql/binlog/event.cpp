@@ -478,20 +478,13 @@ static TransactionPayloadEvent ParsePayload(Bytes body, uint64_t offset)
 			ThrowTruncated(offset, what, static_cast<size_t>(t.payload_size - payload.size()));
 		payload = payload.first(static_cast<size_t>(t.payload_size));
 	}
-	auto out = std::make_shared<std::vector<uint8_t>>();
-	if (t.compression == 0) {
-		std::string why;
-		if (!ZstdDecompress(payload, t.uncompressed_size, *out, &why))
-			ThrowCorrupt(offset, what, "has a bad compressed payload: " + why);
-	} else if (t.compression == 255) {
-		out->assign(payload.begin(), payload.end());
-	} else {
+	if (t.compression != 0 && t.compression != 255)
 		throw Error(sqlstate::kFeatureNotSupported,
 					"binlog event at offset " + std::to_string(offset) +
 						" uses transaction compression type " + std::to_string(t.compression) +
 						", which synchdb does not support");
-	}
-	t.events = std::move(out);
+	/* Decompressed event by event in DecodeInner: a payload can expand to gigabytes. */
+	t.events = std::make_shared<PayloadStream>(payload, t.compression == 0);
 	return t;
 }
 
@@ -610,25 +603,40 @@ bool Decoder::DecodeInner(const TransactionPayloadEvent &payload, size_t *pos, u
 {
 	if (!payload.events)
 		return false;
-	const std::vector<uint8_t> &buf = *payload.events;
-	if (*pos >= buf.size())
-		return false;
+	PayloadStream &s = *payload.events;
 	const char *what = "TRANSACTION_PAYLOAD_EVENT";
-	size_t left = buf.size() - *pos;
-	if (left < kHeaderSize)
-		ThrowTruncated(outer_offset, what, kHeaderSize - left);
-	Bytes rest(buf.data() + *pos, left);
+	std::string why;
+	if (!s.Fill(kHeaderSize, &why))
+		ThrowCorrupt(outer_offset, what, "has a bad compressed payload: " + why);
+	Bytes rest = s.Available();
+	if (rest.empty()) {
+		if (payload.uncompressed_size != 0 && s.Produced() != payload.uncompressed_size)
+			ThrowCorrupt(outer_offset, what,
+						 "has a bad compressed payload: decompressed " + std::to_string(s.Produced()) +
+							 " bytes, header says " + std::to_string(payload.uncompressed_size));
+		return false;
+	}
+	if (rest.size() < kHeaderSize)
+		ThrowTruncated(outer_offset, what, kHeaderSize - rest.size());
 	EventHeader h = ParseHeader(rest, outer_offset);
 	if (h.event_size < kHeaderSize)
 		ThrowCorrupt(outer_offset, what,
 					 "holds an event with an event size of " + std::to_string(h.event_size) + " bytes");
-	if (h.event_size > left)
-		ThrowTruncated(outer_offset, what, h.event_size - left);
 	if (h.type() == EventType::kTransactionPayload || h.type() == EventType::kFormatDescription)
 		ThrowCorrupt(outer_offset, what, std::string("holds a nested ") + EventTypeName(h.type_code));
-	Bytes raw = rest.first(h.event_size);
-	out = DecodeBody(h, raw.subspan(kHeaderSize), outer_offset);
+	if (payload.uncompressed_size != 0 && s.Produced() - rest.size() + h.event_size > payload.uncompressed_size)
+		ThrowTruncated(outer_offset, what, s.Produced() - rest.size() + h.event_size - payload.uncompressed_size);
+	if (!s.Fill(h.event_size, &why))
+		ThrowCorrupt(outer_offset, what, "has a bad compressed payload: " + why);
+	rest = s.Available();
+	if (h.event_size > rest.size())
+		ThrowTruncated(outer_offset, what, h.event_size - rest.size());
+	/* Its own copy: the event may be kept after the window moves on (a few kB; rows events are cut small). */
+	auto copy = std::make_shared<std::vector<uint8_t>>(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(h.event_size));
+	out = DecodeBody(h, Bytes(copy->data(), copy->size()).subspan(kHeaderSize), outer_offset);
+	out.storage = std::move(copy);
 	out.in_payload = true;
+	s.Consume(h.event_size);
 	*pos += h.event_size;
 	return true;
 }

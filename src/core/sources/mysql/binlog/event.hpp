@@ -185,12 +185,18 @@ struct RowsQueryEvent {
 	std::string query;
 };
 
-/* MySQL TRANSACTION_PAYLOAD_EVENT: the decompressed inner events. */
+class PayloadStream;
+
+/*
+ * MySQL TRANSACTION_PAYLOAD_EVENT: its inner events, decompressed one at a
+ * time by Decoder::DecodeInner (the stream is shared by copies of the event
+ * and consumed once).
+ */
 struct TransactionPayloadEvent {
 	uint64_t compression = 0; /* 0 = zstd, 255 = none */
 	uint64_t payload_size = 0;
 	uint64_t uncompressed_size = 0;
-	std::shared_ptr<const std::vector<uint8_t>> events; /* concatenated inner events */
+	std::shared_ptr<PayloadStream> events; /* the concatenated inner events */
 };
 
 struct HeartbeatEvent {
@@ -209,6 +215,8 @@ struct Event {
 	Bytes body; /* after the common header, without the checksum (FDE: everything after the header) */
 	bool checksum_verified = false;
 	EventData data;
+	/* Inner events of a transaction payload: the bytes body and data view (the stream's window moves on). */
+	std::shared_ptr<const std::vector<uint8_t>> storage;
 
 	template <typename T>
 	const T *As() const
@@ -237,9 +245,10 @@ public:
 	Event Decode(Bytes raw, uint64_t offset);
 
 	/*
-	 * Decode the next event inside a TRANSACTION_PAYLOAD_EVENT's
-	 * decompressed bytes, starting at *pos (advanced past it).  Returns
-	 * false at the end.  Inner events carry no checksum.
+	 * Decode the next event inside a TRANSACTION_PAYLOAD_EVENT (decompressed
+	 * as far as that event); *pos counts the decompressed bytes consumed.
+	 * Returns false at the end, after checking the size the header
+	 * declared.  Inner events carry no checksum.
 	 */
 	bool DecodeInner(const TransactionPayloadEvent &payload, size_t *pos, uint64_t outer_offset, Event &out);
 
