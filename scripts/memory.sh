@@ -97,7 +97,7 @@ class Sampler:
         self.pg, self.name = p, name
         self.peak = {"RssAnon": 0, "VmRSS": 0}
         self.stop = threading.Event()
-        self.t = threading.Thread(target=self.run)
+        self.t = threading.Thread(target=self.run, daemon=True)
         self.t.start()
 
     def run(self):
@@ -157,7 +157,7 @@ def case_transaction(c, m):
     s = Sampler(c, "memtx")
     t0 = time.time()
     q(m, "SET SESSION max_statement_time = 0")
-    q(m, f"INSERT INTO memtx.big SELECT seq, RPAD(seq, 100, '.') FROM seq_1_to_{ROWS}")
+    q(m, f"INSERT INTO memtx.big SELECT seq, RPAD(seq, 100, '.') FROM memtx.seq_1_to_{ROWS}")
     t1 = time.time()
     try:
         wait(c, "memtx", lambda: q(c, "SELECT count(*) FROM memtx.big")[0][0] == ROWS, 3600,

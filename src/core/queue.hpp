@@ -4,8 +4,10 @@
  *     main thread.
  *
  * NOTES
- *   The reader blocks when the queue is full, so a slow destination slows
- *   the source read instead of growing memory.  The main thread does not
+ *   The reader blocks when the queue is full (capacity items, or max_bytes
+ *   of payload as the producer counts it, whichever comes first; one item
+ *   always fits in an empty queue), so a slow destination slows the source
+ *   read instead of growing memory.  The main thread does not
  *   block here: it takes what is there (TryPop) and, when nothing is, waits
  *   in PostgreSQL's WaitLatchOrSocket on its latch and on WakeFd(), an
  *   eventfd that becomes readable when the queue stops being empty or is
@@ -21,6 +23,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -31,7 +34,10 @@ namespace synchdb {
 template <typename T>
 class BoundedQueue {
 public:
-	explicit BoundedQueue(size_t capacity) : capacity_(capacity), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+	explicit BoundedQueue(size_t capacity, size_t max_bytes = SIZE_MAX)
+		: capacity_(capacity), max_bytes_(max_bytes), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))
+	{
+	}
 	~BoundedQueue()
 	{
 		if (wake_fd_ >= 0)
@@ -43,15 +49,20 @@ public:
 	/* Readable while the queue holds an item or is closed (until TryPop finds it empty); -1 if none could be made. */
 	int WakeFd() const { return wake_fd_; }
 
-	/* Blocks while full; false if the queue was closed. */
-	bool Push(T item)
+	/* Blocks while full; false if the queue was closed.  bytes: the item's payload, for max_bytes. */
+	bool Push(T item, size_t bytes = 0)
 	{
 		std::unique_lock lock(mu_);
-		not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+		not_full_.wait(lock, [&] {
+			const bool fits = items_.empty() || (bytes_ <= max_bytes_ && bytes <= max_bytes_ - bytes_);
+			return closed_ || (items_.size() < capacity_ && fits);
+		});
 		if (closed_)
 			return false;
 		const bool was_empty = items_.empty();
 		items_.push_back(std::move(item));
+		sizes_.push_back(bytes);
+		bytes_ += bytes;
 		not_empty_.notify_one();
 		if (was_empty)
 			Wake();
@@ -70,6 +81,8 @@ public:
 		}
 		T item = std::move(items_.front());
 		items_.pop_front();
+		bytes_ -= sizes_.front();
+		sizes_.pop_front();
 		not_full_.notify_one();
 		return item;
 	}
@@ -84,6 +97,8 @@ public:
 			return std::nullopt;
 		T item = std::move(items_.front());
 		items_.pop_front();
+		bytes_ -= sizes_.front();
+		sizes_.pop_front();
 		not_full_.notify_one();
 		return item;
 	}
@@ -132,7 +147,10 @@ private:
 	std::condition_variable not_full_;
 	std::condition_variable not_empty_;
 	std::deque<T> items_;
+	std::deque<size_t> sizes_; /* each item's bytes, as pushed */
 	size_t capacity_;
+	size_t max_bytes_;
+	size_t bytes_ = 0; /* sum of sizes_; bytes_ <= max_bytes_ unless one item alone exceeds it */
 	bool closed_ = false;
 	int wake_fd_;
 };

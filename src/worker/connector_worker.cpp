@@ -103,6 +103,10 @@ void RecordErrorInSlot()
 	         edata->context ? edata->context : "");
 	if (edata->context)
 		strlcat(buf, ")", sizeof(buf));
+	if (edata->hint) { /* PostgreSQL's own errors name the fix there (e.g. max_locks_per_transaction) */
+		strlcat(buf, "; hint: ", sizeof(buf));
+		strlcat(buf, edata->hint, sizeof(buf));
+	}
 	SetSlotError(my_slot, my_generation, buf);
 	FreeErrorData(edata);
 }
@@ -364,7 +368,8 @@ public:
 			if (off.exists)
 				PublishOffset(off.pos);
 
-			BoundedQueue<Batch> queue(64);
+			/* 64 batches or 16 MB of payload (one batch of a bigger row always fits): see emitter.hpp. */
+			BoundedQueue<Batch> queue(64, 16 << 20);
 			PumpResult result;
 			std::string lost;
 			{

@@ -5,6 +5,7 @@
  */
 #include <poll.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -64,6 +65,29 @@ TEST(BoundedQueue, PushFromAnotherThreadWakesTheWaiter)
 		ASSERT_TRUE(Readable(q.WakeFd(), 5000)) << "no wake-up while waiting for item " << next;
 	}
 	producer.join();
+}
+
+}  // namespace
+
+namespace {
+
+TEST(BoundedQueue, BoundedInBytesButOneBigItemFits)
+{
+	BoundedQueue<int> q(64, 100);
+	ASSERT_TRUE(q.Push(1, 1000)) << "an empty queue takes an item bigger than the bound";
+	std::atomic<bool> pushed{false};
+	std::thread producer([&] {
+		q.Push(2, 10); /* waits: 1000 bytes are queued */
+		pushed = true;
+	});
+	std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	EXPECT_FALSE(pushed) << "the queue over its byte bound takes nothing more";
+	EXPECT_EQ(q.TryPop(), 1);
+	producer.join();
+	EXPECT_TRUE(pushed);
+	ASSERT_TRUE(q.Push(3, 90)) << "10 + 90 bytes fit";
+	EXPECT_EQ(q.TryPop(), 2);
+	EXPECT_EQ(q.TryPop(), 3);
 }
 
 }  // namespace
