@@ -20,11 +20,11 @@
  *   Signals and waits: every wait of the main thread is on its latch
  *   (WaitLatch, or WaitLatchOrSocket on the queue's eventfd), never on a
  *   plain condition variable, so it wakes for any interrupt; after each
- *   wait ServiceInterrupts() absorbs procsignal barriers (DROP DATABASE,
- *   ALTER DATABASE SET TABLESPACE wait for every backend to absorb one),
- *   memory-context logging requests and configuration reloads.  Inside
- *   PostgreSQL code (applying, COPY) PostgreSQL's own CHECK_FOR_INTERRUPTS
- *   does the same.
+ *   wait AbsorbInterrupts() absorbs procsignal barriers (DROP DATABASE,
+ *   ALTER DATABASE SET TABLESPACE wait for every backend to absorb one) and
+ *   memory-context logging requests; the pump's loop and naps also reload
+ *   the configuration (ServiceInterrupts).  Inside PostgreSQL code
+ *   (applying, COPY) PostgreSQL's own CHECK_FOR_INTERRUPTS absorbs them.
  *     - SIGTERM (pg_terminate_backend, stop, shutdown) uses die(): the main
  *       loop tests ProcDiePending and leaves cleanly, committing complete
  *       source transactions; inside PostgreSQL code it is FATAL, which
@@ -112,17 +112,26 @@ void RecordErrorInSlot()
 }
 
 /*
- * The interrupts a waiting worker must absorb, other than die and cancel
- * (which its loops act on themselves, without a longjmp through C++
- * frames): procsignal barriers, memory-context logging, reloads.
+ * The interrupts a waiting worker must absorb wherever it waits, even in
+ * the middle of a COPY: procsignal barriers and memory-context logging.
+ * Die and cancel are acted on by the loops themselves, without a longjmp
+ * through C++ frames.
  */
-void ServiceInterrupts()
+void AbsorbInterrupts()
 {
 	PgCall([] {
 		if (ProcSignalBarrierPending)
 			ProcessProcSignalBarrier();
 		if (LogMemoryContextPending)
 			ProcessLogMemoryContextInterrupt();
+	});
+}
+
+/* At the pump's loop and in naps: also a configuration reload (never in the middle of a COPY). */
+void ServiceInterrupts()
+{
+	AbsorbInterrupts();
+	PgCall([] {
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
@@ -142,7 +151,7 @@ void WaitOnLatch(int fd, long ms)
 		if (rc & WL_LATCH_SET)
 			ResetLatch(MyLatch);
 	});
-	ServiceInterrupts();
+	AbsorbInterrupts();
 }
 
 /* Sleep on the latch up to ms; false when asked to stop.  A cancel ends the sleep early. */
@@ -161,6 +170,7 @@ bool Nap(long ms)
 		if (left <= 0)
 			return true;
 		WaitOnLatch(-1, left);
+		ServiceInterrupts();
 	}
 }
 
