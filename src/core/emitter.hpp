@@ -37,9 +37,11 @@ class Emitter {
 public:
 	/*
 	 * A batch goes to the queue at batch_msgs messages or batch_bytes bytes
-	 * of payload, whichever comes first: the queue's memory is bounded in
-	 * bytes (queue capacity x batch_bytes, plus one message), whatever the
-	 * size of rows or snapshot chunks.
+	 * of payload, whichever comes first, with its payload bytes: a queue
+	 * made with max_bytes holds at most that many bytes, or one batch when a
+	 * single row is bigger, whatever the size of rows or snapshot chunks.
+	 * (Without the byte bound each of the queue's batches could hold one
+	 * huge row.)
 	 */
 	explicit Emitter(BoundedQueue<Batch> &queue, size_t batch_msgs = 512, size_t batch_bytes = 256 * 1024)
 		: queue_(queue), batch_msgs_(batch_msgs), batch_bytes_(batch_bytes)
@@ -104,8 +106,9 @@ public:
 			return;
 		Batch b;
 		b.swap(pending_);
+		const size_t bytes = pending_bytes_;
 		pending_bytes_ = 0;
-		if (!queue_.Push(std::move(b)))
+		if (!queue_.Push(std::move(b), bytes))
 			throw StopRequested{};
 		pending_.reserve(batch_msgs_);
 	}

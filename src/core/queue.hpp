@@ -4,15 +4,26 @@
  *     main thread.
  *
  * NOTES
- *   The reader blocks when the queue is full, so a slow destination slows
- *   the source read instead of growing memory.  The main thread waits with
- *   a timeout, so that it can look at its interrupts (PostgreSQL's signals
- *   are handled on the main thread only) between waits.  Close() wakes both
- *   sides for shutdown.
+ *   The reader blocks when the queue is full (capacity items, or max_bytes
+ *   of payload as the producer counts it, whichever comes first; one item
+ *   always fits in an empty queue), so a slow destination slows the source
+ *   read instead of growing memory.  The main thread does not
+ *   block here: it takes what is there (TryPop) and, when nothing is, waits
+ *   in PostgreSQL's WaitLatchOrSocket on its latch and on WakeFd(), an
+ *   eventfd that becomes readable when the queue stops being empty or is
+ *   closed.  So the main thread sees its interrupts (barriers, reloads,
+ *   cancel, terminate) at once, and the reader thread never calls
+ *   PostgreSQL (it does not touch the latch).  Close() wakes both sides for
+ *   shutdown.
  */
 #pragma once
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -23,18 +34,57 @@ namespace synchdb {
 template <typename T>
 class BoundedQueue {
 public:
-	explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+	explicit BoundedQueue(size_t capacity, size_t max_bytes = SIZE_MAX)
+		: capacity_(capacity), max_bytes_(max_bytes), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))
+	{
+	}
+	~BoundedQueue()
+	{
+		if (wake_fd_ >= 0)
+			close(wake_fd_);
+	}
+	BoundedQueue(const BoundedQueue &) = delete;
+	BoundedQueue &operator=(const BoundedQueue &) = delete;
 
-	/* Blocks while full; false if the queue was closed. */
-	bool Push(T item)
+	/* Readable while the queue holds an item or is closed (until TryPop finds it empty); -1 if none could be made. */
+	int WakeFd() const { return wake_fd_; }
+
+	/* Blocks while full; false if the queue was closed.  bytes: the item's payload, for max_bytes. */
+	bool Push(T item, size_t bytes = 0)
 	{
 		std::unique_lock lock(mu_);
-		not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+		not_full_.wait(lock, [&] {
+			const bool fits = items_.empty() || (bytes_ <= max_bytes_ && bytes <= max_bytes_ - bytes_);
+			return closed_ || (items_.size() < capacity_ && fits);
+		});
 		if (closed_)
 			return false;
+		const bool was_empty = items_.empty();
 		items_.push_back(std::move(item));
+		sizes_.push_back(bytes);
+		bytes_ += bytes;
 		not_empty_.notify_one();
+		if (was_empty)
+			Wake();
 		return true;
+	}
+
+	/* Never blocks; nullopt when empty (and then WakeFd() is quiet until the next Push or Close). */
+	std::optional<T> TryPop()
+	{
+		std::lock_guard lock(mu_);
+		if (items_.empty()) {
+			Drain();
+			if (closed_)
+				Wake(); /* stays readable: a waiter must not sleep on a closed queue */
+			return std::nullopt;
+		}
+		T item = std::move(items_.front());
+		items_.pop_front();
+		bytes_ -= sizes_.front();
+		sizes_.pop_front();
+		not_full_.notify_one();
+		return item;
 	}
 
 	/* Waits up to timeout; nullopt on timeout or when closed and drained. */
@@ -47,6 +97,8 @@ public:
 			return std::nullopt;
 		T item = std::move(items_.front());
 		items_.pop_front();
+		bytes_ -= sizes_.front();
+		sizes_.pop_front();
 		not_full_.notify_one();
 		return item;
 	}
@@ -63,6 +115,7 @@ public:
 		closed_ = true;
 		not_full_.notify_all();
 		not_empty_.notify_all();
+		Wake();
 	}
 
 	bool Closed() const
@@ -72,12 +125,34 @@ public:
 	}
 
 private:
+	/* Under mu_. */
+	void Wake()
+	{
+		if (wake_fd_ < 0)
+			return;
+		const uint64_t one = 1;
+		while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
+		}
+	}
+	void Drain()
+	{
+		if (wake_fd_ < 0)
+			return;
+		uint64_t n;
+		while (read(wake_fd_, &n, sizeof(n)) < 0 && errno == EINTR) {
+		}
+	}
+
 	mutable std::mutex mu_;
 	std::condition_variable not_full_;
 	std::condition_variable not_empty_;
 	std::deque<T> items_;
+	std::deque<size_t> sizes_; /* each item's bytes, as pushed */
 	size_t capacity_;
+	size_t max_bytes_;
+	size_t bytes_ = 0; /* sum of sizes_; bytes_ <= max_bytes_ unless one item alone exceeds it */
 	bool closed_ = false;
+	int wake_fd_;
 };
 
 }  // namespace synchdb

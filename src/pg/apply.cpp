@@ -1128,6 +1128,9 @@ bool Applier::ApplyOrSetAside(const msg::Change &m)
 		MemoryContextSwitchTo(outer);
 		CurrentResourceOwner = owner;
 	});
+	/* A cancel (pg_cancel_backend) refuses nothing: the caller rolls back and goes on from its last commit. */
+	if (sqlstate_text == unpack_sql_state(ERRCODE_QUERY_CANCELED))
+		PgCall([] { ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling statement due to user request"))); });
 	/* The change as JSON: column names and values as the source sent them (PostgreSQL input text). */
 	const TableInfo &t = (*tables_)[m.table];
 	auto row_json = [&](const RowData &r) {

@@ -17,9 +17,25 @@
  *   Any error that ends the worker is copied into the slot's err before the
  *   process exits, so synchdb_state_view shows it after the fact.
  *
- *   Signals: SIGTERM uses PostgreSQL's die(), so it is acted on at
- *   CHECK_FOR_INTERRUPTS() points; the main loop also tests ProcDiePending
- *   to leave cleanly (closing the source connection) without raising FATAL.
+ *   Signals and waits: every wait of the main thread is on its latch
+ *   (WaitLatch, or WaitLatchOrSocket on the queue's eventfd), never on a
+ *   plain condition variable, so it wakes for any interrupt; after each
+ *   wait AbsorbInterrupts() absorbs procsignal barriers (DROP DATABASE,
+ *   ALTER DATABASE SET TABLESPACE wait for every backend to absorb one) and
+ *   memory-context logging requests; the pump's loop and naps also reload
+ *   the configuration (ServiceInterrupts).  Inside PostgreSQL code
+ *   (applying, COPY) PostgreSQL's own CHECK_FOR_INTERRUPTS absorbs them.
+ *     - SIGTERM (pg_terminate_backend, stop, shutdown) uses die(): the main
+ *       loop tests ProcDiePending and leaves cleanly, committing complete
+ *       source transactions; inside PostgreSQL code it is FATAL, which
+ *       rolls back the open transaction (StopReaderAtExit stops the reader).
+ *       Either way nothing is lost: the source position commits with the
+ *       rows.
+ *     - SIGINT (pg_cancel_backend) cancels what the worker is doing, as it
+ *       does for a query: the open destination transaction is rolled back
+ *       and the connector goes on from its last committed position (a
+ *       snapshot starts over), without leaving the worker; never a reason
+ *       to stop the connector or to set a change aside.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -87,25 +103,75 @@ void RecordErrorInSlot()
 	         edata->context ? edata->context : "");
 	if (edata->context)
 		strlcat(buf, ")", sizeof(buf));
+	if (edata->hint) { /* PostgreSQL's own errors name the fix there (e.g. max_locks_per_transaction) */
+		strlcat(buf, "; hint: ", sizeof(buf));
+		strlcat(buf, edata->hint, sizeof(buf));
+	}
 	SetSlotError(my_slot, my_generation, buf);
 	FreeErrorData(edata);
 }
 
-/* Sleep on the latch up to ms; false when asked to stop. */
-bool Nap(long ms)
+/*
+ * The interrupts a waiting worker must absorb wherever it waits, even in
+ * the middle of a COPY: procsignal barriers and memory-context logging.
+ * Die and cancel are acted on by the loops themselves, without a longjmp
+ * through C++ frames.
+ */
+void AbsorbInterrupts()
 {
-	if (ProcDiePending)
-		return false;
-	PgCall([&] {
-		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
-		if (rc & WL_LATCH_SET)
-			ResetLatch(MyLatch);
+	PgCall([] {
+		if (ProcSignalBarrierPending)
+			ProcessProcSignalBarrier();
+		if (LogMemoryContextPending)
+			ProcessLogMemoryContextInterrupt();
+	});
+}
+
+/* At the pump's loop and in naps: also a configuration reload (never in the middle of a COPY). */
+void ServiceInterrupts()
+{
+	AbsorbInterrupts();
+	PgCall([] {
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 	});
-	return !ProcDiePending;
+}
+
+/*
+ * Wait on the latch (and on fd's readability when fd >= 0) up to ms, then
+ * absorb interrupts.
+ */
+void WaitOnLatch(int fd, long ms)
+{
+	PgCall([&] {
+		const int events = WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH | (fd >= 0 ? WL_SOCKET_READABLE : 0);
+		int rc = WaitLatchOrSocket(MyLatch, events, fd, ms, PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+			ResetLatch(MyLatch);
+	});
+	AbsorbInterrupts();
+}
+
+/* Sleep on the latch up to ms; false when asked to stop.  A cancel ends the sleep early. */
+bool Nap(long ms)
+{
+	const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+	for (;;) {
+		if (ProcDiePending)
+			return false;
+		if (QueryCancelPending) {
+			QueryCancelPending = false; /* nothing open to roll back: go on now */
+			return true;
+		}
+		const auto left =
+				std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+		if (left <= 0)
+			return true;
+		WaitOnLatch(-1, left);
+		ServiceInterrupts();
+	}
 }
 
 /* The message cursor over the reader's queue; also the COPY feed's source. */
@@ -113,13 +179,26 @@ class Cursor : public MsgSource {
 public:
 	explicit Cursor(BoundedQueue<Batch> &q) : q_(q) {}
 
+	/*
+	 * The next message, waiting up to wait on the latch and the queue's
+	 * eventfd; nullptr when nothing came, or earlier when the latch was set:
+	 * the caller then looks at its interrupts and calls again.
+	 */
 	const Msg *Next(std::chrono::milliseconds wait) override
 	{
 		if (idx_ < batch_.size())
 			return &batch_[idx_++];
-		auto b = q_.Pop(wait);
-		if (!b)
-			return nullptr;
+		auto b = q_.TryPop();
+		if (!b) {
+			if (q_.Closed())
+				return nullptr;
+			const int fd = q_.WakeFd();
+			/* Without an eventfd (not expected) short waits stand in for the wake-up. */
+			WaitOnLatch(fd, fd >= 0 ? wait.count() : std::min<long>(wait.count(), 5));
+			b = q_.TryPop();
+			if (!b)
+				return nullptr;
+		}
 		batch_ = std::move(*b);
 		idx_ = 0;
 		return idx_ < batch_.size() ? &batch_[idx_++] : nullptr;
@@ -198,7 +277,7 @@ void StopReaderAtExit(int code, Datum arg)
 		active_reader->Shutdown();
 }
 
-enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause, ApplyFailed };
+enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause, ApplyFailed, Cancel };
 
 class ConnectorWorker {
 public:
@@ -308,7 +387,8 @@ public:
 			if (off.exists)
 				PublishOffset(off.pos);
 
-			BoundedQueue<Batch> queue(64);
+			/* 64 batches or 16 MB of payload (one batch of a bigger row always fits): see emitter.hpp. */
+			BoundedQueue<Batch> queue(64, 16 << 20);
 			PumpResult result;
 			std::string lost;
 			{
@@ -318,8 +398,15 @@ public:
 				Cursor cursor(queue);
 				try {
 					result = Pump(ap, cursor, lost);
-					if (result != PumpResult::ApplyFailed)
+					if (result != PumpResult::ApplyFailed && result != PumpResult::Cancel)
 						Settle(ap);
+				} catch (const PgError &e) {
+					if (e.sqlerrcode() != ERRCODE_QUERY_CANCELED) {
+						reader_ = nullptr;
+						ap.Abort();
+						throw;
+					}
+					result = PumpResult::Cancel; /* canceled inside PostgreSQL code */
 				} catch (...) {
 					reader_ = nullptr;
 					ap.Abort();
@@ -332,6 +419,11 @@ public:
 				break;
 			if (result == PumpResult::Pause)
 				continue; /* parks at the top of the loop; resumes from the committed position */
+			if (result == PumpResult::Cancel) {
+				Log(LOG, "canceled (pg_cancel_backend): the open transaction was rolled back; replication goes on "
+				         "from the last committed position");
+				continue;
+			}
 			if (result == PumpResult::ApplyFailed) {
 				/* Only under skip or retry (exit stops with the error); the destination rolled back to its last commit. */
 				if (strategy_ == guc::kSkip) {
@@ -697,9 +789,10 @@ private:
 		for (;;) {
 			if (ProcDiePending || !PostmasterIsAlive())
 				return PumpResult::Stop;
-			if (ConfigReloadPending) {
-				ConfigReloadPending = false;
-				PgCall([] { ProcessConfigFile(PGC_SIGHUP); });
+			ServiceInterrupts();
+			if (QueryCancelPending) {
+				QueryCancelPending = false;
+				return PumpResult::Cancel;
 			}
 			/* Rules change between source transactions: take a reload only with nothing half-applied. */
 			if (!snapshotting_ && group_.AtBoundary(ap.ChangesInTxn()) && ReloadPending(slot_)) {
@@ -720,7 +813,7 @@ private:
 				try {
 					FlushGroup(ap); /* writes buffered INSERTs: PostgreSQL may refuse one here */
 				} catch (const PgError &e) {
-					if (!SetsAside(true))
+					if (Canceled(e) || !SetsAside(true))
 						throw;
 					return Refused(e);
 				}
@@ -745,7 +838,8 @@ private:
 				 * decides.  A refusal while replaying change by change, or of
 				 * anything else (DDL, a snapshot), stops the connector.
 				 */
-				if (!SetsAside(std::holds_alternative<msg::Change>(*m) || std::holds_alternative<msg::Commit>(*m)))
+				if (Canceled(e) ||
+				    !SetsAside(std::holds_alternative<msg::Change>(*m) || std::holds_alternative<msg::Commit>(*m)))
 					throw;
 				return Refused(e);
 			}
@@ -754,6 +848,8 @@ private:
 		}
 	}
 
+	/* pg_cancel_backend, not a refusal: Run rolls back and goes on from the last commit. */
+	static bool Canceled(const PgError &e) { return e.sqlerrcode() == ERRCODE_QUERY_CANCELED; }
 	/* Whether a refusal while applying (a change, or a commit writing buffered rows) goes to the run loop. */
 	bool SetsAside(bool applying) const
 	{

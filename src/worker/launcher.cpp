@@ -49,7 +49,8 @@ List *ListDatabases(void)
 	HeapTuple tup;
 	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection))) {
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
-		if (!db->datallowconn || db->datistemplate)
+		/* An invalid database (a DROP DATABASE that was interrupted) refuses connections: FATAL in its launcher. */
+		if (!db->datallowconn || db->datistemplate || database_is_invalid_form(db))
 			continue;
 		MemoryContext old = MemoryContextSwitchTo(caller);
 		DbEntry *e = (DbEntry *) palloc(sizeof(DbEntry));

@@ -4,10 +4,17 @@ Tests are plain functions named test_*; each gets a fresh Env.  Output is
 one line per test ("ok", "FAIL", with the reason) and a final line
 "e2e: N passed, N failed" that scripts/test.sh adds to the totals.
 
+A test also fails when, while it ran, the destination's server log shows a
+crash (PANIC, a server process terminated by a signal, an assertion failure;
+see CRASH_LINES).  A test that kills processes on purpose calls
+expect_crash() first: such lines from then on to the end of the test are
+expected.
+
 The servers are started by scripts/test.sh; their ports and the scripts'
 location come from the environment (scripts/env.sh).
 """
 import os
+import re
 import subprocess
 import sys
 import time
@@ -121,17 +128,67 @@ def wait_stopped_with_error(pg, name, timeout=30.0):
         pg.state(name)), timeout, what=f"connector {name} stopped with an error (now {pg.state(name)})")
 
 
+# Lines of the destination's server log that mean a process crashed.
+CRASH_LINES = re.compile(r"PANIC:|TRAP: |terminated by signal|was terminated by exception|"
+                         r"server process .* was terminated|crashed|[Aa]ssert(ion)? ?[Ff]ail")
+_crash_expected_from = None  # log offset from which the running test expects crash lines
+
+
+def server_log():
+    return os.path.join(os.environ.get("SYNCHDB_RUN", "/tmp/synchdb-run"), "pg", "server.log")
+
+
+def _log_size():
+    try:
+        return os.path.getsize(server_log())
+    except OSError:
+        return 0
+
+
+def expect_crash():
+    """The running test kills processes on purpose: crash lines logged from now to its end do not fail it."""
+    global _crash_expected_from
+    if _crash_expected_from is None:
+        _crash_expected_from = _log_size()
+
+
+def _crash_lines(start, end):
+    """Crash lines of the server log between byte offsets start and end, except the expected ones."""
+    try:
+        with open(server_log(), "rb") as f:
+            f.seek(start)
+            text = f.read(max(0, end - start))
+    except OSError:
+        return []
+    found = []
+    pos = start
+    for raw in text.splitlines(keepends=True):
+        line = raw.decode("utf-8", "replace").rstrip()
+        if CRASH_LINES.search(line) and (_crash_expected_from is None or pos < _crash_expected_from):
+            found.append(line)
+        pos += len(raw)
+    return found
+
+
 def run_tests(module_globals):
     only = set(sys.argv[1:])
     tests = [(n, f) for n, f in module_globals.items() if n.startswith("test_") and callable(f)]
     tests.sort(key=lambda t: t[1].__code__.co_firstlineno)
+    global _crash_expected_from
     passed = failed = 0
     for name, fn in tests:
         if only and name not in only:
             continue
         t0 = time.time()
+        _crash_expected_from = None
+        log_start = _log_size()
         try:
             fn()
+            end = _log_size()
+            crashes = _crash_lines(log_start if end >= log_start else 0, end)
+            if crashes:
+                raise TestFailure(f"the server log ({server_log()}) shows a crash while the test ran "
+                                  f"({len(crashes)} line(s)); first: {crashes[0]}")
             passed += 1
             print(f"ok   {name} ({time.time() - t0:.1f}s)", flush=True)
         except Exception as e:  # noqa: BLE001 - a test harness reports everything

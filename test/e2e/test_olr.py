@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 
-from harness import (ROOT, Pg, TestFailure, check, run_tests, script, wait_for, wait_state)
+from harness import (ROOT, Pg, TestFailure, check, expect_crash, run_tests, script, wait_for, wait_state)
 
 FIXTURES = os.path.join(os.environ.get("SYNCHDB_SHARED_FIXTURES", os.path.join(ROOT, "..", "shared", "fixtures")),
                         "olr")
@@ -504,6 +504,7 @@ def test_kill9_of_the_destination_mid_case():
         # Kill as soon as the first transaction (202 messages) is committed: the second is streaming.
         wait_for(lambda: offset(pg).get("xid") == "3.12.751", 30, 0.05, what="the first transaction applied")
         pg.close()
+        expect_crash()
         script("pg.sh", "kill9")
         check("END" not in srv.text(), "the destination was killed before the stand-in had sent everything")
         script("pg.sh", "start")

@@ -13,7 +13,7 @@ import time
 
 import psycopg2
 
-from harness import (PGPORT, Pg, TestFailure, check, run_tests, script, wait_for, wait_state,
+from harness import (PGPORT, Pg, TestFailure, check, expect_crash, run_tests, script, wait_for, wait_state,
                      wait_stopped_with_error)
 
 SRCPORT = int(os.environ.get("SYNCHDB_PGSRCPORT", "55443"))
@@ -285,6 +285,7 @@ def test_kill9_of_either_side_under_load():
     w = Writer(14)
     w.start()
     time.sleep(2)
+    expect_crash()
     script("pg.sh", "kill9")
     time.sleep(1)
     script("pg.sh", "start")

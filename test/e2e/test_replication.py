@@ -7,8 +7,8 @@ import sys
 import threading
 import time
 
-from harness import (My, Pg, TestFailure, add_conninfo, check, clean_destination, run_tests, script, wait_for,
-                     wait_same, wait_stopped_with_error)
+from harness import (My, Pg, TestFailure, add_conninfo, check, clean_destination, expect_crash, run_tests, script,
+                     wait_for, wait_same, wait_stopped_with_error)
 
 INVENTORY = {
     "products": ["id", "name", "description", "weight"],
@@ -241,6 +241,7 @@ def test_postgres_restart_and_crash_under_load():
     time.sleep(2)
     script("pg.sh", "restart")
     time.sleep(2)
+    expect_crash()
     script("pg.sh", "kill9")
     time.sleep(1)
     script("pg.sh", "start")
