@@ -1195,13 +1195,12 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 {
 	BeginTxn();
 	/*
-	 * Plain tables load row by row into multi-insert batches, as COPY does,
-	 * but the values go through FillSlotC, which reads the common types'
-	 * text without their input functions (FastValueC); tables with
-	 * transforms need it too.  Triggers, partitions, stored generated
-	 * columns: COPY.
+	 * COPY, except for tables with transforms.  (Loading plain tables row by
+	 * row through FillSlotC, whose FastValueC skips the common types' input
+	 * functions, was measured slower than COPY on sbtest1 and no faster on
+	 * the wide table: bench/README.md, fifth session.)
 	 */
-	if ((*tables_)[table].HasTransforms() || OpenRel(table)->can_batch)
+	if ((*tables_)[table].HasTransforms())
 		return InsertSnapshotRows(table, source);
 	const TableInfo &t = (*tables_)[table];
 	std::vector<const char *> names;
