@@ -301,6 +301,9 @@ class Bench:
         self.pgsrc_wide_n = int((20_000 if q else 200_000) * f)
         self.pgsrc_n = int((50_000 if q else 200_000) * f)   # backlog rows per phase
         self.pgsrc_round = 0
+        # step many
+        self.many_tables = 20 if q else 200
+        self.many_rows = int(5_000 * f)
         self.results = {}   # metric -> list of values (one per run)
         self.notes = []
         self.binlogs = []
@@ -310,12 +313,20 @@ class Bench:
         log(f"  {key} = {value:.3f}" if isinstance(value, float) else f"  {key} = {value}")
 
     # -------------------------------------------------------------- setup
-    def setup(self):
-        log("setup: users, source tables")
+    def setup_users(self):
         my = My()
         for host in ("%", "localhost", "127.0.0.1"):
             my.run(f"CREATE USER IF NOT EXISTS 'mysqluser'@'{host}' IDENTIFIED BY 'mysqlpwd'")
             my.run(f"GRANT ALL PRIVILEGES ON *.* TO 'mysqluser'@'{host}'")
+        my.close()
+        pg = Pg()
+        pg.rows("CREATE EXTENSION IF NOT EXISTS synchdb CASCADE")
+        pg.close()
+
+    def setup(self):
+        log("setup: users, source tables")
+        self.setup_users()
+        my = My()
         for db in ("sbtest", "widedb", "cdcdb", "live"):
             my.run(f"DROP DATABASE IF EXISTS {db}")
             my.run(f"CREATE DATABASE {db} DEFAULT CHARACTER SET utf8mb4")
@@ -509,7 +520,7 @@ class Bench:
         log(f"  mysql_fdw: {dt:.2f}s")
         return dt
 
-    def pipe(self, select, dest, n, nulls=False):
+    def pipe(self, select, dest, n, nulls=False, quiet=False):
         opts = " WITH (NULL 'NULL')" if nulls else ""
         my = " ".join(my_cli(tcp=True)) + " --quick --batch --skip-column-names --init-command=\"SET time_zone='+00:00'\""
         cmd = (f"set -o pipefail; {my} -e \"{select}\" | PGOPTIONS='-c TimeZone=UTC' {PSQL} -X -q -v ON_ERROR_STOP=1 "
@@ -522,7 +533,8 @@ class Bench:
         pg.close()
         if got != n:
             raise RuntimeError(f"pipe copied {got} rows into {dest}")
-        log(f"  pipe {dest}: {dt:.2f}s")
+        if not quiet:
+            log(f"  pipe {dest}: {dt:.2f}s")
         return dt
 
     def native_initial(self, n):
@@ -541,6 +553,42 @@ class Bench:
         if got != n:
             raise RuntimeError(f"native initial sync copied {got} rows")
         log(f"  native initial sync: {dt:.2f}s")
+        return dt
+
+    def native_wide(self, n):
+        """Native initial sync of the wide table: publisher lr.wide (synchdb's column types, filled once from
+        synchdb's copy of widedb.wide), subscriber lr.wide with the same definition."""
+        pg = Pg()
+        cols = pg.rows("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                       "'widedb.wide'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
+        pg.close()
+        ddl = "(" + ", ".join(f'"{c}" {t}' for c, t in cols) + ", PRIMARY KEY (id))"
+        pub = Pg(dbname="lr")
+        sub = Pg(SUBPORT, "lr")
+        if not pub.one("SELECT to_regclass('public.wide') IS NOT NULL"):
+            pub.rows(f"CREATE TABLE wide {ddl}")
+            copy = (f"set -o pipefail; {PSQL} -X -q -h 127.0.0.1 -p {PGPORT} -U postgres -d postgres "
+                    f"-c 'COPY widedb.wide TO STDOUT' | {PSQL} -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p {PGPORT} "
+                    f"-U postgres -d lr -c 'COPY wide FROM STDIN'")
+            sh(["bash", "-c", copy])
+            pub.rows("VACUUM ANALYZE wide")
+            pub.rows("CREATE PUBLICATION p_wide FOR TABLE wide")
+            sub.rows(f"CREATE TABLE wide {ddl}")
+        sub.rows("DROP SUBSCRIPTION IF EXISTS s_wide")
+        sub.rows("TRUNCATE wide")
+        t0 = time.time()
+        sub.rows(f"CREATE SUBSCRIPTION s_wide CONNECTION 'host=127.0.0.1 port={PGPORT} dbname=lr user=postgres' "
+                 "PUBLICATION p_wide WITH (copy_data = true)")
+        wait_for(lambda: sub.one("SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'") == 0 and
+                 sub.one("SELECT count(*) FROM pg_subscription_rel") > 0, 3600, "native initial sync of wide")
+        dt = time.time() - t0
+        got = sub.one("SELECT count(*) FROM wide")
+        sub.rows("DROP SUBSCRIPTION s_wide")
+        sub.close()
+        pub.close()
+        if got != n:
+            raise RuntimeError(f"native initial sync of wide copied {got} rows")
+        log(f"  native initial sync wide: {dt:.2f}s")
         return dt
 
     def step_snapshot(self):
@@ -616,9 +664,93 @@ class Bench:
             self.notes.append(f"wide check: synchdb's copy of widedb.wide equals the raw pipe's ({n} rows)")
         pg.rows("DROP TABLE IF EXISTS pipe.wide")
         pg.close()
+        t = self.native_wide(n)
+        self.rec("wide.native", n / t)
         t, _ = self.pgloader("widedb", n, "wide", None)
         if t:
             self.rec("wide.pgloader", n / t)
+
+    # -------------------------------------------------------------- step many: many small tables
+    MANY_SHAPES = [
+        ("id INT NOT NULL PRIMARY KEY, k INT NOT NULL, c CHAR(120) NOT NULL, pad CHAR(60) NOT NULL",
+         "seq, seq * 7 % 5000, LPAD(seq * 7919, 119, '0'), LPAD(seq * 43, 59, '0')"),
+        ("id INT NOT NULL PRIMARY KEY, a BIGINT, b DECIMAL(12,2), d DOUBLE, t DATETIME(6), v VARCHAR(64), x TEXT",
+         "seq, seq * 1000003, (seq % 100000) / 100 + 0.25, seq / 3, '2020-01-01' + INTERVAL seq SECOND, "
+         "CONCAT('value ', seq), REPEAT(MD5(seq), 2)"),
+        ("id BIGINT NOT NULL PRIMARY KEY, v VARCHAR(32) NOT NULL, ts TIMESTAMP(6) NULL, f TINYINT",
+         "seq, CONCAT('k', seq), FROM_UNIXTIME(1600000000 + seq), seq % 100"),
+    ]
+
+    def setup_many(self):
+        """Database manydb: many_tables tables of many_rows rows, the three shapes in turn."""
+        my = My()
+        my.run("DROP DATABASE IF EXISTS manydb")
+        my.run("CREATE DATABASE manydb DEFAULT CHARACTER SET utf8mb4")
+        my.run("SET time_zone = '+00:00'")
+        t0 = time.time()
+        for i in range(self.many_tables):
+            cols, sel = self.MANY_SHAPES[i % len(self.MANY_SHAPES)]
+            my.run(f"CREATE TABLE manydb.t{i:03d} ({cols}) ENGINE=InnoDB")
+            my.run(f"INSERT INTO manydb.t{i:03d} SELECT {sel} FROM manydb.seq_1_to_{self.many_rows}")
+        my.close()
+        log(f"  manydb: {self.many_tables} tables of {self.many_rows} rows in {time.time() - t0:.1f}s")
+
+    def step_many(self):
+        n = self.many_tables * self.many_rows
+        log(f"step many: snapshot of {self.many_tables} tables x {self.many_rows} rows")
+        pg = Pg()
+        name = "many"
+        drop_connector(pg, name)
+        pg.rows('DROP SCHEMA IF EXISTS manydb CASCADE')
+        add_connector(pg, name, "manydb")
+        sampler = MemSampler(name)
+        sampler.start()
+        t0 = time.time()
+        pg.one("SELECT synchdb_start_engine_bgw(%s, 'initial_only')", (name,))
+        seen = {"running": False}
+
+        def done():
+            st = state(pg, name)
+            if not st:
+                return False
+            if st["state"] != "stopped":
+                seen["running"] = True
+            if st["state"] == "stopped" and st["err"] not in ("no error", None, ""):
+                raise RuntimeError(f"snapshot failed: {st}")
+            return st["state"] == "stopped" and (seen["running"] or (st["rows"] or 0) >= n)
+        wait_for(done, 3600, "many-table snapshot")
+        dt = time.time() - t0
+        mem = sampler.finish()
+        got = pg.one("SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE schemaname = 'manydb'")
+        cnt = sum(pg.one(f"SELECT count(*) FROM manydb.t{i:03d}") for i in range(self.many_tables))
+        if cnt != n:
+            raise RuntimeError(f"synchdb copied {cnt} rows of manydb, expected {n} (stats {got})")
+        log(f"  synchdb manydb: {dt:.2f}s, mem {mem}")
+        self.rec("many.synchdb", n / dt)
+        self.rec("mem.many.rss_mb", mem["rss_mb"])
+        self.rec("mem.many.anon_mb", mem["anon_mb"])
+        # The pipe, table by table, into tables LIKE synchdb's.
+        pg.rows("DROP SCHEMA IF EXISTS pipe_many CASCADE")
+        pg.rows("CREATE SCHEMA pipe_many")
+        for i in range(self.many_tables):
+            pg.rows(f"CREATE TABLE pipe_many.t{i:03d} (LIKE manydb.t{i:03d} INCLUDING ALL)")
+        pg.close()
+        t0 = time.time()
+        for i in range(self.many_tables):
+            self.pipe(f"SELECT * FROM manydb.t{i:03d}", f"pipe_many.t{i:03d}", self.many_rows, nulls=True,
+                      quiet=True)
+        dt = time.time() - t0
+        log(f"  pipe manydb, table by table: {dt:.2f}s")
+        self.rec("many.pipe", n / dt)
+        pg = Pg()
+        pg.rows("DROP SCHEMA IF EXISTS pipe_many CASCADE")
+        pg.close()
+        if shutil.which("pgloader"):
+            t, _ = self.pgloader("manydb", self.many_rows, "t000", None)
+            if t:
+                self.rec("many.pgloader", n / t)
+        elif not self.notes_has("pgloader missing"):
+            self.notes.append("pgloader missing: the many-tables peer pgloader could not run")
 
     # -------------------------------------------------------------- step 2: CDC backlog
     # Each batch of 1000 single-row statements is one transaction, sent to the
@@ -1279,15 +1411,21 @@ class Bench:
             lines.append(f"| {step} | {measure} | {fmt(s, unit)} | {peer} | {fmt(p, unit)} | {r} | "
                          f"{'>= %.1fx' % target if target is not None else ''} | {st} |")
 
-        row("snapshot sbtest1", "rows/s", "snap.synchdb", "raw pipe", "snap.pipe", 1.0)
+        row("snapshot sbtest1", "rows/s", "snap.synchdb", "raw pipe", "snap.pipe", 1.5)
         row("snapshot sbtest1", "rows/s", "snap.synchdb", "native initial sync", "snap.native", 1.0)
         row("snapshot sbtest1", "rows/s", "snap.synchdb", "pgloader", "snap.pgloader", 2.5)
         row("snapshot sbtest1", "rows/s", "snap.synchdb", "mysql_fdw", "snap.fdw", 1.4)
-        row("snapshot wide", "rows/s", "wide.synchdb", "raw pipe", "wide.pipe")
+        row("snapshot wide", "rows/s", "wide.synchdb", "raw pipe", "wide.pipe", 1.5)
+        row("snapshot wide", "rows/s", "wide.synchdb", "native initial sync", "wide.native", 1.5)
         row("snapshot wide", "rows/s", "wide.synchdb", "pgloader", "wide.pgloader")
+        row(f"snapshot {self.many_tables} tables x {self.many_rows:,} rows", "rows/s", "many.synchdb",
+            "pgloader (tables in parallel)", "many.pgloader", 2.0)
+        row(f"snapshot {self.many_tables} tables x {self.many_rows:,} rows", "rows/s", "many.synchdb",
+            "raw pipe, table by table", "many.pipe")
         row("CDC drain INSERT", "rows/s", "cdc.synchdb.insert", "native logical repl.", "cdc.native.insert", 1.0)
-        row("CDC drain UPDATE by key", "rows/s", "cdc.synchdb.update", "native logical repl.", "cdc.native.update", 1.0)
-        row("CDC drain DELETE by key", "rows/s", "cdc.synchdb.delete", "native logical repl.", "cdc.native.delete")
+        row("CDC drain UPDATE by key", "rows/s", "cdc.synchdb.update", "native logical repl.", "cdc.native.update", 1.5)
+        row("CDC drain DELETE by key", "rows/s", "cdc.synchdb.delete", "native logical repl.", "cdc.native.delete",
+            1.0)
         row("decode alone", "rows/s", "decode.synchdb", "mariadb-binlog -v", "decode.mariadb_binlog")
         row("PG source: initial copy sbtest1", "rows/s", "pgsrc.snap.synchdb", "native initial sync",
             "pgsrc.snap.native", 1.0)
@@ -1314,6 +1452,7 @@ class Bench:
             lines.append(f"| live lag max | {fmt(self.med('live.max_ms'), 'ms')} ms | | |")
             lines.append(f"| catch-up after the load stopped | {fmt(self.med('live.catchup_s'), 's')} s | | |")
         for k, label in (("mem.snapshot", "snapshot"), ("mem.cdc", "CDC drain"), ("mem.live", "live load"),
+                         ("mem.many", "snapshot of many tables"),
                          ("mem.pgsrc.snap", "PG source initial copy sbtest1"),
                          ("mem.pgsrc.wide", "PG source initial copy wide"),
                          ("mem.pgsrc.cdc", "PG source drains")):
@@ -1400,7 +1539,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", default="snapshot,cdc,live,decode,pgsrc")
+    ap.add_argument("--steps", default="snapshot,cdc,many,live,decode,pgsrc")
     ap.add_argument("--live-threads", type=int, default=32)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the row counts")
     ap.add_argument("--perf", action="store_true", help="perf record the worker during snapshots and drains")
@@ -1418,6 +1557,10 @@ def main():
         b.setup()
     if "pgsrc" in steps:
         b.setup_pgsrc()
+    if "many" in steps:
+        if not set(steps) & {"snapshot", "cdc", "live", "decode"}:
+            b.setup_users()
+        b.setup_many()
     rep_secs = 0.0
     done_runs = 0
     for run in range(args.runs):
@@ -1429,7 +1572,7 @@ def main():
         rep_t0 = time.time()
         log(f"=== run {run + 1} of {args.runs}")
         for step, fn in (("snapshot", b.step_snapshot), ("cdc", lambda: b.step_cdc(True)),
-                         ("live", b.step_live), ("pgsrc", b.step_pgsrc)):
+                         ("many", b.step_many), ("live", b.step_live), ("pgsrc", b.step_pgsrc)):
             if step not in steps:
                 continue
             try:

@@ -12,16 +12,19 @@
 #include "core/copytext.hpp"
 #include "core/schema_change.hpp"
 #include "core/pgtypes.hpp"
+#include "core/pgvalue.hpp"
 #include "pg/apply.hpp"
 #include "pg/guard.hpp"
 #include "pg/session.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <map>
 
 extern "C" {
+#include "access/genam.h"
 #include "catalog/pg_type.h"
 #include "commands/copy.h"
 #include "commands/trigger.h"
@@ -30,6 +33,7 @@ extern "C" {
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
+#include "utils/date.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 }
@@ -50,6 +54,8 @@ struct Applier::RelState {
 	FmgrInfo *infuncs;   /* per source column */
 	Oid *ioparams;
 	int32 *typmods;
+	uint8 *fast;         /* per source column: FastKind, how FillSlotC reads the text without the input function */
+	bool *keycols;       /* per source column: part of the primary key (pkidx) */
 	const char *name;    /* "schema"."table" for messages */
 	/* Transform expressions (nullptr when the table has none). */
 	const PreparedTransform *const *xfs; /* per source column, nullptr: none */
@@ -69,6 +75,178 @@ constexpr size_t kBatchBytes = 1024 * 1024;
 namespace {
 
 using RelState = Applier::RelState;
+
+/*
+ * Built-in destination types whose canonical input text FillSlotC reads
+ * itself (core/pgvalue.hpp); any other spelling still goes to the input
+ * function, which gives the same value or the error.  Chosen per column
+ * from the attribute's type (not a domain over it) when the column has no
+ * transform.
+ */
+enum FastKind : uint8 {
+	kFastNone,
+	kFastInt2,
+	kFastInt4,
+	kFastInt8,
+	kFastFloat4,
+	kFastFloat8,
+	kFastBool,
+	kFastDate,
+	kFastTime,
+	kFastTimestamp,
+	kFastTimestamptz,
+	kFastText,    /* text, varchar, bpchar without a length */
+	kFastVarchar, /* varchar(n) */
+	kFastBpchar,  /* char(n) */
+	kFastBytea,
+};
+
+uint8 FastKindOf(Oid type, int32 typmod)
+{
+	switch (type) {
+	case INT2OID:
+		return kFastInt2;
+	case INT4OID:
+		return kFastInt4;
+	case INT8OID:
+		return kFastInt8;
+	case FLOAT4OID:
+		return kFastFloat4;
+	case FLOAT8OID:
+		return kFastFloat8;
+	case BOOLOID:
+		return kFastBool;
+	case DATEOID:
+		return kFastDate;
+	case TIMEOID:
+		return kFastTime;
+	case TIMESTAMPOID:
+		return kFastTimestamp;
+	case TIMESTAMPTZOID:
+		return kFastTimestamptz;
+	case TEXTOID:
+		return kFastText;
+	case VARCHAROID:
+		return typmod < (int32) VARHDRSZ ? kFastText : kFastVarchar;
+	case BPCHAROID:
+		return typmod < (int32) VARHDRSZ ? kFastText : kFastBpchar;
+	case BYTEAOID:
+		return kFastBytea;
+	default:
+		return kFastNone;
+	}
+}
+
+/* A text datum of len bytes, padded with spaces to padded bytes. */
+Datum TextDatum(const char *p, int len, int padded)
+{
+	text *t = (text *) palloc(VARHDRSZ + padded);
+	SET_VARSIZE(t, VARHDRSZ + padded);
+	memcpy(VARDATA(t), p, len);
+	if (padded > len)
+		memset(VARDATA(t) + len, ' ', padded - len);
+	return PointerGetDatum(t);
+}
+
+/*
+ * The value of column i from its input text when it has the canonical
+ * form of a fast kind, exactly as the input function would read it (with
+ * the column's typmod); false: call the input function.
+ */
+bool FastValueC(const RelState *rs, int i, const char *p, int len, Datum *value)
+{
+	std::string_view s(p, len);
+	int32 typmod = rs->typmods[i];
+	int precision = typmod < 0 ? -1 : typmod;
+	int64_t iv;
+	switch (rs->fast[i]) {
+	case kFastInt2:
+		if (!pgvalue::ReadInt(s, PG_INT16_MIN, PG_INT16_MAX, iv))
+			return false;
+		*value = Int16GetDatum((int16) iv);
+		return true;
+	case kFastInt4:
+		if (!pgvalue::ReadInt(s, PG_INT32_MIN, PG_INT32_MAX, iv))
+			return false;
+		*value = Int32GetDatum((int32) iv);
+		return true;
+	case kFastInt8:
+		if (!pgvalue::ReadInt(s, PG_INT64_MIN, PG_INT64_MAX, iv))
+			return false;
+		*value = Int64GetDatum(iv);
+		return true;
+	case kFastFloat4: {
+		float f;
+		if (!pgvalue::ReadFloat4(s, f))
+			return false;
+		*value = Float4GetDatum(f);
+		return true;
+	}
+	case kFastFloat8: {
+		double d;
+		if (!pgvalue::ReadFloat8(s, d))
+			return false;
+		*value = Float8GetDatum(d);
+		return true;
+	}
+	case kFastBool: {
+		bool b;
+		if (!pgvalue::ReadBool(s, b))
+			return false;
+		*value = BoolGetDatum(b);
+		return true;
+	}
+	case kFastDate: {
+		int32_t days;
+		if (!pgvalue::ReadDate(s, days))
+			return false;
+		*value = DateADTGetDatum(days);
+		return true;
+	}
+	case kFastTime:
+		if (!pgvalue::ReadTime(s, precision, iv))
+			return false;
+		*value = TimeADTGetDatum(iv);
+		return true;
+	case kFastTimestamp:
+		if (!pgvalue::ReadTimestamp(s, precision, false, iv))
+			return false;
+		*value = TimestampGetDatum(iv);
+		return true;
+	case kFastTimestamptz:
+		if (!pgvalue::ReadTimestamp(s, precision, true, iv))
+			return false;
+		*value = TimestampTzGetDatum(iv);
+		return true;
+	case kFastText:
+		*value = TextDatum(p, len, len);
+		return true;
+	case kFastVarchar:
+		if (len > typmod - (int32) VARHDRSZ)
+			return false; /* may be too long in characters: varchar_input decides */
+		*value = TextDatum(p, len, len);
+		return true;
+	case kFastBpchar: {
+		int maxlen = typmod - (int32) VARHDRSZ;
+		if (len > maxlen || !pgvalue::IsAscii(s))
+			return false; /* bpchar_input counts characters, trims or refuses */
+		*value = TextDatum(p, len, maxlen);
+		return true;
+	}
+	case kFastBytea: {
+		int64_t n = pgvalue::ByteaHexLength(s);
+		if (n < 0)
+			return false;
+		bytea *b = (bytea *) palloc(VARHDRSZ + n);
+		SET_VARSIZE(b, VARHDRSZ + n);
+		pgvalue::DecodeByteaHex(s, VARDATA(b));
+		*value = PointerGetDatum(b);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
 
 MemoryContext ApplyContext()
 {
@@ -122,6 +300,7 @@ void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *nam
 	rs->infuncs = (FmgrInfo *) palloc(sizeof(FmgrInfo) * ncols);
 	rs->ioparams = (Oid *) palloc(sizeof(Oid) * ncols);
 	rs->typmods = (int32 *) palloc(sizeof(int32) * ncols);
+	rs->fast = (uint8 *) palloc0(sizeof(uint8) * ncols);
 	for (int i = 0; i < ncols; i++) {
 		AttrNumber att = get_attnum(relid, colnames[i]);
 		if (att == InvalidAttrNumber)
@@ -142,6 +321,18 @@ void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *nam
 		getTypeInputInfo(intype, &infunc, &rs->ioparams[i]);
 		fmgr_info_cxt(infunc, &rs->infuncs[i], TopTransactionContext);
 		rs->typmods[i] = intypmod;
+		if (!(xfs && xfs[i]))
+			rs->fast[i] = FastKindOf(intype, intypmod);
+	}
+	/* The primary key's columns: all an index lookup of the old row reads (build_replindex_scan_key). */
+	rs->keycols = (bool *) palloc0(sizeof(bool) * ncols);
+	if (OidIsValid(rs->pkidx)) {
+		Relation idx = index_open(rs->pkidx, AccessShareLock);
+		for (int k = 0; k < IndexRelationGetNumberOfKeyAttributes(idx); k++)
+			for (int i = 0; i < ncols; i++)
+				if (rs->attnums[i] == idx->rd_index->indkey.values[k])
+					rs->keycols[i] = true;
+		index_close(idx, AccessShareLock);
 	}
 	rs->xfs = xfs;
 	if (xfs) {
@@ -223,8 +414,12 @@ bool SpatialParams(const char *p, size_t n, uint32_t *srid) noexcept
 
 ApplyErrorContext *current_apply_context = nullptr;
 
-/* Fill a virtual slot from one row image; columns not replicated stay NULL (defaults do not apply to UPDATE). */
-void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot)
+/*
+ * Fill a virtual slot from one row image; columns not replicated stay NULL
+ * (defaults do not apply to UPDATE).  keys_only: only the primary key's
+ * columns (an old row looked up by the key), the others stay NULL.
+ */
+void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot, bool keys_only = false)
 {
 	ExecClearTuple(slot);
 	int natts = slot->tts_tupleDescriptor->natts;
@@ -234,6 +429,8 @@ void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot)
 	}
 	for (int i = 0; i < rs->ncols; i++) {
 		int a = rs->attnums[i] - 1;
+		if (keys_only && !rs->keycols[i])
+			continue;
 		const PreparedTransform *xf = rs->xfs ? rs->xfs[i] : NULL;
 		if (row->IsUnchanged(i) || (row->IsNull(i) && !xf))
 			continue; /* not sent: an update keeps the old value (UpdateKeepsUnchanged) */
@@ -252,8 +449,10 @@ void FillSlotC(RelState *rs, const RowData *row, TupleTableSlot *slot)
 				                errmsg("value of column \"%s\" of %s contains a NUL byte, which PostgreSQL cannot store",
 				                       NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname), rs->name),
 				                errhint("Map the column to bytea, or remove the NUL bytes on the source.")));
-			char *s = pnstrdup(p, len);
-			value = InputFunctionCall(&rs->infuncs[i], s, rs->ioparams[i], rs->typmods[i]);
+			if (!rs->fast[i] || !FastValueC(rs, i, p, len, &value)) {
+				char *s = pnstrdup(p, len);
+				value = InputFunctionCall(&rs->infuncs[i], s, rs->ioparams[i], rs->typmods[i]);
+			}
 		}
 		if (xf) {
 			ParamExternData *prm = rs->xparams->params;
@@ -337,7 +536,8 @@ bool FindOldC(RelState *rs, const RowData *before)
 		                errdetail("Source row: %s.", DescribeRowC(rs, before)),
 		                errhint("Give the source table a primary key, or REPLICA IDENTITY FULL without TOASTed values "
 		                        "left unchanged.")));
-	FillSlotC(rs, before, rs->oldslot);
+	/* By the key: only its columns are converted; a sequential scan compares every column. */
+	FillSlotC(rs, before, rs->oldslot, OidIsValid(rs->pkidx));
 	if (OidIsValid(rs->pkidx))
 		return RelationFindReplTupleByIndex(rs->rel, rs->pkidx, LockTupleExclusive, rs->oldslot, rs->foundslot);
 	return RelationFindReplTupleSeq(rs->rel, LockTupleExclusive, rs->oldslot, rs->foundslot);
@@ -936,7 +1136,8 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 		void Value(std::string_view v) override { row->AddValue(v); }
 	} sink;
 	sink.row = &scratch_.after;
-	const std::string source_name = (*tables_)[table].SourceName();
+	const std::string where_prefix = "in snapshot row ";
+	const std::string where_suffix = " of table " + (*tables_)[table].SourceName();
 	const msg::Change *mp = &scratch_;
 	uint64_t rows = 0;
 	for (;;) {
@@ -951,7 +1152,12 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 				scratch_.after.Clear();
 				if (!ParseCopyTextRow(d->text, pos, sink, copy_scratch_))
 					break;
-				where_ = "in snapshot row " + std::to_string(rows + 1) + " of table " + source_name;
+				/* where_ = "in snapshot row N of table db.t", without allocating once grown. */
+				char num[24];
+				auto r = std::to_chars(num, num + sizeof num, rows + 1);
+				where_.assign(where_prefix);
+				where_.append(num, r.ptr);
+				where_.append(where_suffix);
 				const char *wp = where_.c_str();
 				if (rs->can_batch) {
 					batching_ = true;
@@ -964,6 +1170,10 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 		}
 		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == table) {
 			FlushInserts();
+			/* Done with the table: its executor state need not wait for the commit (many tables). */
+			RelState *r = rels_[table];
+			rels_[table] = nullptr;
+			PgCall([&] { CloseRelC(r); });
 			break;
 		}
 		const auto *lost_msg = std::get_if<msg::SourceLost>(m);
@@ -984,6 +1194,12 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 uint64_t Applier::CopyTable(int table, MsgSource &source)
 {
 	BeginTxn();
+	/*
+	 * COPY, except for tables with transforms.  (Loading plain tables row by
+	 * row through FillSlotC, whose FastValueC skips the common types' input
+	 * functions, was measured slower than COPY on sbtest1 and no faster on
+	 * the wide table: bench/README.md, fifth session.)
+	 */
 	if ((*tables_)[table].HasTransforms())
 		return InsertSnapshotRows(table, source);
 	const TableInfo &t = (*tables_)[table];
