@@ -141,11 +141,26 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'synchdb_del_olr_conninfo'
 LANGUAGE C VOLATILE;
 
--- Exercises the C++/PostgreSQL error guards; used by the regression tests.
-CREATE FUNCTION synchdb_guard_selftest(kind text)
-RETURNS bigint
-AS 'MODULE_PATHNAME', 'synchdb_guard_selftest'
+-- A connector copied with its database becomes this database's own (docs/security.md).
+CREATE FUNCTION synchdb_rebind_conninfo(name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_rebind_conninfo'
 LANGUAGE C VOLATILE;
+
+-- A destination table synchdb did not create may be emptied by snapshots and dropped with the source's DDL.
+CREATE FUNCTION synchdb_adopt_table(tbl regclass)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_adopt_table'
+LANGUAGE C VOLATILE;
+
+-- A new key for the stored secrets; this database's are re-encrypted under it.
+CREATE FUNCTION synchdb_rotate_key()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_rotate_key'
+LANGUAGE C VOLATILE;
+
+-- synchdb_guard_selftest, which exercises the error guards, is not created
+-- here: the regression tests create it themselves.
 
 -- Superuser only unless granted.
 REVOKE ALL ON FUNCTION synchdb_add_conninfo(text, text, integer, text, text, text, text, text, text, text) FROM PUBLIC;
@@ -165,7 +180,9 @@ REVOKE ALL ON FUNCTION synchdb_set_offset(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_reset_stats(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_metrics() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_state() FROM PUBLIC;
-REVOKE ALL ON FUNCTION synchdb_guard_selftest(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_rebind_conninfo(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_adopt_table(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_rotate_key() FROM PUBLIC;
 REVOKE ALL ON synchdb_state_view FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_stats() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_translate_datatype(text, text, bigint, bigint, bigint) FROM PUBLIC;

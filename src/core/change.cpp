@@ -49,6 +49,13 @@ TableInfo MakeTableInfo(NeutralTable t, const Mapping *mapping)
 	info.pg_table = trule ? trule->table : DefaultPgName(t.name);
 	info.name_origin = trule ? trule->origin : std::string();
 	info.source = std::move(t);
+	/* PostgreSQL would cut a longer name to 63 bytes: two source tables could land in one destination table. */
+	if (info.pg_schema.size() > 63 || info.pg_table.size() > 63)
+		throw Error(sqlstate::kNameTooLong,
+		            "source table " + Quoted(info.SourceName()) + " would get a destination name longer than 63 bytes, "
+		            "PostgreSQL's limit for names",
+		            {}, "Map it to a shorter name with synchdb_add_objmap(<connector>, 'table', '" +
+		                    EscapeControls(MappingKey(info.source.db, info.source.name)) + "', '<schema>.<table>').");
 	for (size_t i = 0; i < info.source.columns.size(); i++) {
 		const NeutralColumn &c = info.source.columns[i];
 		const PgColumnType def = c.pg;
@@ -90,6 +97,12 @@ TableInfo MakeTableInfo(NeutralTable t, const Mapping *mapping)
 				xf.input = c.spatial ? PgColumnType{"text", PgKind::Text} : def;
 			}
 		}
+		if (name.size() > 63)
+			throw Error(sqlstate::kNameTooLong,
+			            "column " + Quoted(c.name) + " of source table " + Quoted(info.SourceName()) +
+			                " would get a destination name longer than 63 bytes, PostgreSQL's limit for names",
+			            {}, "Map it to a shorter name with a column rule (synchdb_add_objmap(<connector>, 'column', "
+			                "...)).");
 		for (size_t k = 0; k < info.pg_columns.size(); k++)
 			if (info.pg_columns[k] == name)
 				throw Error(sqlstate::kDuplicateObject,

@@ -4,6 +4,9 @@
  */
 #include "core/conninfo.hpp"
 
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -222,13 +225,48 @@ std::string ResolveRuleFilePath(std::string_view rulefile, std::string_view data
 			break;
 		p = slash + 1;
 	}
+	std::string path;
 	if (!f.empty() && f[0] == '/') {
 		if (f.compare(0, dir.size() + 1, dir + "/") != 0)
 			throw Error(sqlstate::kInvalidParameterValue,
 			            "rule file " + Quoted(f) + " is not under the data directory", {}, hint);
-		return f;
-	}
-	return dir + "/" + f;
+		path = f;
+	} else
+		path = dir + "/" + f;
+	CheckServerFile(path, dir, f, hint);
+	return path;
+}
+
+void CheckServerFile(const std::string &path, const std::string &data_dir, const std::string &label, const char *hint)
+{
+	/* What the name finally is, through every symbolic link; a missing file is left to the caller's open(). */
+	char *real_c = realpath(path.c_str(), nullptr);
+	if (!real_c)
+		return;
+	const std::string real(real_c);
+	free(real_c);
+	char *dir_c = realpath(data_dir.c_str(), nullptr);
+	const std::string dir = dir_c ? std::string(dir_c) : data_dir;
+	free(dir_c);
+	if (real.compare(0, dir.size() + 1, dir + "/") != 0)
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "rule file " + Quoted(label) + " leads (through a symbolic link) to " + Quoted(real) +
+		                ", which is not under the data directory",
+		            {}, hint);
+	const std::string keydir = dir + "/pg_synchdb";
+	if (real == keydir || real.compare(0, keydir.size() + 1, keydir + "/") == 0)
+		throw Error(sqlstate::kInsufficientPrivilege,
+		            "rule file " + Quoted(label) + " is in synchdb's key directory pg_synchdb, which no rule file may name",
+		            {}, hint);
+	struct stat st;
+	if (stat(real.c_str(), &st) != 0)
+		return;
+	if (!S_ISREG(st.st_mode))
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "rule file " + Quoted(label) + " is not a regular file (" +
+		                (S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+		                 S_ISSOCK(st.st_mode) ? "a socket" : "a device") + ")",
+		            {}, hint);
 }
 
 ConnInfo MakeConnInfo(std::string_view name, std::string_view hostname, int64_t port, std::string_view user,

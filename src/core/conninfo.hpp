@@ -76,6 +76,13 @@ bool IsUnset(std::string_view s);
  * absolute path that lies below data_dir.  Returns the absolute path.
  */
 std::string ResolveRuleFilePath(std::string_view rulefile, std::string_view data_dir);
+/*
+ * A file the server reads on a user's word (rule file, OLR schema checkpoint)
+ * that exists: through symbolic links it must stay under data_dir, not be in
+ * synchdb's key directory (pg_synchdb), and be a regular file (no FIFO, device
+ * or directory).  Errors name label and give hint.
+ */
+void CheckServerFile(const std::string &path, const std::string &data_dir, const std::string &label, const char *hint);
 
 /*
  * The OpenLogReplicator endpoint of a connector (synchdb_add_olr_conninfo),

@@ -15,6 +15,7 @@
 
 #include <stdexcept>
 #include <string>
+#include "core/strings.hpp"
 
 namespace synchdb {
 
@@ -22,6 +23,8 @@ namespace synchdb {
 namespace sqlstate {
 inline constexpr const char *kInvalidParameterValue = "22023";
 inline constexpr const char *kNullValueNotAllowed = "22004";
+inline constexpr const char *kWrongObjectType = "42809";
+inline constexpr const char *kNameTooLong = "42622";
 inline constexpr const char *kInvalidName = "42602";
 inline constexpr const char *kDuplicateObject = "42710";
 inline constexpr const char *kUndefinedObject = "42704";
@@ -60,10 +63,10 @@ private:
 	std::string hint_;
 };
 
-/* Quote an identifier or value for a message: "name". */
+/* Quote an identifier or value for a message: "name", control characters escaped (EscapeControls). */
 inline std::string Quoted(const std::string &s)
 {
-	return "\"" + s + "\"";
+	return "\"" + EscapeControls(s) + "\"";
 }
 
 }  // namespace synchdb

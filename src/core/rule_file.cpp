@@ -4,6 +4,8 @@
  */
 #include "core/rule_file.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -158,6 +160,17 @@ RuleFile ParseRuleFile(std::string_view text, std::string_view file_label)
 RuleFile LoadRuleFile(const std::string &path, std::string_view label)
 {
 	const std::string name = label.empty() ? path : std::string(label);
+	struct stat st;
+	if (stat(path.c_str(), &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			throw Error(sqlstate::kInvalidParameterValue, "rule file " + Quoted(name) + " is not a regular file", {},
+			            "Name a JSON file in the PostgreSQL data directory.");
+		if (st.st_size > kMaxRuleFileBytes)
+			throw Error(sqlstate::kProgramLimitExceeded,
+			            "rule file " + Quoted(name) + " is too large (" + std::to_string(st.st_size) +
+			                " bytes, at most " + std::to_string(kMaxRuleFileBytes) + ")",
+			            {}, "A rule file holds rules, not data; move rules to synchdb_objmap or split the file.");
+	}
 	std::ifstream in(path, std::ios::binary);
 	if (!in) {
 		int err = errno;

@@ -58,6 +58,8 @@ RuleFile ParseRuleFile(std::string_view text, std::string_view file_label);
  * Read and parse a file; a missing or unreadable file is a clear error.
  * Messages name the file as label (the name the user gave), or as path.
  */
+/* The largest rule file read (bytes): a rule file holds rules, not data. */
+inline constexpr long long kMaxRuleFileBytes = 16LL * 1024 * 1024;
 RuleFile LoadRuleFile(const std::string &path, std::string_view label = {});
 
 }  // namespace synchdb

@@ -88,6 +88,65 @@ inline void AppendUtf8(std::string &out, uint32_t cp)
 	}
 }
 
+/*
+ * Text from outside (source names, user input) made safe for one log line:
+ * each control character (C0 and DEL) becomes \n, \r, \t or \xNN, so a
+ * name holding a newline cannot start a line of its own in the server log
+ * or the state view.  Writes at most size - 1 bytes and a NUL; a sequence
+ * that does not fit is left out whole.  Allocates nothing (safe under a lock).
+ */
+inline void EscapeControlsInto(const char *src, char *dst, size_t size) noexcept
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (size == 0)
+		return;
+	for (const char *p = src ? src : ""; *p; ++p) {
+		const unsigned char c = static_cast<unsigned char>(*p);
+		char esc[5];
+		size_t n = 0;
+		if (c == '\n')
+			esc[n++] = '\\', esc[n++] = 'n';
+		else if (c == '\r')
+			esc[n++] = '\\', esc[n++] = 'r';
+		else if (c == '\t')
+			esc[n++] = '\\', esc[n++] = 't';
+		else if (c < 0x20 || c == 0x7f)
+			esc[n++] = '\\', esc[n++] = 'x', esc[n++] = hex[c >> 4], esc[n++] = hex[c & 0xF];
+		else
+			esc[n++] = static_cast<char>(c);
+		if (o + n > size - 1)
+			break;
+		for (size_t i = 0; i < n; i++)
+			dst[o++] = esc[i];
+	}
+	dst[o] = '\0';
+}
+
+/* As EscapeControlsInto, for a string of any length. */
+inline std::string EscapeControls(std::string_view s)
+{
+	std::string out;
+	out.reserve(s.size());
+	static const char hex[] = "0123456789abcdef";
+	for (char ch : s) {
+		const unsigned char c = static_cast<unsigned char>(ch);
+		if (c == '\n')
+			out += "\\n";
+		else if (c == '\r')
+			out += "\\r";
+		else if (c == '\t')
+			out += "\\t";
+		else if (c < 0x20 || c == 0x7f) {
+			out += "\\x";
+			out += hex[c >> 4];
+			out += hex[c & 0xF];
+		} else
+			out += ch;
+	}
+	return out;
+}
+
 /* Overwrite a secret in memory, then empty it. */
 inline void Scrub(std::string &secret)
 {

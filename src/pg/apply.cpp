@@ -850,6 +850,7 @@ void Applier::Prepare()
 			         " PRIMARY KEY (name, dbname, type, attrelid, attnum))");
 			attr_table_ = "_synchdb.attribute";
 		}
+		EnsureOwnedTables(spi, attr_table_);
 		CheckPrivateSchema(); /* what IF NOT EXISTS found in place */
 	}
 	PgCall([] {
@@ -929,12 +930,14 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 			 * one sorted index build instead of a million index insertions.  It
 			 * is created, loaded and keyed in the snapshot's one transaction.
 			 */
-			bool defer_key = false;
-			if (truncate && !t.source.primary_key.empty()) {
-				spi.Exec("SELECT pg_catalog.to_regclass($1) IS NULL", {t.QualifiedPgName()}, true);
-				defer_key = spi.Value(0, 0).value_or("f") == "t";
-			}
+			const OwnedTable owned = LookUpOwnedTable(spi, t.QualifiedPgName());
+			/* A table synchdb did not make (nor was told to adopt) is never emptied by a snapshot. */
+			if (truncate && owned.exists && !owned.synchdbs)
+				throw NotSynchdbsTable(t.QualifiedPgName(), "its initial snapshot would empty it");
+			const bool defer_key = truncate && !t.source.primary_key.empty() && !owned.exists;
 			spi.Exec(CreateTableSql(t, !defer_key));
+			if (!owned.exists)
+				RecordCreatedTables(spi, {t.QualifiedPgName()});
 			if (defer_key)
 				deferred_keys_.push_back(static_cast<int>(i));
 			else if (truncate)
@@ -954,8 +957,24 @@ void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
 	{
 		Spi spi;
-		for (const std::string &sql : m.sql)
+		/* Tables this change creates are synchdb's; a table it would drop must be. */
+		std::vector<std::string> missing;
+		if (m.tables)
+			for (const TableInfo &t : *m.tables)
+				if (!LookUpOwnedTable(spi, t.QualifiedPgName()).exists)
+					missing.push_back(t.QualifiedPgName());
+		static const std::string kDrop = "DROP TABLE IF EXISTS ";
+		for (const std::string &sql : m.sql) {
+			if (sql.compare(0, kDrop.size(), kDrop) == 0) {
+				const OwnedTable owned = LookUpOwnedTable(spi, sql.substr(kDrop.size()));
+				if (owned.exists && !owned.synchdbs)
+					throw NotSynchdbsTable(sql.substr(kDrop.size()), "a DDL statement of the source would drop it");
+			}
 			spi.Exec(sql);
+		}
+		RecordCreatedTables(spi, missing);
+		spi.Exec("DELETE FROM _synchdb.tables o WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+		         "WHERE c.oid OPERATOR(pg_catalog.=) o.relid)");
 		tables_ = m.tables;
 		history_ = m.history;
 		WriteAttributes(spi);
@@ -964,6 +983,36 @@ void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 	tables_dirty_ = true;
 	ResolveTables();
 	stats_.ddls++;
+}
+
+Applier::OwnedTable Applier::LookUpOwnedTable(Spi &spi, const std::string &qualified)
+{
+	spi.Exec("SELECT pg_catalog.to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM _synchdb.tables o "
+	         "WHERE o.relid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)::pg_catalog.oid)",
+	         {qualified}, true);
+	return {spi.Value(0, 0).value_or("f") == "t", spi.Value(0, 1).value_or("f") == "t"};
+}
+
+void Applier::RecordCreatedTables(Spi &spi, const std::vector<std::string> &qualified)
+{
+	for (const std::string &q : qualified)
+		spi.Exec("INSERT INTO _synchdb.tables (relid, dbname, connector, how) SELECT pg_catalog.to_regclass($1)::pg_catalog.oid, "
+		         "$2, $3, 'created' WHERE pg_catalog.to_regclass($1) IS NOT NULL ON CONFLICT (relid) DO NOTHING",
+		         {q, defdb_, connector_});
+}
+
+Error Applier::NotSynchdbsTable(const std::string &qualified, const std::string &what) const
+{
+	const std::string here = CurrentDatabaseName();
+	return Error(sqlstate::kObjectNotInPrerequisiteState,
+	             "connector " + Quoted(connector_) + ": destination table " + EscapeControls(qualified) +
+	                 " was not created by synchdb, and " + what,
+	             "synchdb empties or drops only tables it created, or that a superuser adopted with "
+	             "synchdb_adopt_table().",
+	             "If synchdb may replace its rows and drop it with the source's, adopt it: SELECT synchdb_adopt_table(" +
+	                 EscapeControls(QuotePgLiteral(qualified)) + ") as a superuser in database " + Quoted(here) +
+	                 ", then start the connector again; else rename or drop the table, or map the source table "
+	                 "elsewhere with synchdb_add_objmap().");
 }
 
 void Applier::ResolveTables()
@@ -1046,7 +1095,8 @@ void Applier::ReconcileDestination(Spi &spi)
 				msg += (msg.empty() ? "" : ", ") + d;
 			const char *conn = connector_.c_str();
 			const char *m = msg.c_str();
-			const std::string src = t.SourceName();
+			const std::string src = EscapeControls(t.SourceName());
+			msg = EscapeControls(msg);
 			const char *sp = src.c_str();
 			PgCall([&] {
 				ereport(LOG, (errmsg("synchdb connector \"%s\": destination of %s follows the rules: %s", conn, sp, m)));
@@ -1239,6 +1289,9 @@ void Applier::Apply(const msg::Change &m)
 		PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
 		{
 			Spi spi;
+			const OwnedTable owned = LookUpOwnedTable(spi, t.QualifiedPgName());
+			if (owned.exists && !owned.synchdbs)
+				throw NotSynchdbsTable(t.QualifiedPgName(), "a TRUNCATE of the source would empty it");
 			spi.Exec("TRUNCATE " + t.QualifiedPgName());
 		}
 		PgCall([] {

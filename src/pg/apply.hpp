@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/change.hpp"
+#include "core/error.hpp"
 
 namespace synchdb::pg {
 
@@ -108,6 +109,16 @@ private:
 	void ReconcileDestination(class Spi &spi);
 	/* Rewrite the connector's rows of synchdb_attribute from the current tables. */
 	void WriteAttributes(class Spi &spi);
+	/* Whether a destination table exists, and whether it is synchdb's (_synchdb.tables: created or adopted). */
+	struct OwnedTable {
+		bool exists = false;
+		bool synchdbs = false;
+	};
+	OwnedTable LookUpOwnedTable(class Spi &spi, const std::string &qualified);
+	/* Record the tables (those that exist now) as created by this connector. */
+	void RecordCreatedTables(class Spi &spi, const std::vector<std::string> &qualified);
+	/* The refusal to empty or drop a table that is not synchdb's, naming it and the fix. */
+	Error NotSynchdbsTable(const std::string &qualified, const std::string &what) const;
 
 	std::string defdb_;
 	std::string connector_;

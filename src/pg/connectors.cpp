@@ -62,6 +62,8 @@ int ChooseSlot(SharedState *sh, const char *name)
 
 }  // namespace
 
+std::string ActiveStamp();
+
 std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name)
 {
 	Spi spi;
@@ -81,9 +83,11 @@ void InsertConnInfo(const ConnInfo &ci)
 		throw Error(sqlstate::kDuplicateObject, "connector " + Quoted(ci.name) + " already exists", {},
 		            "Choose another name, or delete the existing connector with synchdb_del_conninfo('" + ci.name +
 		                "') first.");
+	json::Value data = ConnInfoToJson(ci);
+	data.Set("defined_in", json::Value::MakeString(ActiveStamp()));
 	Spi spi;
 	spi.Exec("INSERT INTO " + ExtensionSchema() + ".synchdb_conninfo (name, isactive, data) VALUES ($1, false, $2::jsonb)",
-	         {ci.name, json::Write(ConnInfoToJson(ci))});
+	         {ci.name, json::Write(data)});
 }
 
 void DeleteConnInfo(const std::string &name)
@@ -131,10 +135,14 @@ void SetConnInfoTls(const std::string &name, const TlsSettings &tls)
 	         {name, json::Write(keys)});
 }
 
+/* The identity a row carries: where it was defined, else (older rows) where it was made active. */
+static constexpr const char *kStampSql =
+	"coalesce(data OPERATOR(pg_catalog.->>) 'defined_in', data OPERATOR(pg_catalog.->>) 'active_in', '')";
+
 ActiveConnectors ActiveConnectorNames()
 {
 	Spi spi;
-	uint64_t n = spi.Exec("SELECT name, coalesce(data->>'active_in', '') FROM " + ExtensionSchema() +
+	uint64_t n = spi.Exec(std::string("SELECT name, ") + kStampSql + " FROM " + ExtensionSchema() +
 	                          ".synchdb_conninfo WHERE isactive ORDER BY name",
 	                      {}, true);
 	const std::string here = ActiveStamp();
@@ -145,6 +153,46 @@ ActiveConnectors ActiveConnectorNames()
 		(stamp.empty() || stamp == here ? out.here : out.copied).push_back(spi.Value(i, 0).value_or(""));
 	}
 	return out;
+}
+
+std::string ForeignIdentity(const std::string &name)
+{
+	Spi spi;
+	if (spi.Exec(std::string("SELECT ") + kStampSql + " FROM " + ExtensionSchema() +
+	                 ".synchdb_conninfo WHERE name OPERATOR(pg_catalog.=) $1",
+	             {name}, true) == 0)
+		return "";
+	const std::string stamp = spi.Value(0, 0).value_or("");
+	return stamp.empty() || stamp == ActiveStamp() ? "" : stamp;
+}
+
+std::string CopiedConnectorText(const std::string &name, const std::string &stamp)
+{
+	const size_t slash = stamp.find('/');
+	return "connector " + Quoted(name) + " was defined in another database (system identifier " +
+	       stamp.substr(0, slash) + ", database OID " + (slash == std::string::npos ? "?" : stamp.substr(slash + 1)) +
+	       "), of which this one is a copy; it does not start here";
+}
+
+Error CopiedConnector(const std::string &name, const std::string &stamp)
+{
+	return Error(sqlstate::kObjectNotInPrerequisiteState, CopiedConnectorText(name, stamp),
+	             "A copy of a database (CREATE DATABASE ... TEMPLATE, pg_dump and restore, pg_upgrade) carries the "
+	             "definitions of its connectors; started, a copy would replicate into itself and compete with the "
+	             "original for the source's position.",
+	             "If this database should run it, bind it here with SELECT synchdb_rebind_conninfo('" + name +
+	                 "'), then start it; else remove it with SELECT synchdb_del_conninfo('" + name +
+	                 "') (what it holds at the source is left to the original).");
+}
+
+void RebindConnInfo(const std::string &name)
+{
+	Spi spi;
+	if (spi.Exec("UPDATE " + ExtensionSchema() +
+	                 ".synchdb_conninfo SET data = pg_catalog.jsonb_set(data OPERATOR(pg_catalog.-) 'active_in'::pg_catalog.text, "
+	                 "'{defined_in}', pg_catalog.to_jsonb($2::pg_catalog.text)) WHERE name OPERATOR(pg_catalog.=) $1",
+	             {name, ActiveStamp()}) == 0)
+		throw UnknownConnector(name);
 }
 
 void CheckConnInfoInPostgres(const ConnInfo &ci, const std::vector<ObjmapRow> &objmap)
@@ -291,6 +339,8 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		                "\"; this version of synchdb runs MySQL and MariaDB sources (type \"mysql\") only.",
 		            "Keep the definition; it will start once synchdb supports " +
 		                std::string(ConnectorTypeDisplayName(ci.Type())) + ".");
+	if (const std::string stamp = ForeignIdentity(name); !stamp.empty())
+		throw CopiedConnector(name, stamp);
 	std::vector<ObjmapRow> objmap = ReadObjmap(name);
 	CheckConnInfoInPostgres(ci, objmap);
 	CheckTlsFiles(ci.tls); /* a file moved since synchdb_add_extra_conninfo: say so now, not in the worker */

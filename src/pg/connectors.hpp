@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/conninfo.hpp"
+#include "core/error.hpp"
 #include "core/mapping.hpp"
 
 namespace synchdb::pg {
@@ -40,6 +41,18 @@ struct ActiveConnectors {
 	std::vector<std::string> copied;
 };
 ActiveConnectors ActiveConnectorNames();
+/*
+ * Copies: each definition carries the identity of the database it was
+ * defined in (data->>'defined_in': the cluster's system identifier and the
+ * database's OID).  ForeignIdentity: that identity when it is not this
+ * database's (a copy), else "".  CopiedConnector: the refusal to start such
+ * a connector, naming the fix; RebindConnInfo (synchdb_rebind_conninfo)
+ * makes this database the connector's own.
+ */
+std::string ForeignIdentity(const std::string &name);
+std::string CopiedConnectorText(const std::string &name, const std::string &stamp);
+Error CopiedConnector(const std::string &name, const std::string &stamp);
+void RebindConnInfo(const std::string &name);
 
 /*
  * Check what needs PostgreSQL: the destination database exists; the rule

@@ -33,6 +33,15 @@ std::string EncryptPassword(const std::string &password);
 std::string DecryptPassword(const std::string &encrypted, const std::string &connector,
                             const char *what = "password");
 
+/*
+ * synchdb_rotate_key(): a new current key; the old one is kept as
+ * pg_synchdb/synchdb.key.retired.<time> (other databases' secrets may still
+ * use it; DecryptPassword tries it).  Every secret of this database's
+ * definitions is re-encrypted under the new key in the caller's transaction.
+ * Returns the number of secrets re-encrypted.
+ */
+int RotateKey();
+
 /* A source's secrets in clear text: sc.password, sc.tls_key_passphrase from sc.conninfo's ciphertexts. */
 void DecryptSecrets(SourceConfig &sc);
 

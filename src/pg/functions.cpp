@@ -27,6 +27,7 @@
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
+#include "pg/session.hpp"
 #include "pg/shmem.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
@@ -34,6 +35,8 @@
 extern "C" {
 #include "catalog/pg_authid_d.h" /* ROLE_PG_READ_SERVER_FILES */
 #include "utils/acl.h"           /* has_privs_of_role */
+#include "utils/lsyscache.h"
+#include "catalog/pg_class_d.h"
 #include "utils/tuplestore.h"
 }
 
@@ -119,6 +122,19 @@ Datum SafeText(const char *s)
 	return CStringGetTextDatum(out);
 }
 
+/* schema.table of a relation, quoted, for messages. */
+std::string QuotedRelName(Oid relid)
+{
+	const char *nsp = nullptr, *rel = nullptr;
+	PgCall([&] {
+		char *n = get_namespace_name(get_rel_namespace(relid));
+		char *r = get_rel_name(relid);
+		nsp = n ? quote_identifier(n) : nullptr;
+		rel = r ? quote_identifier(r) : nullptr;
+	});
+	return nsp && rel ? std::string(nsp) + "." + rel : std::string();
+}
+
 /* Live objects of the guard self-test: proves that unwinding ran destructors. */
 std::atomic<long> selftest_live{0};
 struct Tracked {
@@ -157,6 +173,9 @@ PG_FUNCTION_INFO_V1(synchdb_add_olr_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_del_olr_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_restart_connector);
 PG_FUNCTION_INFO_V1(synchdb_alter_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_rebind_conninfo);
+PG_FUNCTION_INFO_V1(synchdb_adopt_table);
+PG_FUNCTION_INFO_V1(synchdb_rotate_key);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -198,11 +217,20 @@ static void ReleaseAtSource(const std::string &name)
 	ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
 	if (!HasSource(ci.Type()))
 		return;
+	/* A copy's slot and publication at the source are the original's: left alone. */
+	if (const std::string stamp = ForeignIdentity(name); !stamp.empty()) {
+		PgCall([&] {
+			ereport(NOTICE, (errmsg("connector \"%s\" is deleted; it was defined in another database, of which this "
+			                        "one is a copy, so what it holds at its source is left to the original",
+			                        name.c_str())));
+		});
+		return;
+	}
 	SourceConfig sc;
 	sc.conninfo = ci;
-	DecryptSecrets(sc);
 	sc.connect_timeout_s = std::max(1, guc::connect_timeout_ms / 1000);
 	try {
+		DecryptSecrets(sc); /* a secret that cannot be decrypted must not keep the connector from being deleted */
 		MakeSource(std::move(sc))->Drop();
 	} catch (const Error &e) {
 		std::string msg = e.what();
@@ -346,7 +374,7 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 		const std::vector<ConnectorSlot> copy = CopySlots();
 		const int n = static_cast<int>(copy.size());
 		struct Unbound {
-			std::string name, type;
+			std::string name, type, err;
 		};
 		std::vector<Unbound> unbound;
 		{
@@ -355,7 +383,7 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 			                                   ExtensionSchema() + ".synchdb_conninfo ORDER BY name",
 			                               {}, true);
 			for (uint64_t r = 0; r < rows; r++) {
-				Unbound u{spi.Value(r, 0).value_or(""), spi.Value(r, 1).value_or("")};
+				Unbound u{spi.Value(r, 0).value_or(""), spi.Value(r, 1).value_or(""), ""};
 				const bool bound = std::any_of(copy.begin(), copy.end(), [&](const ConnectorSlot &s) {
 					return s.in_use && s.dboid == MyDatabaseId && u.name == s.name;
 				});
@@ -363,6 +391,11 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 					unbound.push_back(std::move(u));
 			}
 		}
+		/* A copied definition says why it does not run, and how to make it. */
+		for (Unbound &u : unbound)
+			if (const std::string stamp = ForeignIdentity(u.name); !stamp.empty())
+				u.err = CopiedConnectorText(u.name, stamp) + "; bind it here with SELECT synchdb_rebind_conninfo('" +
+				        u.name + "') or remove it with synchdb_del_conninfo()";
 		const std::string here = CurrentDatabaseName();
 
 		PgCall([&] {
@@ -376,7 +409,7 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 				values[2] = CStringGetTextDatum(u.name.c_str());
 				values[3] = Int32GetDatum(-1);
 				values[4] = CStringGetTextDatum(ConnectorStateName(ConnectorState::Stopped));
-				values[5] = CStringGetTextDatum("no error");
+				values[5] = u.err.empty() ? CStringGetTextDatum("no error") : SafeText(u.err.c_str());
 				values[6] = CStringGetTextDatum("no offset");
 				values[7] = CStringGetTextDatum(ConnectorStageName(ConnectorStage::None));
 				values[8] = CStringGetTextDatum(here.c_str());
@@ -611,7 +644,81 @@ Datum synchdb_del_olr_conninfo(PG_FUNCTION_ARGS)
 }
 
 /*
+ * synchdb_rebind_conninfo(name): a connector copied with its database
+ * (ForeignIdentity) becomes this database's own; it can then be started.
+ */
+Datum synchdb_rebind_conninfo(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		std::string name = NameArg(fcinfo, 0);
+		RequireConnector(name);
+		const bool was_copy = !ForeignIdentity(name).empty();
+		RebindConnInfo(name);
+		if (!was_copy)
+			PgCall([&] {
+				ereport(NOTICE, (errmsg("connector \"%s\" was already bound to this database", name.c_str())));
+			});
+		return Int32GetDatum(0);
+	});
+}
+
+/*
+ * synchdb_adopt_table(tbl regclass): the destination table may be emptied
+ * by a snapshot and dropped with the source's DDL, as if synchdb had created
+ * it (_synchdb.tables).  Superusers only: the worker that will do it runs as
+ * the bootstrap superuser.
+ */
+Datum synchdb_adopt_table(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		if (PG_ARGISNULL(0))
+			throw Error(sqlstate::kNullValueNotAllowed, "argument \"tbl\" must not be NULL");
+		const Oid relid = PG_GETARG_OID(0);
+		if (!PgCall([] { return superuser(); }))
+			throw Error(sqlstate::kInsufficientPrivilege, "only superusers can adopt tables for synchdb",
+			            "An adopted table may be emptied and dropped by a connector's worker, which runs as the "
+			            "bootstrap superuser.",
+			            "Ask a superuser to run it.");
+		const char relkind = PgCall([&] { return get_rel_relkind(relid); });
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+			throw Error(sqlstate::kWrongObjectType,
+			            (relkind ? EscapeControls(QuotedRelName(relid)) : "object with OID " + std::to_string(relid)) +
+			                " is not a table",
+			            {}, "Name a table, for example synchdb_adopt_table('public.orders').");
+		Spi spi;
+		spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb metadata'))");
+		CheckPrivateSchema();
+		spi.Exec("CREATE SCHEMA IF NOT EXISTS _synchdb");
+		EnsureOwnedTables(spi, ExtensionSchema() + ".synchdb_attribute");
+		CheckPrivateSchema();
+		if (spi.Exec("INSERT INTO _synchdb.tables (relid, dbname, connector, how) VALUES ($1::pg_catalog.oid, "
+		             "pg_catalog.current_database(), '', 'adopted') ON CONFLICT (relid) DO NOTHING",
+		             {std::to_string(relid)}) == 0)
+			PgCall([&] {
+				ereport(NOTICE, (errmsg("table %s is already synchdb's", EscapeControls(QuotedRelName(relid)).c_str())));
+			});
+		return Int32GetDatum(0);
+	});
+}
+
+/*
+ * synchdb_rotate_key(): a new key for the stored secrets; this database's
+ * are re-encrypted under it in this transaction.  Superusers only.
+ */
+Datum synchdb_rotate_key(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		if (!PgCall([] { return superuser(); }))
+			throw Error(sqlstate::kInsufficientPrivilege, "only superusers can rotate synchdb's key", {},
+			            "Ask a superuser to run it.");
+		return Int32GetDatum(RotateKey());
+	});
+}
+
+/*
  * synchdb_guard_selftest(kind): exercises the error guards for the tests.
+ * Not created by the extension's script: the regression tests create it
+ * (CREATE FUNCTION ... AS '$libdir/synchdb'), which only a superuser can.
  *   'cpp_error'     a synchdb::Error leaves a frame holding C++ objects
  *   'pg_error'      ereport(ERROR) inside a C++ frame, through PgCall
  *   'bad_alloc'     std::bad_alloc

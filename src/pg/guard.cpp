@@ -7,6 +7,8 @@
 #include <cstring>
 #include <new>
 
+#include "core/strings.hpp"
+
 namespace synchdb::pg {
 
 namespace {
@@ -17,7 +19,7 @@ void Copy(char *dst, size_t size, const char *src) noexcept
 		dst[0] = '\0';
 		return;
 	}
-	strlcpy(dst, src, size);
+	EscapeControlsInto(src, dst, size); /* one log line each, whatever names the text holds */
 }
 
 }  // namespace
@@ -61,6 +63,12 @@ void PendingError::FromException(std::exception_ptr ep) noexcept
 void PendingError::Raise() const
 {
 	if (pg_edata) {
+		/* PostgreSQL's own messages quote names as they are: a name from the source may hold a newline. */
+		if (pg_edata->message && strpbrk(pg_edata->message, "\n\r")) {
+			char buf[1024];
+			EscapeControlsInto(pg_edata->message, buf, sizeof(buf));
+			pg_edata->message = pstrdup(buf);
+		}
 		if (hide_statement)
 			pg_edata->hide_stmt = true;
 		ReThrowError(pg_edata);

@@ -89,7 +89,7 @@ void CheckPrivateSchema()
 	             "JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) c.relnamespace "
 	             "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner "
 	             "WHERE s.nspname OPERATOR(pg_catalog.=) '_synchdb' "
-	             "AND c.relname OPERATOR(pg_catalog.=) ANY ('{offsets,attribute,dead_letters}'::pg_catalog.text[])",
+	             "AND c.relname OPERATOR(pg_catalog.=) ANY ('{offsets,attribute,dead_letters,tables}'::pg_catalog.text[])",
 	             {}, true);
 	for (uint64_t i = 0; i < n; i++) {
 		const std::string table = "_synchdb." + spi.Value(i, 0).value_or("");
@@ -102,6 +102,24 @@ void CheckPrivateSchema()
 			throw Error(sqlstate::kInsufficientPrivilege,
 			            "table " + table + " has triggers or rules; synchdb will not use it", "", fix);
 	}
+}
+
+void EnsureOwnedTables(Spi &spi, const std::string &attr_table)
+{
+	spi.Exec("SELECT pg_catalog.to_regclass('_synchdb.tables') IS NULL", {}, true);
+	const bool fresh = spi.Value(0, 0).value_or("f") == "t";
+	if (!fresh)
+		return;
+	spi.Exec("CREATE TABLE _synchdb.tables ("
+	         " relid oid PRIMARY KEY, dbname text NOT NULL, connector text NOT NULL,"
+	         " how text NOT NULL CHECK (how OPERATOR(pg_catalog.=) ANY ('{created,adopted}'::pg_catalog.text[])),"
+	         " recorded_at timestamptz NOT NULL DEFAULT pg_catalog.now())");
+	spi.Exec("SELECT pg_catalog.to_regclass($1) IS NOT NULL", {attr_table}, true);
+	if (!attr_table.empty() && spi.Value(0, 0).value_or("f") == "t")
+		spi.Exec("INSERT INTO _synchdb.tables (relid, dbname, connector, how) "
+		         "SELECT DISTINCT ON (a.attrelid) a.attrelid, a.dbname, a.name, 'created' FROM " + attr_table +
+		         " a WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) a.attrelid) "
+		         "ON CONFLICT (relid) DO NOTHING");
 }
 
 }  // namespace synchdb::pg

@@ -40,4 +40,14 @@ std::string PinWorkerSearchPath();
  */
 void CheckPrivateSchema();
 
+/*
+ * _synchdb.tables: the destination tables synchdb created (or a superuser
+ * adopted with synchdb_adopt_table); only those are ever truncated or
+ * dropped.  Created in a database the first time; then the tables the
+ * column map attr_table names are taken as synchdb's (made before the list
+ * was kept).  _synchdb exists and was checked.
+ */
+class Spi;
+void EnsureOwnedTables(Spi &spi, const std::string &attr_table);
+
 }  // namespace synchdb::pg

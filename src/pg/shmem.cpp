@@ -132,9 +132,11 @@ void SetSlotStage(int slot, uint64 generation, ConnectorStage stage)
 
 void SetSlotError(int slot, uint64 generation, const char *err)
 {
+	char safe[kErrLen];
+	EscapeControlsInto(err, safe, sizeof(safe)); /* one line, whatever names it quotes */
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (ConnectorSlot *s = CheckedSlot(slot, generation))
-		strlcpy(s->err, err ? err : "", sizeof(s->err));
+		strlcpy(s->err, safe, sizeof(s->err));
 	LWLockRelease(shared->lock);
 }
 

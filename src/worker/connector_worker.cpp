@@ -667,7 +667,8 @@ private:
 	}
 	void Log(int level, const std::string &text)
 	{
-		const char *t = text.c_str();
+		const std::string safe = EscapeControls(text); /* source names may hold newlines */
+		const char *t = safe.c_str();
 		const char *conn = name_.c_str();
 		PgCall([&] { ereport(level, (errmsg("synchdb connector \"%s\": %s", conn, t))); });
 	}

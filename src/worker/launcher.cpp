@@ -156,8 +156,9 @@ void synchdb_db_launcher_main(Datum arg)
 				                c),
 				         errdetail("A copied connector would replicate into the copy and take a new snapshot of its "
 				                   "tables."),
-				         errhint("If this database should run it, start it with SELECT synchdb_start_engine_bgw('%s'); "
-				                 "else SELECT synchdb_stop_engine_bgw('%s') marks it inactive.",
+				         errhint("If this database should run it, bind it here with SELECT "
+				                 "synchdb_rebind_conninfo('%s') and start it; else SELECT synchdb_del_conninfo('%s') "
+				                 "removes it.",
 				                 c, c)));
 			});
 		}

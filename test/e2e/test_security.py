@@ -227,7 +227,11 @@ def test_copied_database_does_not_start_its_connectors():
                       "AND dbname = 'copy_dst'")
     check(running == 0, f"the copy's connector did not start ({running} running)")
     logged = server_log()[before:]
-    check('did not start connector "cpconn"' in logged and "copy" in logged, "the launcher says why")
+    check('did not start connector "cpconn"' in logged and "copy" in logged and "synchdb_rebind_conninfo" in logged,
+          "the launcher says why, and the fix")
+    err = dst.error("SELECT synchdb_start_engine_bgw('cpconn')")
+    check("of which this one is a copy" in err and "synchdb_rebind_conninfo" in err, f"a start is refused: {err}")
+    check("synchdb_rebind_conninfo" in dst.state("cpconn")["err"], "the state view says why it does not run")
     dst.close()
     src.one("SELECT synchdb_del_conninfo('cpconn')")
     src.close()

@@ -1442,3 +1442,20 @@ TEST(MappedSchemaChange, TranslateDatatypeWithTypeRules)
 	Mapping none;
 	EXPECT_EQ(TranslateDatatype("int", 0, 0, &none).sql, "integer");
 }
+
+TEST(MappedTables, DestinationNamesOver63BytesAreRefused)
+{
+	/* PostgreSQL would cut them: two source tables (or columns) could land in one. */
+	Mapping none;
+	const std::string t64(64, 't'), c64(64, 'c');
+	Error e = ErrorFrom([&] { Info("CREATE TABLE " + t64 + " (id INT)", none); });
+	EXPECT_EQ(e.sqlstate(), sqlstate::kNameTooLong);
+	EXPECT_TRUE(Has(e.what(), "longer than 63 bytes")) << e.what();
+	EXPECT_TRUE(Has(e.hint(), "synchdb_add_objmap")) << e.hint();
+	e = ErrorFrom([&] { Info("CREATE TABLE t (" + c64 + " INT)", none); });
+	EXPECT_EQ(e.sqlstate(), sqlstate::kNameTooLong);
+	/* A rule gives a shorter name: accepted. */
+	Mapping m = FromObjmap({{"table", "inventory." + t64, "s.short"}});
+	EXPECT_EQ(Info("CREATE TABLE " + t64 + " (id INT)", m).pg_table, "short");
+	EXPECT_EQ(Info("CREATE TABLE " + std::string(63, 't') + " (id INT)", none).pg_table, std::string(63, 't'));
+}

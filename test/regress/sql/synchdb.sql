@@ -2,6 +2,9 @@
 -- Runs against a server with shared_preload_libraries = 'synchdb'.
 
 CREATE EXTENSION synchdb CASCADE;
+-- Test-only, not part of the extension: created here, as only a superuser can.
+CREATE FUNCTION synchdb_guard_selftest(kind text) RETURNS bigint
+AS '$libdir/synchdb', 'synchdb_guard_selftest' LANGUAGE C VOLATILE;
 SELECT extname FROM pg_extension WHERE extname IN ('synchdb', 'pgcrypto') ORDER BY 1;
 
 -- The seed's examples.
@@ -162,6 +165,7 @@ SELECT name FROM synchdb_conninfo ORDER BY name;
 SELECT c.relname, e.extname FROM pg_extension e, unnest(e.extconfig) AS cfg(oid) JOIN pg_class c ON c.oid = cfg.oid
 WHERE e.extname = 'synchdb';
 
+DROP FUNCTION synchdb_guard_selftest(text);
 DROP EXTENSION synchdb;
 DROP EXTENSION pgcrypto;
 DROP DATABASE regress_synchdb_dst;
