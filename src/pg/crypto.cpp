@@ -3,6 +3,7 @@
  *     Key file management and pgcrypto calls.
  */
 #include "pg/crypto.hpp"
+#include "core/conninfo.hpp"
 
 #include "core/strings.hpp"
 
@@ -365,6 +366,20 @@ int RotateKey()
 	}
 	int count = 0;
 	for (Row &r : rows) {
+		/*
+		 * The stored position names the definition that wrote it by a hash of
+		 * the encrypted password (Incarnation, core/conninfo.hpp), which the
+		 * new ciphertext changes: pin it first, or every connector would
+		 * count as new and take a new snapshot.
+		 */
+		if (!r.pwd.empty()) {
+			Spi spi;
+			spi.Exec("UPDATE " + ExtensionSchema() +
+			             ".synchdb_conninfo SET data = pg_catalog.jsonb_set(data, '{incarnation}', "
+			             "pg_catalog.to_jsonb($2::pg_catalog.text)) WHERE name OPERATOR(pg_catalog.=) $1 "
+			             "AND NOT data OPERATOR(pg_catalog.?) 'incarnation'",
+			         {r.name, PasswordIncarnation(r.pwd)});
+		}
 		for (auto [field, what] : {std::pair<std::string *, const char *>{&r.pwd, "password"},
 		                           {&r.pass, "passphrase of the TLS client key"}}) {
 			if (field->empty())

@@ -213,11 +213,18 @@ def test_lost_key_is_an_error_and_rotation_keeps_connectors_working():
     pg.one("SELECT synchdb_start_engine_bgw('keyconn', 'no_data')")
     wait_state(pg, "keyconn", "syncing", 60)
     pg.one("SELECT synchdb_stop_engine_bgw('keyconn')")
-    # Rotated: the connector logs in with the re-encrypted password.
+    # A row only the destination holds: a new snapshot would remove it.
+    pg.rows("INSERT INTO inventory.orders (order_number, order_date, purchaser, quantity, product_id) "
+            "VALUES (999999, '1999-09-09', 1001, 9, 102)")
+    # Rotated: the connector logs in with the re-encrypted password, and is still the same connector.
     n = pg.one("SELECT synchdb_rotate_key()")
     check(n == 1, f"one secret re-encrypted ({n})")
-    pg.one("SELECT synchdb_start_engine_bgw('keyconn', 'no_data')")
+    check(pg.one("SELECT data ? 'incarnation' FROM synchdb_conninfo WHERE name = 'keyconn'"),
+          "the connector's identity is pinned before its password's ciphertext changes")
+    pg.one("SELECT synchdb_start_engine_bgw('keyconn')")
     wait_state(pg, "keyconn", "syncing", 60)
+    check(pg.one("SELECT count(*) FROM inventory.orders WHERE order_number = 999999") == 1,
+          "started with 'initial' after the rotation: it resumed from its position, no new snapshot")
     pg.one("SELECT synchdb_stop_engine_bgw('keyconn')")
     # The key file lost: neither a new connector nor a start makes a new key.
     saved = os.path.join(RUN, "synchdb.key.saved")
