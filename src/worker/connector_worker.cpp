@@ -198,7 +198,15 @@ void StopReaderAtExit(int code, Datum arg)
 		active_reader->Shutdown();
 }
 
-enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause, ApplyFailed };
+enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause, ApplyFailed, LockWait };
+
+/*
+ * How long an apply transaction waits for a lock on a destination object
+ * (lock_timeout) before it rolls back, shows the wait in the slot's err and
+ * tries again (docs/reliability.md, "Fault matrix").
+ */
+constexpr const char *kApplyLockTimeout = "5s";
+constexpr long kLockRetryMs = 1000;
 
 class ConnectorWorker {
 public:
@@ -248,6 +256,8 @@ public:
 		/* The definition's encrypted password changes whenever the connector is re-created. */
 		Applier ap(defdb_, ci.name, ci.connector, Incarnation(ci.pwd), LegacyIncarnation(ci.pwd));
 		ap.Prepare();
+		/* After Prepare: its metadata lock waits as long as it must; applying shows a locked table instead. */
+		PgCall([] { SetConfigOption("lock_timeout", kApplyLockTimeout, PGC_SUSET, PGC_S_OVERRIDE); });
 
 		long backoff_ms = 1000;
 		for (;;) {
@@ -323,6 +333,20 @@ public:
 				break;
 			if (result == PumpResult::Pause)
 				continue; /* parks at the top of the loop; resumes from the committed position */
+			if (result == PumpResult::LockWait) {
+				/* Not an apply error: nothing was refused; the rolled-back changes come again from the stored position. */
+				const std::string shown = lock_wait_ + "; retrying in " + std::to_string(kLockRetryMs / 1000) + " s";
+				if (lock_wait_ != lock_wait_logged_) {
+					Log(LOG, shown);
+					lock_wait_logged_ = lock_wait_;
+				}
+				SetSlotError(slot_, generation_, shown.c_str());
+				SetSlotState(slot_, generation_, ConnectorState::Restarting);
+				if (!Nap(kLockRetryMs))
+					break;
+				continue;
+			}
+			lock_wait_logged_.clear();
 			if (result == PumpResult::ApplyFailed) {
 				/* Only under skip or retry (exit stops with the error); the destination rolled back to its last commit. */
 				if (strategy_ == guc::kSkip) {
@@ -730,6 +754,8 @@ private:
 				try {
 					FlushGroup(ap); /* writes buffered INSERTs: PostgreSQL may refuse one here */
 				} catch (const PgError &e) {
+					if (e.sqlerrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
+						return LockWait(ap, -1, e);
 					if (!SetsAside(true))
 						throw;
 					return Refused(e);
@@ -745,6 +771,7 @@ private:
 			}
 			using Next = std::optional<PumpResult>; /* set: leave the loop with it */
 			Next next;
+			const int table = TableOf(*m); /* *m may be gone when a COPY read past it */
 			try {
 				next = Dispatch(ap, cursor, *m, lost);
 			} catch (const PgError &e) {
@@ -755,6 +782,8 @@ private:
 				 * decides.  A refusal while replaying change by change, or of
 				 * anything else (DDL, a snapshot), stops the connector.
 				 */
+				if (e.sqlerrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
+					return LockWait(ap, table, e);
 				if (!SetsAside(std::holds_alternative<msg::Change>(*m) || std::holds_alternative<msg::Commit>(*m)))
 					throw;
 				return Refused(e);
@@ -768,6 +797,24 @@ private:
 	bool SetsAside(bool applying) const
 	{
 		return applying && strategy_ != guc::kExit && careful_commits_left_ == 0;
+	}
+	/* The table a message writes to, -1 for none. */
+	static int TableOf(const Msg &m)
+	{
+		if (const auto *c = std::get_if<msg::Change>(&m))
+			return c->table;
+		if (const auto *d = std::get_if<msg::CopyData>(&m))
+			return d->table;
+		return -1;
+	}
+	/* lock_timeout ran out on a destination object another session holds: the run loop waits and retries. */
+	PumpResult LockWait(Applier &ap, int table, const PgError &e)
+	{
+		std::string what = "a destination object";
+		if (table >= 0 && ap.Tables() && static_cast<size_t>(table) < ap.Tables()->size())
+			what = "table " + (*ap.Tables())[table].QualifiedPgName();
+		lock_wait_ = "waiting for a lock on " + what + " held by another session (" + e.what() + ")";
+		return PumpResult::LockWait;
 	}
 	PumpResult Refused(const PgError &e)
 	{
@@ -865,6 +912,8 @@ private:
 	int strategy_ = guc::kExit;           /* synchdb.error_handling_strategy when the worker started */
 	size_t careful_commits_left_ = 0;     /* skip: source transactions still to apply change by change */
 	size_t failed_group_commits_ = 0;     /* source transactions committed in the group a refused change was in */
+	std::string lock_wait_;        /* what the last lock wait was on, shown in err */
+	std::string lock_wait_logged_; /* the wait last written to the log: one line per wait, not per retry */
 	std::string apply_error_;             /* the refused change's error */
 	long retry_ms_ = 1000;                /* retry: the next wait */
 	std::string last_skipped_ddl_;
