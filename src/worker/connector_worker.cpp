@@ -470,6 +470,10 @@ private:
 		                    ddls_skipped_, ddls_noop_, a.txns,    a.snapshot_rows, values_replaced_,
 		                    a.skipped,     static_cast<int64>(pos.ts_usec)};
 		retry_ms_ = 1000; /* a commit went through: the next failure starts the waits again */
+		if (!lock_wait_logged_.empty()) {
+			lock_wait_logged_.clear(); /* the lock was released */
+			SetSlotError(slot_, generation_, rules_error_.c_str());
+		}
 		const char *skipped_ddl = last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str();
 		if (SetSlotStats(slot_, generation_, Since(raw, stats_base_), skipped_ddl)) {
 			/* synchdb_reset_stats zeroed what was shown: count from what was shown then */
@@ -765,7 +769,8 @@ private:
 				continue;
 			}
 			if (!cleared_error) {
-				SetSlotError(slot_, generation_, rules_error_.c_str());
+				if (lock_wait_logged_.empty()) /* a lock wait stays shown until a commit goes through */
+					SetSlotError(slot_, generation_, rules_error_.c_str());
 				cleared_error = true;
 				progressed_ = true;
 			}
