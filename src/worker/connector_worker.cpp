@@ -277,7 +277,15 @@ void StopReaderAtExit(int code, Datum arg)
 		active_reader->Shutdown();
 }
 
-enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause, ApplyFailed, Cancel };
+enum class PumpResult { Stop, Finished, SourceLost, Reload, Pause, ApplyFailed, Cancel, LockWait };
+
+/*
+ * How long an apply transaction waits for a lock on a destination object
+ * (lock_timeout) before it rolls back, shows the wait in the slot's err and
+ * tries again (docs/reliability.md, "Fault matrix").
+ */
+constexpr const char *kApplyLockTimeout = "5s";
+constexpr long kLockRetryMs = 1000;
 
 class ConnectorWorker {
 public:
@@ -327,6 +335,8 @@ public:
 		/* Which definition of the connector wrote the stored position (core/conninfo.hpp). */
 		Applier ap(defdb_, ci.name, ci.connector, Incarnation(ci), LegacyIncarnation(ci));
 		ap.Prepare();
+		/* After Prepare: its metadata lock waits as long as it must; applying shows a locked table instead. */
+		PgCall([] { SetConfigOption("lock_timeout", kApplyLockTimeout, PGC_SUSET, PGC_S_OVERRIDE); });
 
 		long backoff_ms = 1000;
 		for (;;) {
@@ -398,7 +408,9 @@ public:
 				Cursor cursor(queue);
 				try {
 					result = Pump(ap, cursor, lost);
-					if (result != PumpResult::ApplyFailed && result != PumpResult::Cancel)
+					/* Refused, canceled or waiting for a lock: the open transaction is rolled back, not settled. */
+					if (result != PumpResult::ApplyFailed && result != PumpResult::Cancel &&
+					    result != PumpResult::LockWait)
 						Settle(ap);
 				} catch (const PgError &e) {
 					if (e.sqlerrcode() != ERRCODE_QUERY_CANCELED) {
@@ -424,6 +436,20 @@ public:
 				         "from the last committed position");
 				continue;
 			}
+			if (result == PumpResult::LockWait) {
+				/* Not an apply error: nothing was refused; the rolled-back changes come again from the stored position. */
+				const std::string shown = lock_wait_ + "; retrying in " + std::to_string(kLockRetryMs / 1000) + " s";
+				if (lock_wait_ != lock_wait_logged_) {
+					Log(LOG, shown);
+					lock_wait_logged_ = lock_wait_;
+				}
+				SetSlotError(slot_, generation_, shown.c_str());
+				SetSlotState(slot_, generation_, ConnectorState::Restarting);
+				if (!Nap(kLockRetryMs))
+					break;
+				continue;
+			}
+			lock_wait_logged_.clear();
 			if (result == PumpResult::ApplyFailed) {
 				/* Only under skip or retry (exit stops with the error); the destination rolled back to its last commit. */
 				if (strategy_ == guc::kSkip) {
@@ -527,6 +553,10 @@ private:
 		                    ddls_skipped_, ddls_noop_, a.txns,    a.snapshot_rows, values_replaced_,
 		                    a.skipped,     static_cast<int64>(pos.ts_usec)};
 		retry_ms_ = 1000; /* a commit went through: the next failure starts the waits again */
+		if (!lock_wait_logged_.empty()) {
+			lock_wait_logged_.clear(); /* the lock was released */
+			SetSlotError(slot_, generation_, rules_error_.c_str());
+		}
 		const char *skipped_ddl = last_skipped_ddl_.empty() ? nullptr : last_skipped_ddl_.c_str();
 		if (SetSlotStats(slot_, generation_, Since(raw, stats_base_), skipped_ddl)) {
 			/* synchdb_reset_stats zeroed what was shown: count from what was shown then */
@@ -814,6 +844,8 @@ private:
 				try {
 					FlushGroup(ap); /* writes buffered INSERTs: PostgreSQL may refuse one here */
 				} catch (const PgError &e) {
+					if (e.sqlerrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
+						return LockWait(ap, -1, e);
 					if (Canceled(e) || !SetsAside(true))
 						throw;
 					return Refused(e);
@@ -823,12 +855,14 @@ private:
 				continue;
 			}
 			if (!cleared_error) {
-				SetSlotError(slot_, generation_, rules_error_.c_str());
+				if (lock_wait_logged_.empty()) /* a lock wait stays shown until a commit goes through */
+					SetSlotError(slot_, generation_, rules_error_.c_str());
 				cleared_error = true;
 				progressed_ = true;
 			}
 			using Next = std::optional<PumpResult>; /* set: leave the loop with it */
 			Next next;
+			const int table = TableOf(*m); /* *m may be gone when a COPY read past it */
 			try {
 				next = Dispatch(ap, cursor, *m, lost);
 			} catch (const PgError &e) {
@@ -839,6 +873,8 @@ private:
 				 * decides.  A refusal while replaying change by change, or of
 				 * anything else (DDL, a snapshot), stops the connector.
 				 */
+				if (e.sqlerrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
+					return LockWait(ap, table, e);
 				if (Canceled(e) ||
 				    !SetsAside(std::holds_alternative<msg::Change>(*m) || std::holds_alternative<msg::Commit>(*m)))
 					throw;
@@ -855,6 +891,24 @@ private:
 	bool SetsAside(bool applying) const
 	{
 		return applying && strategy_ != guc::kExit && careful_commits_left_ == 0;
+	}
+	/* The table a message writes to, -1 for none. */
+	static int TableOf(const Msg &m)
+	{
+		if (const auto *c = std::get_if<msg::Change>(&m))
+			return c->table;
+		if (const auto *d = std::get_if<msg::CopyData>(&m))
+			return d->table;
+		return -1;
+	}
+	/* lock_timeout ran out on a destination object another session holds: the run loop waits and retries. */
+	PumpResult LockWait(Applier &ap, int table, const PgError &e)
+	{
+		std::string what = "a destination object";
+		if (table >= 0 && ap.Tables() && static_cast<size_t>(table) < ap.Tables()->size())
+			what = "table " + (*ap.Tables())[table].QualifiedPgName();
+		lock_wait_ = "waiting for a lock on " + what + " held by another session (" + e.what() + ")";
+		return PumpResult::LockWait;
 	}
 	PumpResult Refused(const PgError &e)
 	{
@@ -953,6 +1007,8 @@ private:
 	int strategy_ = guc::kExit;           /* synchdb.error_handling_strategy when the worker started */
 	size_t careful_commits_left_ = 0;     /* skip: source transactions still to apply change by change */
 	size_t failed_group_commits_ = 0;     /* source transactions committed in the group a refused change was in */
+	std::string lock_wait_;        /* what the last lock wait was on, shown in err */
+	std::string lock_wait_logged_; /* the wait last written to the log: one line per wait, not per retry */
 	std::string apply_error_;             /* the refused change's error */
 	long retry_ms_ = 1000;                /* retry: the next wait */
 	std::string last_skipped_ddl_;
