@@ -79,12 +79,7 @@ public:
 				Wake(); /* stays readable: a waiter must not sleep on a closed queue */
 			return std::nullopt;
 		}
-		T item = std::move(items_.front());
-		items_.pop_front();
-		bytes_ -= sizes_.front();
-		sizes_.pop_front();
-		not_full_.notify_one();
-		return item;
+		return TakeFront();
 	}
 
 	/* Waits up to timeout; nullopt on timeout or when closed and drained. */
@@ -95,12 +90,7 @@ public:
 			return std::nullopt;
 		if (items_.empty())
 			return std::nullopt;
-		T item = std::move(items_.front());
-		items_.pop_front();
-		bytes_ -= sizes_.front();
-		sizes_.pop_front();
-		not_full_.notify_one();
-		return item;
+		return TakeFront();
 	}
 
 	bool Empty() const
@@ -125,6 +115,17 @@ public:
 	}
 
 private:
+	/* The oldest item; mu_ held, queue not empty. */
+	T TakeFront()
+	{
+		T item = std::move(items_.front());
+		items_.pop_front();
+		bytes_ -= sizes_.front();
+		sizes_.pop_front();
+		not_full_.notify_one();
+		return item;
+	}
+
 	/* Under mu_. */
 	void Wake()
 	{

@@ -231,6 +231,17 @@ def settle(load, what):
     return pg, my
 
 
+def syncing_under_load():
+    """A fresh connector streaming, then the write load started; returns the load."""
+    pg, _ = fresh()
+    start(pg)
+    wait_cdc()
+    pg.close()
+    load = Load()
+    load.start()
+    return load
+
+
 # ------------------------------------------------------------ PostgreSQL kills
 def kill_pg():
     expect_crash()
@@ -252,12 +263,7 @@ def test_postmaster_kill_during_snapshot():
 
 
 def test_postmaster_kills_under_load():
-    pg, my = fresh()
-    start(pg)
-    wait_cdc()
-    pg.close()
-    load = Load()
-    load.start()
+    load = syncing_under_load()
     n = COUNTS["pg_kills"]
     ddl_at = n // 2
     for i in range(n):
@@ -278,12 +284,7 @@ def test_postmaster_kills_under_load():
 
 
 def test_worker_kills():
-    pg, my = fresh()
-    start(pg)
-    wait_cdc()
-    pg.close()
-    load = Load()
-    load.start()
+    load = syncing_under_load()
     n = COUNTS["worker_kills"]
     for _ in range(n):
         time.sleep(RNG.uniform(0.5, 3.0))

@@ -574,6 +574,29 @@ TEST(BinlogEvents, RowImagesNullsMinimalAndUpdates)
 	EXPECT_THROW(ci.Next(c), Error);
 }
 
+/* A binlog file: FDE, then a TRANSACTION_PAYLOAD_EVENT holding inner (zstd, or 255: stored as is). */
+static ByteVec PayloadFile(const ByteVec &inner, uint64_t declared_size, int compression = 0)
+{
+	ByteVec payload = inner;
+	if (compression == 0) {
+		payload.resize(ZSTD_compressBound(inner.size()));
+		payload.resize(ZSTD_compress(payload.data(), payload.size(), inner.data(), inner.size(), 3));
+	}
+	ByteVec body;
+	for (auto [type, value] : {std::pair<int, uint64_t>{1, payload.size()}, {2, static_cast<uint64_t>(compression)}, {3, declared_size}}) {
+		Put(body, Packed(type));
+		ByteVec v = Packed(value);
+		Put(body, Packed(v.size()));
+		Put(body, v);
+	}
+	Put(body, Packed(0));
+	Put(body, payload);
+	ByteVec file = {0xfe, 'b', 'i', 'n'};
+	Put(file, MakeFde(true));
+	Put(file, MakeEvent(40, body, true));
+	return file;
+}
+
 TEST(BinlogEvents, TransactionPayload)
 {
 	Decoder d;
@@ -588,32 +611,7 @@ TEST(BinlogEvents, TransactionPayload)
 
 	for (int compression : {0, 255}) {
 		SCOPED_TRACE(compression);
-		ByteVec payload;
-		if (compression == 0) {
-			payload.resize(ZSTD_compressBound(inner.size()));
-			payload.resize(ZSTD_compress(payload.data(), payload.size(), inner.data(), inner.size(), 3));
-		} else {
-			payload = inner;
-		}
-		ByteVec body;
-		Put(body, Packed(1)); /* payload size */
-		ByteVec v = Packed(payload.size());
-		Put(body, Packed(v.size()));
-		Put(body, v);
-		Put(body, Packed(2)); /* compression type */
-		v = Packed(compression);
-		Put(body, Packed(v.size()));
-		Put(body, v);
-		Put(body, Packed(3)); /* uncompressed size */
-		v = Packed(inner.size());
-		Put(body, Packed(v.size()));
-		Put(body, v);
-		Put(body, Packed(0));
-		Put(body, payload);
-
-		ByteVec file = {0xfe, 'b', 'i', 'n'};
-		Put(file, MakeFde(true));
-		Put(file, MakeEvent(40, body, true));
+		ByteVec file = PayloadFile(inner, inner.size(), compression);
 		Put(file, MakeEvent(4, LE(4, 8), true));
 		FileReader reader(file, "payload");
 		Event ev;
@@ -632,25 +630,6 @@ TEST(BinlogEvents, TransactionPayload)
 												  "+TABLE_MAP_EVENT", "+WRITE_ROWS_EVENT", "+XID_EVENT", "ROTATE_EVENT"}));
 		EXPECT_EQ(value, -42);
 	}
-}
-
-static ByteVec PayloadFile(const ByteVec &inner, uint64_t declared_size)
-{
-	ByteVec payload(ZSTD_compressBound(inner.size()));
-	payload.resize(ZSTD_compress(payload.data(), payload.size(), inner.data(), inner.size(), 3));
-	ByteVec body;
-	for (auto [type, value] : {std::pair<int, uint64_t>{1, payload.size()}, {2, 0}, {3, declared_size}}) {
-		Put(body, Packed(type));
-		ByteVec v = Packed(value);
-		Put(body, Packed(v.size()));
-		Put(body, v);
-	}
-	Put(body, Packed(0));
-	Put(body, payload);
-	ByteVec file = {0xfe, 'b', 'i', 'n'};
-	Put(file, MakeFde(true));
-	Put(file, MakeEvent(40, body, true));
-	return file;
 }
 
 TEST(BinlogEvents, TransactionPayloadIsDecompressedEventByEvent)
