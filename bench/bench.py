@@ -26,6 +26,8 @@ import time
 import psycopg2
 import pymysql
 
+import olr_step
+
 RUN = os.environ["SYNCHDB_RUN"]
 PGPORT = int(os.environ["SYNCHDB_PGPORT"])
 SUBPORT = int(os.environ["SYNCHDB_SUBPORT"])
@@ -1440,6 +1442,9 @@ class Bench:
         for ph, label in (("insert", "INSERT"), ("update", "UPDATE by key"), ("delete", "DELETE by key")):
             row(f"PG source: drain {label}, from the first change on", "rows/s", f"pgsrc.after_first.synchdb.{ph}",
                 "native logical repl.", f"pgsrc.after_first.native.{ph}")
+        for ph, label in (("insert", "INSERT"), ("update", "UPDATE by key"), ("delete", "DELETE by key")):
+            row(f"OLR replay {label} (stand-in OLR)", "changes/s", f"olr.synchdb.{ph}",
+                "synchdb MySQL drain (step cdc)", f"cdc.synchdb.{ph}")
         lines.append("")
         lines.append("| measure | value | target | status |")
         lines.append("|---|---|---|---|")
@@ -1455,7 +1460,8 @@ class Bench:
                          ("mem.many", "snapshot of many tables"),
                          ("mem.pgsrc.snap", "PG source initial copy sbtest1"),
                          ("mem.pgsrc.wide", "PG source initial copy wide"),
-                         ("mem.pgsrc.cdc", "PG source drains")):
+                         ("mem.pgsrc.cdc", "PG source drains"),
+                         ("mem.olr", "OLR replay")):
             if not have(k + "."):
                 continue
             lines.append(f"| worker peak RSS / RssAnon, {label} | {fmt(self.med(k + '.rss_mb'), 'MB')} / "
@@ -1539,7 +1545,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", default="snapshot,cdc,many,live,decode,pgsrc")
+    ap.add_argument("--steps", default="snapshot,cdc,many,live,decode,pgsrc,olr")
     ap.add_argument("--live-threads", type=int, default=32)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the row counts")
     ap.add_argument("--perf", action="store_true", help="perf record the worker during snapshots and drains")
@@ -1561,6 +1567,8 @@ def main():
         if not set(steps) & {"snapshot", "cdc", "live", "decode"}:
             b.setup_users()
         b.setup_many()
+    if "olr" in steps and not set(steps) & {"snapshot", "cdc", "live", "decode", "many"}:
+        b.setup_users()
     rep_secs = 0.0
     done_runs = 0
     for run in range(args.runs):
@@ -1572,7 +1580,8 @@ def main():
         rep_t0 = time.time()
         log(f"=== run {run + 1} of {args.runs}")
         for step, fn in (("snapshot", b.step_snapshot), ("cdc", lambda: b.step_cdc(True)),
-                         ("many", b.step_many), ("live", b.step_live), ("pgsrc", b.step_pgsrc)):
+                         ("many", b.step_many), ("live", b.step_live), ("pgsrc", b.step_pgsrc),
+                         ("olr", lambda: olr_step.step_olr(b, sys.modules[__name__]))):
             if step not in steps:
                 continue
             try:

@@ -144,6 +144,8 @@ def main():
     ap.add_argument("--source", default="ORACLE")
     ap.add_argument("--delay-ms", type=float, default=0)
     ap.add_argument("--drop-after", type=int, default=-1)
+    ap.add_argument("--batch", type=int, default=1,
+                    help="messages per write while streaming (the benchmark's replay uses more than one)")
     a = ap.parse_args()
     with open(a.case + "/output.json", encoding="utf-8") as f:
         lines = [ln.rstrip("\r\n") for ln in f if ln.strip()]
@@ -212,15 +214,20 @@ def main():
                     drop_after = -1
                     print("DROP", flush=True)
                     break
-                msg = q.pop()
-                if msg is None:
+                out = []
+                while len(out) < a.batch and (drop_after < 0 or sent + len(out) < drop_after):
+                    msg = q.pop()
+                    if msg is None:
+                        break
+                    out.append(frame(msg))
+                if not out:
                     if not ended:
                         print("END", flush=True)
                         ended = True
                     streaming = False
                     continue
-                conn.sendall(frame(msg))
-                sent += 1
+                conn.sendall(b"".join(out))
+                sent += len(out)
         except (ConnectionError, OSError) as e:
             print(f"DISCONNECTED {e}", flush=True)
         finally:
