@@ -97,7 +97,7 @@ def test_snapshot_progress_while_it_runs():
     proxy = TcpProxy(MYPORT)
     try:
         my.run("CREATE TABLE inventory.big (id int PRIMARY KEY, pad varchar(60))")
-        my.run("INSERT INTO inventory.big SELECT seq, repeat('x', 60) FROM seq_1_to_20000")
+        my.run("INSERT INTO inventory.big SELECT seq, repeat('x', 60) FROM inventory.seq_1_to_20000")
         my.run("ANALYZE TABLE inventory.big")
         estimate = my.run("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'inventory' "
                           "AND TABLE_NAME = 'big'")[0][0]
@@ -132,7 +132,8 @@ def test_snapshot_progress_while_it_runs():
         check(pg.one("SELECT count(*) FROM inventory.big") == 20000, "the rows arrived")
     finally:
         proxy.slow(0)
-        pg.one("SELECT synchdb_stop_engine_bgw('prog')")
+        if pg.one("SELECT count(*) FROM synchdb_conninfo WHERE name = 'prog'"):
+            pg.one("SELECT synchdb_stop_engine_bgw('prog')")
         proxy.close()
         my.close()
 
