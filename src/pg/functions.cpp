@@ -944,9 +944,13 @@ Datum synchdb_set_connector_option(PG_FUNCTION_ARGS)
 		RequireConnector(name);
 		Spi spi;
 		if (value.empty())
+			/* The last option gone, the key goes too. */
 			spi.Exec("UPDATE " + ExtensionSchema() +
-			             ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.#-) "
-			             "ARRAY['options'::pg_catalog.text, $2::pg_catalog.text] WHERE name OPERATOR(pg_catalog.=) $1",
+			             ".synchdb_conninfo SET data = CASE WHEN data OPERATOR(pg_catalog.->) 'options' "
+			             "OPERATOR(pg_catalog.-) $2::pg_catalog.text OPERATOR(pg_catalog.=) '{}'::pg_catalog.jsonb "
+			             "THEN data OPERATOR(pg_catalog.-) 'options'::pg_catalog.text "
+			             "ELSE data OPERATOR(pg_catalog.#-) ARRAY['options'::pg_catalog.text, $2::pg_catalog.text] END "
+			             "WHERE name OPERATOR(pg_catalog.=) $1",
 			         {name, option});
 		else
 			spi.Exec("UPDATE " + ExtensionSchema() +
