@@ -98,15 +98,23 @@ LANGUAGE C VOLATILE;
 CREATE FUNCTION synchdb_get_state(
     OUT id integer, OUT connector text, OUT conninfo_name text, OUT pid integer,
     OUT state text, OUT err text, OUT last_dbz_offset text, OUT stage text, OUT dbname text,
-    OUT snapshot_tables_done integer, OUT snapshot_tables_total integer, OUT snapshot_rows bigint)
+    OUT snapshot_tables_done integer, OUT snapshot_tables_total integer, OUT snapshot_rows bigint,
+    OUT error_handling_strategy text, OUT invalid_value_policy text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'synchdb_get_state'
 LANGUAGE C VOLATILE;
 
 CREATE VIEW synchdb_state_view AS
     SELECT id, connector, conninfo_name, pid, state, err, last_dbz_offset, stage, dbname,
-           snapshot_tables_done, snapshot_tables_total, snapshot_rows
+           snapshot_tables_done, snapshot_tables_total, snapshot_rows,
+           error_handling_strategy, invalid_value_policy
     FROM synchdb_get_state();
+
+-- A connector's own error_handling_strategy / invalid_value_policy (NULL: follow the GUC).
+CREATE FUNCTION synchdb_set_connector_option(name text, option text, value text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_set_connector_option'
+LANGUAGE C VOLATILE;
 
 -- Counters of each connector since its worker started (shared memory).
 CREATE FUNCTION synchdb_get_stats(
@@ -115,12 +123,33 @@ CREATE FUNCTION synchdb_get_stats(
     OUT transactions bigint,
     OUT snapshot_rows bigint, OUT last_skipped_ddl text, OUT values_replaced bigint,
     OUT changes_skipped bigint, OUT source_lag_ms bigint, OUT last_commit_at timestamptz,
-    OUT stats_since timestamptz)
+    OUT stats_since timestamptz,
+    -- SynchDB's figures (synchdb_genstats, synchdb_snapstats, synchdb_cdcstats); times in Unix milliseconds, 0 none
+    OUT bad_events bigint, OUT total_events bigint, OUT batches_done bigint, OUT average_batch_size bigint,
+    OUT first_src_ts bigint, OUT first_pg_ts bigint, OUT last_src_ts bigint, OUT last_pg_ts bigint,
+    OUT dmls bigint, OUT txs bigint,
+    OUT snapshot_tables integer, OUT snapshot_tables_total integer, OUT snapshot_rows_copied bigint,
+    OUT snapshot_rows_expected bigint, OUT snapshot_rows_per_second double precision,
+    OUT snapshot_seconds_left double precision, OUT snapshot_begin_ts bigint, OUT snapshot_end_ts bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'synchdb_get_stats'
 LANGUAGE C VOLATILE;
 
 CREATE VIEW synchdb_stats_view AS SELECT * FROM synchdb_get_stats();
+
+-- SynchDB's three statistics views, from the same counters.
+CREATE VIEW synchdb_genstats AS
+    SELECT name, bad_events, total_events, batches_done, average_batch_size,
+           first_src_ts, first_pg_ts, last_src_ts, last_pg_ts, dbname
+    FROM synchdb_get_stats();
+CREATE VIEW synchdb_snapstats AS
+    SELECT name, snapshot_tables AS tables, snapshot_rows_copied AS rows, snapshot_begin_ts, snapshot_end_ts,
+           snapshot_tables_total AS tables_total, snapshot_rows_expected AS rows_expected,
+           snapshot_rows_per_second AS rows_per_second, snapshot_seconds_left AS seconds_left, dbname
+    FROM synchdb_get_stats();
+CREATE VIEW synchdb_cdcstats AS
+    SELECT name, ddls, dmls, inserts AS creates, updates, deletes, txs, truncates, dbname
+    FROM synchdb_get_stats();
 
 -- The PostgreSQL type the default mapping gives a source column type.
 CREATE FUNCTION synchdb_translate_datatype(connector text, type text, length bigint DEFAULT -1,
@@ -187,6 +216,10 @@ REVOKE ALL ON synchdb_state_view FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_stats() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_translate_datatype(text, text, bigint, bigint, bigint) FROM PUBLIC;
 REVOKE ALL ON synchdb_stats_view FROM PUBLIC;
+REVOKE ALL ON synchdb_genstats FROM PUBLIC;
+REVOKE ALL ON synchdb_snapstats FROM PUBLIC;
+REVOKE ALL ON synchdb_cdcstats FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_set_connector_option(text, text, text) FROM PUBLIC;
 
 -- Object mapping: rules kept in a table instead of (or beside) a rule file.
 CREATE TABLE synchdb_objmap (

@@ -161,6 +161,14 @@ struct CopyData {
 	int table = -1;
 	std::string text;
 };
+/*
+ * The source's estimate of each table's rows, by table index (-1: none),
+ * for the snapshot's progress figures only (core/progress.hpp); sent after
+ * Tables, before the first CopyData.  Optional.
+ */
+struct SnapshotEstimate {
+	std::vector<int64_t> rows;
+};
 /* The table's snapshot is complete: rows sent in all. */
 struct CopyEnd {
 	int table = -1;
@@ -211,7 +219,8 @@ struct Failure {
 }  // namespace msg
 
 using Msg = std::variant<msg::Tables, msg::CopyData, msg::CopyEnd, msg::SnapshotDone, msg::Change, msg::Commit,
-                         msg::SchemaChange, msg::Notice, msg::Finished, msg::SourceLost, msg::Failure>;
+                         msg::SchemaChange, msg::Notice, msg::Finished, msg::SourceLost, msg::Failure,
+                         msg::SnapshotEstimate>;
 
 using Batch = std::vector<Msg>;
 

@@ -130,6 +130,61 @@ std::string NormalizeConnectorName(std::string_view name)
 	return Lower(name);
 }
 
+const std::vector<ConnectorOptionSpec> &ConnectorOptionSpecs()
+{
+	static const std::vector<ConnectorOptionSpec> specs = {
+		{"error_handling_strategy", {"exit", "skip", "retry"}, "what the connector does when PostgreSQL refuses a change"},
+		{"invalid_value_policy", {"error", "null", "replace"},
+		 "what the connector does with a source value PostgreSQL cannot hold as mapped"},
+	};
+	return specs;
+}
+
+namespace {
+
+std::string Trimmed(std::string_view s)
+{
+	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+		s.remove_prefix(1);
+	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+		s.remove_suffix(1);
+	return std::string(s);
+}
+
+}  // namespace
+
+std::string NormalizeConnectorOption(std::string_view option)
+{
+	const std::string o = Lower(Trimmed(option));
+	std::string names;
+	for (const ConnectorOptionSpec &s : ConnectorOptionSpecs()) {
+		if (o == s.name)
+			return o;
+		names += (names.empty() ? "" : ", ") + std::string(s.name);
+	}
+	throw Error(sqlstate::kInvalidParameterValue, "unknown connector option " + Quoted(std::string(option)), {},
+	            "The options a connector can set for itself are: " + names + ".");
+}
+
+std::string NormalizeConnectorOptionValue(const std::string &option, std::string_view value)
+{
+	const std::string v = Lower(Trimmed(value));
+	for (const ConnectorOptionSpec &s : ConnectorOptionSpecs()) {
+		if (option != s.name)
+			continue;
+		std::string values;
+		for (const char *x : s.values) {
+			if (v == x)
+				return v;
+			values += (values.empty() ? "" : ", ") + std::string(x);
+		}
+		throw Error(sqlstate::kInvalidParameterValue,
+		            "invalid value " + Quoted(std::string(value)) + " for connector option " + Quoted(option), {},
+		            "Valid values are: " + values + "; NULL makes the connector follow synchdb." + option + ".");
+	}
+	return NormalizeConnectorOptionValue(NormalizeConnectorOption(option), value);
+}
+
 std::string TableName::ToString() const
 {
 	return schema.empty() ? db + "." + table : db + "." + schema + "." + table;
@@ -346,6 +401,12 @@ json::Value ConnInfoToJson(const ConnInfo &ci)
 	TlsSettingsToJson(ci.tls, v);
 	if (!ci.incarnation.empty())
 		v.Set("incarnation", Value::MakeString(ci.incarnation));
+	if (!ci.options.empty()) {
+		Value o = Value::MakeObject();
+		for (const auto &[k, val] : ci.options)
+			o.Set(k, Value::MakeString(val));
+		v.Set("options", o);
+	}
 	if (ci.olr) {
 		v.Set("olr_host", Value::MakeString(ci.olr->host));
 		v.Set("olr_port", Value::MakeInt(ci.olr->port));
@@ -417,6 +478,23 @@ ConnInfo ConnInfoFromJson(std::string_view name, const json::Value &data)
 			o.options = json::Write(*opts);
 		}
 		ci.olr = std::move(o);
+	}
+	if (const json::Value *opts = data.Find("options"); opts && !opts->IsNull()) {
+		if (!opts->IsObject())
+			throw broken("key \"options\" is not a JSON object");
+		for (const auto &m : opts->Members()) {
+			if (!m.second.IsString())
+				throw broken("option \"" + m.first + "\" is not a string");
+			try {
+				const std::string o = NormalizeConnectorOption(m.first);
+				ci.options.emplace_back(o, NormalizeConnectorOptionValue(o, m.second.AsString()));
+			} catch (const Error &e) {
+				throw Error(sqlstate::kObjectNotInPrerequisiteState,
+				            "definition of connector " + Quoted(cname) + " has an invalid option: " + e.what(), {},
+				            "Set it again with synchdb_set_connector_option('" + cname +
+				                "', option, value), or NULL as value to follow the GUC.");
+			}
+		}
 	}
 	try {
 		ci.connector = ConnectorTypeName(ParseConnectorType(ci.connector));

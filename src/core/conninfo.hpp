@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/json.hpp"
@@ -100,6 +101,23 @@ struct OlrConnInfo {
 /* Validate synchdb_add_olr_conninfo's arguments; options "" or "null" = none, else a JSON object. */
 OlrConnInfo MakeOlrConnInfo(std::string_view host, int64_t port, std::string_view source, std::string_view options);
 
+/*
+ * Per-connector settings (synchdb_set_connector_option), stored in
+ * synchdb_conninfo.data under "options" as {"option": "value"}.  Each is
+ * a GUC synchdb.<option> that a connector may set for itself; an option a
+ * connector does not set follows the GUC.
+ */
+struct ConnectorOptionSpec {
+	const char *name;
+	std::vector<const char *> values;
+	const char *meaning; /* for messages */
+};
+const std::vector<ConnectorOptionSpec> &ConnectorOptionSpecs();
+/* The option's canonical name (case-insensitive); throws 22023 listing the options. */
+std::string NormalizeConnectorOption(std::string_view option);
+/* The value's canonical form for option (case-insensitive, trimmed); throws 22023 naming the option's values. */
+std::string NormalizeConnectorOptionValue(const std::string &option, std::string_view value);
+
 /* A connector definition as stored in synchdb_conninfo. */
 struct ConnInfo {
 	std::string name;
@@ -115,6 +133,15 @@ struct ConnInfo {
 	TlsSettings tls;      /* synchdb_add_extra_conninfo; defaults when not given */
 	std::optional<OlrConnInfo> olr; /* synchdb_add_olr_conninfo; nullopt when not set */
 	std::string incarnation;        /* pinned by synchdb_alter_conninfo; "" = derived from pwd */
+	std::vector<std::pair<std::string, std::string>> options; /* synchdb_set_connector_option, canonical, by name */
+	/* The connector's own value of option, "" when it follows the GUC. */
+	std::string Option(const std::string &option) const
+	{
+		for (const auto &[k, v] : options)
+			if (k == option)
+				return v;
+		return {};
+	}
 
 	ConnectorType Type() const { return ParseConnectorType(connector); }
 	std::vector<TableName> Tables() const { return ParseTableList(table, Type(), srcdb); }

@@ -10,7 +10,8 @@
  *   StopRequested, which Run() catches and returns on.
  *
  *   Ordering contract (the main thread relies on it):
- *     Tables, then if a snapshot runs: per table CopyRows... CopyEnd, then
+ *     Tables, then if a snapshot runs: optionally SnapshotEstimate, per
+ *     table CopyRows... CopyEnd, then
  *     SnapshotDone(position); then per source transaction:
  *     Change... / SchemaChange... then Commit(position).  Tables may be
  *     sent again between transactions (the set of replicated tables
@@ -57,6 +58,8 @@ public:
 	/* Snapshot rows of table, COPY text format, whole rows only. */
 	void CopyRows(int table, std::string text) { Add(msg::CopyData{table, std::move(text)}); }
 	void CopyEnd(int table, uint64_t rows) { Add(msg::CopyEnd{table, rows}); }
+	/* Optional, before the first CopyRows: the source's row estimate per table (-1: none), for progress figures. */
+	void SnapshotEstimate(std::vector<int64_t> rows) { Add(msg::SnapshotEstimate{std::move(rows)}); }
 	void SnapshotDone(Position pos) { Add(msg::SnapshotDone{std::move(pos)}); }
 	/* One row change; before: key or old image (Update/Delete), after: new image (Insert/Update). */
 	void Change(int table, ChangeKind kind, RowData before, RowData after)
@@ -137,6 +140,8 @@ private:
 				n += q.size();
 		} else if (const auto *o = std::get_if<msg::Notice>(&m))
 			n += o->text.size();
+		else if (const auto *e = std::get_if<msg::SnapshotEstimate>(&m))
+			n += e->rows.size() * sizeof(int64_t);
 		return n;
 	}
 	void Add(Msg m)

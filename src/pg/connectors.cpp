@@ -386,9 +386,9 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		strlcpy(s->name, name.c_str(), sizeof(s->name));
 		strlcpy(s->dstdb, ci.dstdb.c_str(), sizeof(s->dstdb));
 		strlcpy(s->defdb, defdb.c_str(), sizeof(s->defdb));
-		s->tables_total = s->tables_done = 0;
-		s->rows_copied = 0;
+		ZeroSnapshotFigures(s);
 		ZeroSlotCounters(s);
+		s->eff_strategy[0] = s->eff_invalid_policy[0] = '\0';
 		s->stat_lag_ms = -1;
 		s->stat_last_commit = 0;
 		s->stats_reset_requested = false;

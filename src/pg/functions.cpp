@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <map>
 #include <new>
 #include <stdexcept>
 
@@ -21,6 +22,7 @@
 #include "core/source.hpp"
 #include "core/json.hpp"
 #include "core/mapping.hpp"
+#include "core/progress.hpp"
 #include "core/schema_change.hpp"
 #include "core/strings.hpp"
 #include "pg/connectors.hpp"
@@ -122,6 +124,37 @@ Datum SafeText(const char *s)
 	return CStringGetTextDatum(out);
 }
 
+/* synchdb.error_handling_strategy's current value. */
+const char *GucStrategyName()
+{
+	switch (guc::error_handling_strategy) {
+	case guc::kSkip: return "skip";
+	case guc::kRetry: return "retry";
+	default: return "exit";
+	}
+}
+
+/* The rate and time left of a slot's snapshot, worked out now: left -1 when unknown. */
+struct SnapshotNow {
+	double rate = 0;
+	double left = -1;
+};
+SnapshotNow SnapshotFiguresNow(const ConnectorSlot &s)
+{
+	SnapshotNow n;
+	if (s.snap_begin_ms == 0)
+		return n;
+	const bool running = s.pid != 0 || s.launching;
+	if (s.snap_end_ms == 0 && !running)
+		return n; /* cut short when its worker stopped: nothing more will come */
+	const int64 until = s.snap_end_ms ? s.snap_end_ms : NowUnixMs();
+	n.rate = SnapshotRate(s.rows_copied, s.snap_rows_expected, static_cast<double>(until - s.snap_begin_ms) / 1000.0,
+	                      n.left);
+	if (s.snap_end_ms)
+		n.left = 0;
+	return n;
+}
+
 /* schema.table of a relation, quoted, for messages. */
 std::string QuotedRelName(Oid relid)
 {
@@ -176,6 +209,7 @@ PG_FUNCTION_INFO_V1(synchdb_alter_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_rebind_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_adopt_table);
 PG_FUNCTION_INFO_V1(synchdb_rotate_key);
+PG_FUNCTION_INFO_V1(synchdb_set_connector_option);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -377,13 +411,20 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 			std::string name, type, err;
 		};
 		std::vector<Unbound> unbound;
+		/* The options of this database's connectors: their own, else the GUC's. */
+		std::map<std::string, std::pair<std::string, std::string>> options;
 		{
 			Spi spi;
-			const uint64_t rows = spi.Exec("SELECT name, coalesce(data OPERATOR(pg_catalog.->>) 'connector', '') FROM " +
-			                                   ExtensionSchema() + ".synchdb_conninfo ORDER BY name",
-			                               {}, true);
+			const uint64_t rows = spi.Exec(
+				"SELECT name, coalesce(data OPERATOR(pg_catalog.->>) 'connector', ''), "
+				"data OPERATOR(pg_catalog.->) 'options' OPERATOR(pg_catalog.->>) 'error_handling_strategy', "
+				"data OPERATOR(pg_catalog.->) 'options' OPERATOR(pg_catalog.->>) 'invalid_value_policy' FROM " +
+					ExtensionSchema() + ".synchdb_conninfo ORDER BY name",
+				{}, true);
 			for (uint64_t r = 0; r < rows; r++) {
 				Unbound u{spi.Value(r, 0).value_or(""), spi.Value(r, 1).value_or(""), ""};
+				options[u.name] = {spi.Value(r, 2).value_or(GucStrategyName()),
+				                   spi.Value(r, 3).value_or(guc::InvalidValuePolicyName())};
 				const bool bound = std::any_of(copy.begin(), copy.end(), [&](const ConnectorSlot &s) {
 					return s.in_use && s.dboid == MyDatabaseId && u.name == s.name;
 				});
@@ -402,8 +443,8 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 			InitMaterializedSRF(fcinfo, 0);
 			ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 			for (const Unbound &u : unbound) {
-				Datum values[12];
-				bool nulls[12] = {false};
+				Datum values[14];
+				bool nulls[14] = {false};
 				nulls[0] = true;
 				values[1] = CStringGetTextDatum(u.type.c_str());
 				values[2] = CStringGetTextDatum(u.name.c_str());
@@ -416,14 +457,17 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 				values[9] = Int32GetDatum(0);
 				values[10] = Int32GetDatum(0);
 				values[11] = Int64GetDatum(0);
+				const auto &o = options[u.name];
+				values[12] = CStringGetTextDatum(o.first.c_str());
+				values[13] = CStringGetTextDatum(o.second.c_str());
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 			for (int i = 0; i < n; i++) {
 				const ConnectorSlot &s = copy[i];
 				if (!s.in_use)
 					continue;
-				Datum values[12];
-				bool nulls[12] = {false};
+				Datum values[14];
+				bool nulls[14] = {false};
 				const bool running = s.in_use && (s.pid != 0 || s.launching);
 				values[0] = Int32GetDatum(i);
 				values[1] = CStringGetTextDatum(s.in_use ? s.connector_type : "null");
@@ -439,6 +483,20 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 				values[9] = Int32GetDatum(s.tables_done);
 				values[10] = Int32GetDatum(s.tables_total);
 				values[11] = Int64GetDatum(static_cast<int64>(s.rows_copied));
+				/* In effect: what the running worker took; else what it would take (its definition, the GUCs). */
+				const auto def = s.dboid == MyDatabaseId ? options.find(s.name) : options.end();
+				const char *strategy = running && s.eff_strategy[0] ? s.eff_strategy
+				                       : def != options.end()         ? def->second.first.c_str()
+				                       : s.eff_strategy[0]            ? s.eff_strategy
+				                                                      : nullptr;
+				const char *policy = running && s.eff_invalid_policy[0] ? s.eff_invalid_policy
+				                     : def != options.end()               ? def->second.second.c_str()
+				                     : s.eff_invalid_policy[0]            ? s.eff_invalid_policy
+				                                                          : nullptr;
+				values[12] = strategy ? CStringGetTextDatum(strategy) : (Datum) 0;
+				nulls[12] = !strategy;
+				values[13] = policy ? CStringGetTextDatum(policy) : (Datum) 0;
+				nulls[13] = !policy;
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		});
@@ -461,8 +519,8 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 				const ConnectorSlot &s = copy[i];
 				if (!s.in_use)
 					continue;
-				Datum values[17];
-				bool nulls[17] = {false};
+				Datum values[35];
+				bool nulls[35] = {false};
 				values[0] = CStringGetTextDatum(s.name);
 				values[1] = CStringGetTextDatum(s.defdb);
 				values[2] = Int64GetDatum(static_cast<int64>(s.stat_inserts));
@@ -486,6 +544,31 @@ Datum synchdb_get_stats(PG_FUNCTION_ARGS)
 				nulls[15] = s.stat_last_commit == 0;
 				values[16] = TimestampTzGetDatum(s.stat_since);
 				nulls[16] = s.stat_since == 0;
+				/* SynchDB's shapes */
+				const uint64 dmls = s.stat_inserts + s.stat_updates + s.stat_deletes + s.stat_truncates;
+				const uint64 total = dmls + s.stat_changes_skipped + s.stat_ddls + s.stat_ddls_skipped +
+				                     s.stat_ddls_noop + s.stat_snapshot_rows;
+				values[17] = Int64GetDatum(static_cast<int64>(s.stat_changes_skipped));
+				values[18] = Int64GetDatum(static_cast<int64>(total));
+				values[19] = Int64GetDatum(static_cast<int64>(s.stat_txns));
+				values[20] = Int64GetDatum(s.stat_txns ? static_cast<int64>(total / s.stat_txns) : 0);
+				values[21] = Int64GetDatum(s.stat_first_src_ms);
+				values[22] = Int64GetDatum(s.stat_first_pg_ms);
+				values[23] = Int64GetDatum(s.stat_last_src_ms);
+				values[24] = Int64GetDatum(s.stat_last_pg_ms);
+				values[25] = Int64GetDatum(static_cast<int64>(dmls));
+				values[26] = Int64GetDatum(static_cast<int64>(s.stat_source_txns));
+				const SnapshotNow sn = SnapshotFiguresNow(s);
+				values[27] = Int32GetDatum(s.tables_done);
+				values[28] = Int32GetDatum(s.tables_total);
+				values[29] = Int64GetDatum(static_cast<int64>(s.rows_copied));
+				values[30] = Int64GetDatum(s.snap_rows_expected);
+				nulls[30] = s.snap_rows_expected < 0;
+				values[31] = Float8GetDatum(sn.rate);
+				values[32] = Float8GetDatum(sn.left);
+				nulls[32] = sn.left < 0;
+				values[33] = Int64GetDatum(s.snap_begin_ms);
+				values[34] = Int64GetDatum(s.snap_end_ms);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		});
@@ -846,6 +929,51 @@ Datum synchdb_set_offset(PG_FUNCTION_ARGS)
 	});
 }
 
+/*
+ * synchdb_set_connector_option(name, option, value): the connector's own
+ * error_handling_strategy or invalid_value_policy, kept in its definition
+ * (synchdb_conninfo.data->'options'); NULL: it follows the GUC again.
+ */
+Datum synchdb_set_connector_option(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		const std::string name = NameArg(fcinfo, 0);
+		const std::string option = NormalizeConnectorOption(TextArg(fcinfo, 1, "option"));
+		const std::string value =
+			PG_ARGISNULL(2) ? std::string() : NormalizeConnectorOptionValue(option, TextArg(fcinfo, 2, "value"));
+		RequireConnector(name);
+		Spi spi;
+		if (value.empty())
+			/* The last option gone, the key goes too. */
+			spi.Exec("UPDATE " + ExtensionSchema() +
+			             ".synchdb_conninfo SET data = CASE WHEN data OPERATOR(pg_catalog.->) 'options' "
+			             "OPERATOR(pg_catalog.-) $2::pg_catalog.text OPERATOR(pg_catalog.=) '{}'::pg_catalog.jsonb "
+			             "THEN data OPERATOR(pg_catalog.-) 'options'::pg_catalog.text "
+			             "ELSE data OPERATOR(pg_catalog.#-) ARRAY['options'::pg_catalog.text, $2::pg_catalog.text] END "
+			             "WHERE name OPERATOR(pg_catalog.=) $1",
+			         {name, option});
+		else
+			spi.Exec("UPDATE " + ExtensionSchema() +
+			             ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
+			             "'options', coalesce(data OPERATOR(pg_catalog.->) 'options', '{}'::pg_catalog.jsonb) "
+			             "OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object($2::pg_catalog.text, "
+			             "$3::pg_catalog.text)) WHERE name OPERATOR(pg_catalog.=) $1",
+			         {name, option, value});
+		if (ConnectorRunning(name)) {
+			const bool reloads = option == "error_handling_strategy";
+			PgCall([&] {
+				ereport(NOTICE,
+				        (errmsg("connector \"%s\" is running; it uses the new %s once it is %s", name.c_str(),
+				                option.c_str(), reloads ? "reloaded or restarted" : "restarted"),
+				         reloads ? errhint("Apply it now with synchdb_reload_objmap('%s'), between source transactions.",
+				                           name.c_str())
+				                 : errhint("Restart it with synchdb_restart_connector('%s').", name.c_str())));
+			});
+		}
+		return Int32GetDatum(0);
+	});
+}
+
 /* synchdb_reset_stats(name): the connector's counters start from zero. */
 Datum synchdb_reset_stats(PG_FUNCTION_ARGS)
 {
@@ -904,6 +1032,11 @@ Datum synchdb_metrics(PG_FUNCTION_ARGS)
 			{"synchdb_lag_seconds", "gauge", "At the last commit: its time minus the source's commit time."},
 			{"synchdb_last_commit_timestamp_seconds", "gauge", "Unix time of the connector's last commit."},
 			{"synchdb_snapshot_tables", "gauge", "Tables of the current snapshot: done and total."},
+			{"synchdb_snapshot_rows", "gauge", "Rows the current (or last) snapshot has copied."},
+			{"synchdb_snapshot_rows_expected", "gauge", "Rows of the current snapshot in all, from the source's estimates."},
+			{"synchdb_snapshot_rows_per_second", "gauge", "Rows per second of the current snapshot since it began."},
+			{"synchdb_snapshot_seconds_left", "gauge", "Estimated time left of the current snapshot (0 once done)."},
+			{"synchdb_batches_total", "counter", "Batches applied (destination transactions), as synchdb_genstats."},
 		};
 		std::string out;
 		for (const Metric &m : kMetrics) {
@@ -951,7 +1084,21 @@ Datum synchdb_metrics(PG_FUNCTION_ARGS)
 				} else if (name == "synchdb_snapshot_tables") {
 					line(",which=\"done\"", std::to_string(s.tables_done));
 					line(",which=\"total\"", std::to_string(s.tables_total));
-				}
+				} else if (name == "synchdb_snapshot_rows")
+					line("", std::to_string(s.rows_copied));
+				else if (name == "synchdb_snapshot_rows_expected") {
+					if (s.snap_rows_expected >= 0)
+						line("", std::to_string(s.snap_rows_expected));
+				} else if (name == "synchdb_snapshot_rows_per_second" || name == "synchdb_snapshot_seconds_left") {
+					const SnapshotNow sn = SnapshotFiguresNow(s);
+					const double v = name == "synchdb_snapshot_rows_per_second" ? sn.rate : sn.left;
+					if (s.snap_begin_ms != 0 && v >= 0) {
+						char buf[32];
+						snprintf(buf, sizeof(buf), "%.3f", v);
+						line("", buf);
+					}
+				} else if (name == "synchdb_batches_total")
+					line("", std::to_string(s.stat_txns));
 			}
 		}
 		return PgCall([&] { return PointerGetDatum(cstring_to_text_with_len(out.data(), static_cast<int>(out.size()))); });

@@ -176,15 +176,43 @@ void SetSlotOffset(int slot, uint64 generation, const char *offset)
 	LWLockRelease(shared->lock);
 }
 
-void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int tables_total, uint64 rows)
+void SetSnapshotProgress(int slot, uint64 generation, const SnapshotSlotFigures &f)
 {
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (ConnectorSlot *s = CheckedSlot(slot, generation)) {
-		s->tables_done = tables_done;
-		s->tables_total = tables_total;
-		s->rows_copied = rows;
+		s->tables_done = f.tables_done;
+		s->tables_total = f.tables_total;
+		s->rows_copied = f.rows;
+		s->snap_rows_expected = f.rows_expected;
+		s->snap_begin_ms = f.begin_ms;
+		s->snap_end_ms = f.end_ms;
 	}
 	LWLockRelease(shared->lock);
+}
+
+void ZeroSnapshotFigures(ConnectorSlot *s)
+{
+	s->tables_done = s->tables_total = 0;
+	s->rows_copied = 0;
+	s->snap_rows_expected = -1;
+	s->snap_begin_ms = s->snap_end_ms = 0;
+}
+
+void SetSlotOptions(int slot, uint64 generation, const char *strategy, const char *invalid_policy)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (ConnectorSlot *s = CheckedSlot(slot, generation)) {
+		strlcpy(s->eff_strategy, strategy, sizeof(s->eff_strategy));
+		strlcpy(s->eff_invalid_policy, invalid_policy, sizeof(s->eff_invalid_policy));
+	}
+	LWLockRelease(shared->lock);
+}
+
+int64 NowUnixMs()
+{
+	/* TimestampTz counts microseconds from 2000-01-01 */
+	return GetCurrentTimestamp() / 1000 +
+	       static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
 }
 
 void ZeroSlotCounters(ConnectorSlot *s)
@@ -192,6 +220,11 @@ void ZeroSlotCounters(ConnectorSlot *s)
 	s->stat_inserts = s->stat_updates = s->stat_deletes = s->stat_truncates = 0;
 	s->stat_ddls = s->stat_ddls_skipped = s->stat_ddls_noop = s->stat_txns = s->stat_snapshot_rows = 0;
 	s->stat_values_replaced = s->stat_changes_skipped = 0;
+	s->stat_source_txns = 0;
+	s->stat_first_src_ms = s->stat_first_pg_ms = s->stat_last_src_ms = s->stat_last_pg_ms = 0;
+	/* A finished snapshot's figures are counters too; a running one's are its progress, and stay. */
+	if (s->snap_end_ms != 0)
+		ZeroSnapshotFigures(s);
 	s->last_skipped_ddl[0] = '\0';
 	s->stat_since = GetCurrentTimestamp();
 }
@@ -239,6 +272,11 @@ bool SetSlotStats(int slot, uint64 generation, const SlotStats &st, const char *
 		s->stat_snapshot_rows = st.snapshot_rows;
 		s->stat_values_replaced = st.values_replaced;
 		s->stat_changes_skipped = st.changes_skipped;
+		s->stat_source_txns = st.source_txns;
+		s->stat_first_src_ms = st.first_src_ms;
+		s->stat_first_pg_ms = st.first_pg_ms;
+		s->stat_last_src_ms = st.source_ts_usec > 0 ? static_cast<int64>(st.source_ts_usec / 1000) : 0;
+		s->stat_last_pg_ms = NowUnixMs();
 		if (last_skipped_ddl)
 			strlcpy(s->last_skipped_ddl, last_skipped_ddl, sizeof(s->last_skipped_ddl));
 	}

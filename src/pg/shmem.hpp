@@ -60,9 +60,12 @@ struct ConnectorSlot {
 	ConnectorStage stage;
 	uint64 generation;         /* bumped at each launch */
 	TimestampTz last_used;     /* for reusing stopped slots */
-	int tables_total;          /* initial snapshot progress */
+	int tables_total;          /* snapshot progress: of the snapshot running now, or the last one */
 	int tables_done;
 	uint64 rows_copied;
+	int64 snap_rows_expected;  /* rows in all as best known now (source estimates); -1 unknown */
+	int64 snap_begin_ms;       /* Unix milliseconds; 0 none */
+	int64 snap_end_ms;         /* 0 while it runs (or none) */
 	/* Statistics since the worker started (synchdb_stats_view). */
 	uint64 stat_inserts, stat_updates, stat_deletes, stat_truncates;
 	uint64 stat_ddls, stat_ddls_skipped, stat_ddls_noop, stat_txns, stat_snapshot_rows;
@@ -72,6 +75,11 @@ struct ConnectorSlot {
 	TimestampTz stat_last_commit;/* when the worker last committed a position; 0 never */
 	TimestampTz stat_since;      /* counters count from here (worker start or synchdb_reset_stats) */
 	bool stats_reset_requested;  /* synchdb_reset_stats: the worker zeroes its counters at its next commit */
+	uint64 stat_source_txns;     /* source transactions applied (synchdb_cdcstats.txs) */
+	int64 stat_first_src_ms, stat_first_pg_ms; /* the last batch's first source transaction: source commit time, */
+	int64 stat_last_src_ms, stat_last_pg_ms;   /* its first apply time; its last: source commit, destination commit */
+	char eff_strategy[8];        /* error_handling_strategy in effect (connector option or GUC); "" no worker yet */
+	char eff_invalid_policy[8];  /* invalid_value_policy in effect */
 	char last_skipped_ddl[256];
 	char err[kErrLen];         /* "" = no error */
 	char offset[kOffsetLen];   /* "" = no offset */
@@ -112,13 +120,28 @@ void SetSlotState(int slot, uint64 generation, ConnectorState state);
 void SetSlotStage(int slot, uint64 generation, ConnectorStage stage);
 void SetSlotError(int slot, uint64 generation, const char *err);
 void SetSlotOffset(int slot, uint64 generation, const char *offset);
-void SetSnapshotProgress(int slot, uint64 generation, int tables_done, int tables_total, uint64 rows);
+/* A snapshot's figures (synchdb_snapstats); times in Unix milliseconds, 0 none. */
+struct SnapshotSlotFigures {
+	int tables_done = 0, tables_total = 0;
+	uint64 rows = 0;
+	int64 rows_expected = -1;
+	int64 begin_ms = 0, end_ms = 0;
+};
+void SetSnapshotProgress(int slot, uint64 generation, const SnapshotSlotFigures &f);
+/* Zero a slot's snapshot figures (caller holds the lock). */
+void ZeroSnapshotFigures(ConnectorSlot *s);
+/* The options a worker runs with, for the state view. */
+void SetSlotOptions(int slot, uint64 generation, const char *strategy, const char *invalid_policy);
+/* Now, in Unix milliseconds. */
+int64 NowUnixMs();
 
 struct SlotStats {
 	uint64 inserts, updates, deletes, truncates, ddls, ddls_skipped, ddls_noop, txns, snapshot_rows;
 	uint64 values_replaced;
 	uint64 changes_skipped;
 	int64 source_ts_usec; /* source commit time of the position committed (Unix microseconds); 0 unknown */
+	uint64 source_txns;
+	int64 first_src_ms, first_pg_ms; /* the batch committed: see ConnectorSlot; 0 unknown */
 };
 /*
  * Publish the worker's counters.  Returns true (and publishes zeros) when

@@ -43,6 +43,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,7 @@
 #include "core/emitter.hpp"
 #include "core/queue.hpp"
 #include "core/source.hpp"
+#include "core/progress.hpp"
 #include "pg/apply.hpp"
 #include "pg/crypto.hpp"
 #include "pg/guard.hpp"
@@ -187,7 +189,7 @@ public:
 	const Msg *Next(std::chrono::milliseconds wait) override
 	{
 		if (idx_ < batch_.size())
-			return &batch_[idx_++];
+			return Seen(&batch_[idx_++]);
 		auto b = q_.TryPop();
 		if (!b) {
 			if (q_.Closed())
@@ -201,8 +203,10 @@ public:
 		}
 		batch_ = std::move(*b);
 		idx_ = 0;
-		return idx_ < batch_.size() ? &batch_[idx_++] : nullptr;
+		return idx_ < batch_.size() ? Seen(&batch_[idx_++]) : nullptr;
 	}
+	/* Called with each snapshot chunk read (also inside COPY): must not throw. */
+	std::function<void(const msg::CopyData &)> on_copy;
 	/* Un-read the message Next() returned last. */
 	void PutBack()
 	{
@@ -213,6 +217,13 @@ public:
 	bool Drained() const { return idx_ >= batch_.size() && q_.Empty(); }
 
 private:
+	const Msg *Seen(const Msg *m)
+	{
+		if (on_copy)
+			if (const auto *d = std::get_if<msg::CopyData>(m))
+				on_copy(*d);
+		return m;
+	}
 	BoundedQueue<Batch> &q_;
 	Batch batch_;
 	size_t idx_ = 0;
@@ -308,7 +319,7 @@ public:
 		PinWorkerSearchPath();
 		ConnInfo ci = ConnInfoFromJson(name, json::Parse(json_));
 		name_ = ci.name;
-		strategy_ = guc::error_handling_strategy;
+		TakeOptions(ci, true);
 		LoadRules(ci);
 		SourceConfig sc;
 		sc.conninfo = ci;
@@ -317,7 +328,7 @@ public:
 		sc.extra = json::Value::MakeObject();
 		sc.extra.Set("heartbeat_interval_s", json::Value::MakeInt(guc::source_heartbeat_s));
 		sc.extra.Set("wal_retention_warning_mb", json::Value::MakeInt(guc::wal_retention_warning_mb));
-		sc.extra.Set("invalid_value_policy", json::Value::MakeString(guc::InvalidValuePolicyName()));
+		sc.extra.Set("invalid_value_policy", json::Value::MakeString(invalid_policy_));
 		/* Relative file names in a source's settings are read from the data directory, as rule files are. */
 		sc.extra.Set("data_directory", json::Value::MakeString(DataDir));
 		PgCall([] { StartTransactionCommand(); });
@@ -390,6 +401,8 @@ public:
 				break;
 			}
 			resuming_ = off.snapshot_done && !rc.snapshot_with_data;
+			snapshot_run_ = rc.snapshot_with_data.has_value();
+			snapshot_started_ = false;
 			if (resuming_) {
 				rc.resume = off.pos;
 				rc.schema_history = off.history;
@@ -406,6 +419,7 @@ public:
 				reader_ = &reader;
 				unconfirmed_.clear(); /* the new reader starts from the stored position: nothing to confirm yet */
 				Cursor cursor(queue);
+				cursor.on_copy = [this](const msg::CopyData &d) { CountCopyRows(d); };
 				try {
 					result = Pump(ap, cursor, lost);
 					/* Refused, canceled or waiting for a lock: the open transaction is rolled back, not settled. */
@@ -427,6 +441,7 @@ public:
 				reader_ = nullptr;
 			}
 			ap.Abort();
+			batch_first_src_ms_ = batch_first_pg_ms_ = 0; /* what was not committed is applied again */
 			if (result == PumpResult::Stop || result == PumpResult::Finished)
 				break;
 			if (result == PumpResult::Pause)
@@ -477,7 +492,9 @@ public:
 				json_ = reload_payload_;
 				std::string problem;
 				try {
+					const ConnInfo next = ConnInfoFromJson(ci.name, json::Parse(json_));
 					LoadRules(ci);
+					TakeOptions(next, false); /* error_handling_strategy; invalid_value_policy waits for a start */
 					rules_error_.clear();
 				} catch (const Error &e) {
 					problem = e.what();
@@ -532,6 +549,50 @@ private:
 
 	void PublishOffset(const Position &pos) { SetSlotOffset(slot_, generation_, pos.offset.c_str()); }
 
+	/*
+	 * The connector's own options (synchdb_set_connector_option), else the
+	 * GUCs: error_handling_strategy at start and at a reload,
+	 * invalid_value_policy (handed to the source) at start only.  Shown in
+	 * the state view.
+	 */
+	void TakeOptions(const ConnInfo &ci, bool at_start)
+	{
+		static const char *const kStrategies[] = {"exit", "skip", "retry"};
+		const std::string s = ci.Option("error_handling_strategy");
+		strategy_ = s == "exit" ? guc::kExit : s == "skip" ? guc::kSkip : s == "retry" ? guc::kRetry
+		                                                                        : guc::error_handling_strategy;
+		if (at_start) {
+			const std::string p = ci.Option("invalid_value_policy");
+			invalid_policy_ = p.empty() ? guc::InvalidValuePolicyName() : p;
+		}
+		const int k = strategy_ >= guc::kExit && strategy_ <= guc::kRetry ? strategy_ : guc::kExit;
+		SetSlotOptions(slot_, generation_, kStrategies[k], invalid_policy_.c_str());
+	}
+
+	/* ------------------------------------------------ snapshot progress */
+
+	/* The figures of the snapshot running now (or done), to the slot. */
+	void PublishSnapshot()
+	{
+		const SnapshotFigures f = progress_.At(0); /* the rate is worked out when read */
+		snap_.tables_done = f.tables_done;
+		snap_.tables_total = f.tables_total;
+		snap_.rows = f.rows;
+		snap_.rows_expected = f.rows_expected;
+		SetSnapshotProgress(slot_, generation_, snap_);
+		last_publish_ = std::chrono::steady_clock::now();
+	}
+	/* Rows of the table being copied, from its chunks (COPY text: one newline per row); at most 4 publishes a second. */
+	void CountCopyRows(const msg::CopyData &d) noexcept
+	{
+		if (d.table != copy_table_)
+			return; /* the first chunk, read before its table's COPY begins (read again inside) */
+		copy_rows_ += static_cast<uint64_t>(std::count(d.text.begin(), d.text.end(), '\n'));
+		progress_.Rows(copy_table_, copy_rows_);
+		if (std::chrono::steady_clock::now() - last_publish_ >= std::chrono::milliseconds(250))
+			PublishSnapshot();
+	}
+
 	void CommitAt(Applier &ap, const Position &pos, bool snapshot_done)
 	{
 		ap.Commit(pos, snapshot_done);
@@ -549,9 +610,14 @@ private:
 		ConfirmFlushed();
 		PublishOffset(pos);
 		const ApplyStats &a = ap.Stats();
+		source_txns_ += group_.commits;
+		if (!batch_first_src_ms_)
+			batch_first_src_ms_ = static_cast<int64>(pos.ts_usec / 1000);
 		const SlotStats raw{a.inserts,     a.updates,  a.deletes, a.truncates,     a.ddls,
 		                    ddls_skipped_, ddls_noop_, a.txns,    a.snapshot_rows, values_replaced_,
-		                    a.skipped,     static_cast<int64>(pos.ts_usec)};
+		                    a.skipped,     static_cast<int64>(pos.ts_usec), source_txns_,
+		                    batch_first_src_ms_, batch_first_pg_ms_ ? batch_first_pg_ms_ : NowUnixMs()};
+		batch_first_src_ms_ = batch_first_pg_ms_ = 0;
 		retry_ms_ = 1000; /* a commit went through: the next failure starts the waits again */
 		if (!lock_wait_logged_.empty()) {
 			lock_wait_logged_.clear(); /* the lock was released */
@@ -676,6 +742,7 @@ private:
 		s.snapshot_rows -= base.snapshot_rows;
 		s.values_replaced -= base.values_replaced;
 		s.changes_skipped -= base.changes_skipped;
+		s.source_txns -= base.source_txns;
 		return s;
 	}
 
@@ -714,8 +781,15 @@ private:
 			if (resuming_)
 				Stage(ConnectorStage::ChangeDataCapture);
 		}
-		if (snapshotting_)
-			SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m.tables->size()), 0);
+		if (snapshot_run_ && !snapshot_started_ && m.tables) {
+			/* A snapshot begins (again, after a lost source): its figures start over. */
+			snapshot_started_ = true;
+			progress_.Begin(std::vector<int64_t>(m.tables->size(), -1), 0);
+			snap_ = SnapshotSlotFigures{};
+			snap_.begin_ms = NowUnixMs();
+			copy_table_ = -1;
+			PublishSnapshot();
+		}
 	}
 	/* The first CopyData of a table: the whole table through COPY (CopyTable reads up to its CopyEnd). */
 	bool OnCopyData(Applier &ap, Cursor &cursor, const msg::CopyData &m, std::string &lost)
@@ -723,9 +797,12 @@ private:
 		Stage(ConnectorStage::InitialSnapshot);
 		Show(ConnectorState::Executing);
 		const int table = m.table;
+		copy_table_ = table;
+		copy_rows_ = 0;
 		cursor.PutBack();
+		uint64_t rows = 0;
 		try {
-			ap.CopyTable(table, cursor);
+			rows = ap.CopyTable(table, cursor);
 		} catch (const PgError &e) {
 			/* The source went away during the snapshot: start over after reconnecting. */
 			if (e.sqlerrcode() != ERRCODE_CONNECTION_FAILURE)
@@ -733,18 +810,32 @@ private:
 			lost = e.what();
 			return false;
 		}
-		SetSnapshotProgress(slot_, generation_, table + 1, static_cast<int>(ap.Tables()->size()),
-		                    ap.Stats().snapshot_rows);
+		copy_table_ = -1;
+		progress_.Done(table, rows);
+		PublishSnapshot();
 		return true;
 	}
+	/* A table without rows (the others' CopyEnd is read by their COPY). */
 	void OnCopyEnd(Applier &ap, const msg::CopyEnd &m)
 	{
-		SetSnapshotProgress(slot_, generation_, m.table + 1, static_cast<int>(ap.Tables()->size()),
-		                    ap.Stats().snapshot_rows);
+		progress_.Done(m.table, m.rows);
+		PublishSnapshot();
+	}
+	void OnSnapshotEstimate(const msg::SnapshotEstimate &m)
+	{
+		progress_.Estimates(m.rows);
+		PublishSnapshot();
 	}
 	void OnSnapshotDone(Applier &ap, const msg::SnapshotDone &m)
 	{
 		CommitAt(ap, m.pos, true);
+		if (snapshot_started_) {
+			if (!snapshotting_) /* schema only: its tables are created */
+				for (int t = 0; ap.Tables() && t < static_cast<int>(ap.Tables()->size()); t++)
+					progress_.Done(t, 0);
+			snap_.end_ms = NowUnixMs();
+			PublishSnapshot();
+		}
 		always_done_ = true;
 		snapshotting_ = false;
 		schema_pending_ = false; /* schemasync: the pause it asked for is taken now */
@@ -768,6 +859,8 @@ private:
 	void OnCommit(Applier &ap, Cursor &cursor, const msg::Commit &m)
 	{
 		group_.SourceCommitted(m.pos, ap.ChangesInTxn());
+		if (group_.commits == 1)
+			batch_first_src_ms_ = static_cast<int64>(m.pos.ts_usec / 1000);
 		ap.NoteSourcePosition(m.pos);
 		if (careful_commits_left_ > 0) {
 			FlushGroup(ap);
@@ -860,6 +953,8 @@ private:
 				cleared_error = true;
 				progressed_ = true;
 			}
+			if (!batch_first_pg_ms_)
+				batch_first_pg_ms_ = NowUnixMs(); /* the destination transaction's first message */
 			using Next = std::optional<PumpResult>; /* set: leave the loop with it */
 			Next next;
 			const int table = TableOf(*m); /* *m may be gone when a COPY read past it */
@@ -934,6 +1029,10 @@ private:
 						OnCopyEnd(ap, e);
 						return {};
 					},
+					[&](const msg::SnapshotEstimate &e) -> Next {
+						OnSnapshotEstimate(e);
+						return {};
+					},
 					[&](const msg::SnapshotDone &d) -> Next {
 						OnSnapshotDone(ap, d);
 						return {};
@@ -1004,7 +1103,18 @@ private:
 	uint64 values_replaced_ = 0;
 	SlotStats stats_base_{};  /* raw totals at the last synchdb_reset_stats */
 	SlotStats shown_raw_{};   /* raw totals of the last publish */
-	int strategy_ = guc::kExit;           /* synchdb.error_handling_strategy when the worker started */
+	int strategy_ = guc::kExit;           /* error_handling_strategy: the connector's option, else the GUC */
+	std::string invalid_policy_;          /* invalid_value_policy likewise, fixed at start */
+	uint64 source_txns_ = 0;              /* source transactions committed */
+	int64 batch_first_src_ms_ = 0;        /* the open destination transaction: its first source commit time */
+	int64 batch_first_pg_ms_ = 0;         /* and when its first message was applied; 0 none yet */
+	bool snapshot_run_ = false;           /* this reader takes a snapshot (with data or schema only) */
+	bool snapshot_started_ = false;       /* its figures were started */
+	SnapshotProgress progress_;
+	SnapshotSlotFigures snap_;
+	int copy_table_ = -1;                 /* the table whose COPY runs, -1 none */
+	uint64_t copy_rows_ = 0;              /* its rows so far */
+	std::chrono::steady_clock::time_point last_publish_{};
 	size_t careful_commits_left_ = 0;     /* skip: source transactions still to apply change by change */
 	size_t failed_group_commits_ = 0;     /* source transactions committed in the group a refused change was in */
 	std::string lock_wait_;        /* what the last lock wait was on, shown in err */

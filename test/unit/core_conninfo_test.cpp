@@ -174,3 +174,37 @@ TEST(ConnInfo, PostgresTableListNamesSchemaAndTable)
 	EXPECT_THROW(ParseTableList("orders", ConnectorType::Postgres, "src"), Error);
 	EXPECT_THROW(ParseTableList("other.public.x", ConnectorType::Postgres, "src"), Error);
 }
+
+TEST(ConnInfo, ConnectorOptions)
+{
+	EXPECT_EQ(NormalizeConnectorOption(" Error_Handling_Strategy "), "error_handling_strategy");
+	EXPECT_EQ(NormalizeConnectorOption("invalid_value_policy"), "invalid_value_policy");
+	EXPECT_EQ(ErrorOf([] { NormalizeConnectorOption("error_strategy"); }),
+	          "22023: unknown connector option \"error_strategy\"");
+	EXPECT_EQ(NormalizeConnectorOptionValue("error_handling_strategy", "SKIP"), "skip");
+	EXPECT_EQ(NormalizeConnectorOptionValue("invalid_value_policy", " replace"), "replace");
+	EXPECT_EQ(ErrorOf([] { NormalizeConnectorOptionValue("error_handling_strategy", "null"); }),
+	          "22023: invalid value \"null\" for connector option \"error_handling_strategy\"");
+	EXPECT_EQ(ErrorOf([] { NormalizeConnectorOptionValue("invalid_value_policy", "skip"); }),
+	          "22023: invalid value \"skip\" for connector option \"invalid_value_policy\"");
+	try {
+		NormalizeConnectorOptionValue("invalid_value_policy", "skip");
+	} catch (const Error &e) {
+		EXPECT_NE(std::string(e.hint()).find("error, null, replace"), std::string::npos) << e.hint();
+	}
+}
+
+TEST(ConnInfo, OptionsRoundTripInTheDefinition)
+{
+	ConnInfo ci = MakeConnInfo("c", "127.0.0.1", 3306, "u", "inventory", "postgres", "", "mysql", "");
+	ci.pwd = "\\x00";
+	ci.options = {{"error_handling_strategy", "skip"}};
+	json::Value v = ConnInfoToJson(ci);
+	ConnInfo back = ConnInfoFromJson("c", v);
+	EXPECT_EQ(back.Option("error_handling_strategy"), "skip");
+	EXPECT_EQ(back.Option("invalid_value_policy"), "") << "not set: follows the GUC";
+
+	json::Value bad = json::Parse(R"({"hostname":"h","port":1,"user":"u","pwd":"p","srcdb":"d","dstdb":"postgres",
+	    "connector":"mysql","options":{"error_handling_strategy":"ignore"}})");
+	EXPECT_NE(ErrorOf([&] { ConnInfoFromJson("c", bad); }).find("has an invalid option"), std::string::npos);
+}

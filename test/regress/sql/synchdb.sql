@@ -92,6 +92,28 @@ SELECT count(*) AS connectors, count(*) FILTER (WHERE state = 'stopped' AND pid 
        count(id) AS with_slot
 FROM synchdb_state_view;
 SELECT connector, conninfo_name, pid, state, err, last_dbz_offset FROM synchdb_state_view ORDER BY conninfo_name;
+
+-- Per-connector options: checked, kept in the definition, shown in the state view; NULL follows the GUC again.
+SELECT synchdb_set_connector_option('mysqlconn', 'error_strategy', 'skip');
+SELECT synchdb_set_connector_option('mysqlconn', 'error_handling_strategy', 'ignore');
+SELECT synchdb_set_connector_option('mysqlconn', 'invalid_value_policy', 'skip');
+SELECT synchdb_set_connector_option('nosuch', 'error_handling_strategy', 'skip');
+SELECT synchdb_set_connector_option('mysqlconn', 'error_handling_strategy', NULL);
+SELECT synchdb_set_connector_option('mysqlconn', 'Error_Handling_Strategy', 'Skip');
+SELECT synchdb_set_connector_option('mysqlconn', 'invalid_value_policy', 'replace');
+SELECT data->'options' AS options FROM synchdb_conninfo WHERE name = 'mysqlconn';
+SELECT conninfo_name, error_handling_strategy, invalid_value_policy FROM synchdb_state_view
+WHERE conninfo_name = 'mysqlconn';
+SELECT synchdb_set_connector_option('mysqlconn', 'error_handling_strategy', NULL);
+SELECT synchdb_set_connector_option('mysqlconn', 'invalid_value_policy', NULL);
+SELECT data->'options' AS options FROM synchdb_conninfo WHERE name = 'mysqlconn';
+SELECT conninfo_name, error_handling_strategy, invalid_value_policy FROM synchdb_state_view
+WHERE conninfo_name = 'mysqlconn';
+
+-- SynchDB's statistics views (no connector of this database ran: no rows).
+SELECT * FROM synchdb_genstats WHERE dbname = current_database();
+SELECT * FROM synchdb_snapstats WHERE dbname = current_database();
+SELECT * FROM synchdb_cdcstats WHERE dbname = current_database();
 SELECT current_setting('synchdb.max_connector_workers') AS max_workers,
        current_setting('synchdb.synchdb_auto_launcher') AS auto_launcher;
 
@@ -104,6 +126,10 @@ SELECT synchdb_start_engine_bgw('mysqlconn');
 SELECT synchdb_stop_engine_bgw('mysqlconn');
 SELECT synchdb_del_conninfo('mysqlconn');
 SELECT * FROM synchdb_state_view;
+SELECT * FROM synchdb_genstats;
+SELECT * FROM synchdb_snapstats;
+SELECT * FROM synchdb_cdcstats;
+SELECT synchdb_set_connector_option('mysqlconn', 'error_handling_strategy', 'skip');
 RESET ROLE;
 DROP ROLE regress_synchdb_user;
 

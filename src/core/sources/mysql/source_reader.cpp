@@ -161,6 +161,8 @@ void SourceReader::Snapshot(bool with_data)
 		pos.ts_sec = static_cast<uint32_t>(std::stoul(*ids[0][1]));
 	}
 	if (with_data)
+		SendEstimates(snap);
+	if (with_data)
 		for (size_t i = 0; i < tables_->size(); i++)
 			CopyTable(snap, static_cast<int>(i));
 	snap.Query("COMMIT");
@@ -169,6 +171,37 @@ void SourceReader::Snapshot(bool with_data)
 	Flush();
 	if (!config_.stop_after_snapshot)
 		Stream(pos);
+}
+
+/*
+ * information_schema.TABLES.TABLE_ROWS of each table: InnoDB's estimate
+ * (exact for MyISAM, NULL for views and some engines), for the snapshot's
+ * progress figures.  One that cannot be read is not a reason to stop.
+ */
+void SourceReader::SendEstimates(Connection &conn)
+{
+	if (tables_->empty())
+		return;
+	std::vector<int64_t> rows(tables_->size(), -1);
+	std::string dbs;
+	for (const TableInfo &t : *tables_) {
+		const std::string lit = conn.Literal(t.source.db);
+		if (dbs.find(lit) == std::string::npos)
+			dbs += (dbs.empty() ? "" : ", ") + lit;
+	}
+	try {
+		for (const Row &r : conn.Query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
+		                               "WHERE TABLE_SCHEMA IN (" + dbs + ")")) {
+			if (r.size() < 3 || !r[0] || !r[1] || !r[2])
+				continue;
+			const int i = FindTable(*r[0], *r[1]);
+			if (i >= 0)
+				rows[i] = static_cast<int64_t>(std::stoll(*r[2]));
+		}
+	} catch (const std::exception &) { /* synchdb::Error included */
+		return;
+	}
+	out_->SnapshotEstimate(std::move(rows));
 }
 
 void SourceReader::CopyTable(Connection &conn, int index)

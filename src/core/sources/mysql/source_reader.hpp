@@ -69,6 +69,7 @@ private:
 	void Snapshot(bool with_data);
 	void Stream(BinlogPosition pos);
 	void CopyTable(Connection &conn, int index);
+	void SendEstimates(Connection &conn);
 
 	void Add(Msg m);
 	void Flush();

@@ -300,6 +300,7 @@ void PgReader::WaitSlotFree(Sink &out)
 
 void PgReader::Snapshot(Sink &out, Connection &repl)
 {
+	SendEstimates(out);
 	for (size_t i = 0; i < src_.size(); ++i) {
 		const SourceTable &t = src_[i];
 		std::string cols;
@@ -322,6 +323,35 @@ void PgReader::Snapshot(Sink &out, Connection &repl)
 			out.CopyRows(idx, std::move(chunk));
 		out.CopyEnd(idx, rows);
 	}
+}
+
+/*
+ * The planner's row estimate of each table (pg_class.reltuples; -1 for a
+ * table never vacuumed or analyzed), for the snapshot's progress figures.
+ * An estimate that cannot be read is not a reason to stop: none is sent.
+ */
+void PgReader::SendEstimates(Sink &out)
+{
+	if (src_.empty())
+		return;
+	std::string oids;
+	for (const SourceTable &t : src_)
+		oids += (oids.empty() ? "" : ",") + std::to_string(t.oid);
+	std::vector<int64_t> rows(src_.size(), -1);
+	try {
+		Result r = conn_->Exec("SELECT oid, pg_catalog.round(reltuples)::bigint FROM pg_catalog.pg_class "
+		                       "WHERE oid IN (" + oids + ")");
+		for (int i = 0; i < r.Rows(); i++) {
+			const std::string oid(r.Get(i, 0));
+			const std::string n(r.Get(i, 1));
+			for (size_t t = 0; t < src_.size(); t++)
+				if (std::to_string(src_[t].oid) == oid && !n.empty())
+					rows[t] = std::max<int64_t>(std::stoll(n), -1);
+		}
+	} catch (const std::exception &) { /* synchdb::Error included */
+		return;
+	}
+	out.SnapshotEstimate(std::move(rows));
 }
 
 void PgReader::SendStatus(Connection &repl)

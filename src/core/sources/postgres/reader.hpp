@@ -119,6 +119,7 @@ private:
 
 	void Run(Sink &out);
 	void Snapshot(Sink &out, Connection &repl);
+	void SendEstimates(Sink &out);
 	void WaitSlotFree(Sink &out);
 	void Stream(Sink &out, Connection &repl, Lsn start);
 	void Handle(Sink &out, const PgOutputMessage &m);

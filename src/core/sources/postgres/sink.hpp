@@ -72,6 +72,8 @@ public:
 	virtual void Tables(const std::vector<NeutralTable> &tables, const std::string &history) = 0;
 	virtual void CopyRows(int table, std::string text) = 0;
 	virtual void CopyEnd(int table, uint64_t rows) = 0;
+	/* Optional, before the first CopyRows: each table's estimated rows (-1: none), for progress figures. */
+	virtual void SnapshotEstimate(std::vector<int64_t> rows) {}
 	virtual void SnapshotDone(Position pos) = 0;
 	virtual void Change(int table, ChangeKind kind, RowData before, RowData after) = 0;
 	virtual void SchemaChange(const std::vector<NeutralTable> &tables, const TableChange &change,

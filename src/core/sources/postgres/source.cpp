@@ -34,6 +34,10 @@ public:
 	{
 		Guard([&] { out_.CopyRows(table, std::move(text)); });
 	}
+	void SnapshotEstimate(std::vector<int64_t> rows) override
+	{
+		Guard([&] { out_.SnapshotEstimate(std::move(rows)); });
+	}
 	void CopyEnd(int table, uint64_t rows) override
 	{
 		Guard([&] { out_.CopyEnd(table, rows); });
