@@ -227,6 +227,8 @@ def main():
                     streaming = False
                     continue
                 conn.sendall(b"".join(out))
+                if (sent + len(out)) // 50 > sent // 50:
+                    print(f"SENT {sent + len(out)}", flush=True)   # frames of this connection so far
                 sent += len(out)
         except (ConnectionError, OSError) as e:
             print(f"DISCONNECTED {e}", flush=True)
