@@ -66,6 +66,20 @@ def catch_up(primary, rep):
     check(r == 0, f"the replica reached the primary's GTID position {pos} (MASTER_GTID_WAIT gave {r})")
 
 
+def purge_binlogs(my):
+    """A new binary log, and the older ones purged (once no dump thread still reads them: the server keeps those)."""
+    my.run("FLUSH BINARY LOGS")
+    last = my.run("SHOW BINARY LOGS")[-1][0]
+    wait_for(lambda: my.run("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                            "WHERE COMMAND LIKE 'Binlog Dump%%'")[0][0] == 0, 30,
+             what="no binlog dump thread left on the server")
+
+    def purged():  # the server also keeps a file until its binlog checkpoint has moved on (XA recovery)
+        my.run(f"PURGE BINARY LOGS TO '{last}'")
+        return [r[0] for r in my.run("SHOW BINARY LOGS")] == [last]
+    wait_for(purged, 30, 0.5, what=f"the binary logs before {last} purged")
+
+
 def setup_source(primary):
     primary.run(f"DROP DATABASE IF EXISTS {DB}")
     primary.run(f"CREATE DATABASE {DB}")
@@ -187,12 +201,9 @@ def test_follow_failover_to_replica_by_gtid():
         check("resuming by GTID 0-1-" in log, "the server log says the connector resumed by GTID")
 
         # The replica purges what the stopped connector still needs: a clear error naming the connector.
-        pg.one("SELECT synchdb_pause_engine('fo')")
         pg.one("SELECT synchdb_stop_engine_bgw('fo')")
         rep.run(f"INSERT INTO {DB}.ledger VALUES (1, 1, 'purged')")
-        rep.run("FLUSH BINARY LOGS")
-        last = rep.run("SHOW BINARY LOGS")[-1][0]
-        rep.run(f"PURGE BINARY LOGS TO '{last}'")
+        purge_binlogs(rep)
         pg.one("SELECT synchdb_start_engine_bgw('fo')")
         s = wait_for(lambda: (lambda s: s if s and s["state"] == "stopped" and s["err"] != "no error" else None)(
             pg.state("fo")), 30, what="the connector stopped with an error")
@@ -229,9 +240,7 @@ def test_set_offset_by_gtid_is_checked():
     primary.run(f"INSERT INTO {DB}.accounts VALUES (100, 'x', 1)")
     old = primary.run("SELECT @@gtid_binlog_pos")[0][0].split(",")[0]
     primary.run(f"INSERT INTO {DB}.accounts VALUES (101, 'y', 1)")
-    primary.run("FLUSH BINARY LOGS")
-    last = primary.run("SHOW BINARY LOGS")[-1][0]
-    primary.run(f"PURGE BINARY LOGS TO '{last}'")
+    purge_binlogs(primary)
     e = pg.error("SELECT synchdb_set_offset('fo', %s)", (f'{{"gtids":"{old}"}}',))
     check(e.startswith("22023") and "was purged" in e, e)
     # The current GTID position is accepted, and the connector streams from it.
