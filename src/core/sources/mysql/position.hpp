@@ -26,7 +26,7 @@ struct BinlogPosition {
 	std::string gtid;
 	uint32_t server_id = 0; /* source server that wrote the event */
 	uint32_t ts_sec = 0;    /* source commit time (seconds since the epoch) */
-	/* @@server_id of the server whose binary log file and pos name; 0 = unknown (offsets before 1.1). */
+	/* @@server_id of the server whose binary log file and pos name; 0 = unknown (written before this key existed). */
 	uint32_t file_server_id = 0;
 	/*
 	 * The offset had a non-zero "row" or "event" (Debezium's count of what

@@ -352,6 +352,7 @@ void SourceReader::Stream(BinlogPosition pos)
 		            who + "could not start reading the binary log at " + pos.ToPosition().label,
 		            std::string("The server said: ") + mysql_error(rc.raw()));
 	/* The new positions name this server's files. */
+	const std::string stored_label = pos.HasFile() ? pos.file + ":" + std::to_string(pos.pos) : std::string();
 	pos.file_server_id = server_id_;
 	if (by_gtid)
 		pos.file.clear(), pos.pos = 4; /* until the server's first (artificial) rotate names its file */
@@ -375,7 +376,10 @@ void SourceReader::Stream(BinlogPosition pos)
 			std::string msg = mysql_error(rc.raw());
 			if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG && by_gtid && !cur.HasFile())
 				throw Error(sqlstate::kObjectNotInPrerequisiteState,
-				            who + "source server " + ep.Where() + " cannot stream from GTID position " + pos.gtid,
+				            stored_label.empty()
+				                ? who + "source server " + ep.Where() + " cannot stream from GTID position " + pos.gtid
+				                : who + "the source can no longer provide the binary log from " + stored_label +
+				                      ", nor stream from its GTID position " + pos.gtid,
 				            "The server said: " + msg,
 				            "The transactions after that GTID were purged from its binary logs, or it never had "
 				            "them. Set a position this server has with synchdb_set_offset('" + ep.connector +
