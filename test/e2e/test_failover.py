@@ -14,7 +14,7 @@ import threading
 import time
 
 from harness import (MY2PORT, MYPORT, My, TestFailure, add_conninfo, check, clean_destination, run_tests, script,
-                     wait_for, wait_same, wait_state)
+                     wait_for, wait_same)
 
 REPPORT = MY2PORT + 1
 DB = "fodb"
@@ -130,6 +130,16 @@ class Load:
         return self.count
 
 
+def wait_cdc(pg, name="fo", timeout=60):
+    """Streaming (not in the snapshot any more): a pause then parks at once."""
+    def ready():
+        s = pg.state(name)
+        if s and s["state"] == "stopped" and s["err"] != "no error":
+            raise TestFailure(f"connector stopped: {s['err']}")
+        return s and s["stage"] == "change data capture" and s["state"] in ("syncing", "executing")
+    wait_for(ready, timeout, what=f"{name} in change data capture")
+
+
 def wait_all_same(pg, my, timeout=60):
     for t, cols in TABLES.items():
         wait_same(pg, my, DB, t, cols, timeout)
@@ -158,7 +168,7 @@ def test_follow_failover_to_replica_by_gtid():
         setup_source(primary)
         add_conninfo(pg, "fo", srcdb=DB)
         pg.one("SELECT synchdb_start_engine_bgw('fo')")
-        wait_state(pg, "fo", ("syncing", "executing"), 60)
+        wait_cdc(pg)
         load = Load("mariadb", "p")
         time.sleep(1.5)
         # Mid-stream: the connector stops behind the primary, which goes on writing.
@@ -224,7 +234,7 @@ def test_set_offset_by_gtid_is_checked():
     setup_source(primary)
     add_conninfo(pg, "fo", srcdb=DB)
     pg.one("SELECT synchdb_start_engine_bgw('fo')")
-    wait_state(pg, "fo", ("syncing", "executing"), 60)
+    wait_cdc(pg)
     pg.one("SELECT synchdb_pause_engine('fo')")
     state = primary.run("SELECT @@gtid_binlog_pos")[0][0]
     d, srv, seq = (int(x) for x in state.split(",")[0].split("-"))
