@@ -229,7 +229,7 @@ void ChangeBuilder::HandleDdl(const binlog::QueryEvent &q, std::string_view stmt
 void ChangeBuilder::Handle(const binlog::Event &ev)
 {
 	if (const auto *g = ev.As<binlog::MariaGtidEvent>()) {
-		cur_.gtid = g->ToString();
+		cur_.gtid = MergeMariaGtid(cur_.gtid, MariaGtid{g->domain_id, g->server_id, g->seq_no});
 		in_txn_ = true;
 		standalone_ = g->IsStandalone();
 	} else if (const auto *g2 = ev.As<binlog::MysqlGtidEvent>()) {

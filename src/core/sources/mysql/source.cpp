@@ -81,6 +81,8 @@ public:
 	{
 		const BinlogPosition p = BinlogPosition::FromOffsetJson(pos.offset);
 		Connection conn(ep_);
+		if (!p.HasFile())
+			return CheckGtidOffset(conn, p);
 		std::string files;
 		for (const Row &r : conn.Query("SHOW BINARY LOGS")) {
 			if (r.size() < 2 || !r[0])
@@ -104,6 +106,69 @@ public:
 		            files.empty() ? std::string("The server lists no binary logs.")
 		                          : "Its binary logs are: " + files.substr(0, 600) + ".",
 		            "Give a position in one of the files the server still has (SHOW BINARY LOGS).");
+	}
+
+	/*
+	 * A GTID-only offset (MariaDB): every domain must be in the server's
+	 * binary logs, not past their end (@@gtid_binlog_state), and not purged
+	 * (the GTID state at the start of the oldest binary log, the one a
+	 * replica would need to start from there).
+	 */
+	std::string CheckGtidOffset(Connection &conn, const BinlogPosition &p)
+	{
+		const std::string who = "connector " + Quoted(config_.conninfo.name) + ": ";
+		const std::string fix = "Give a GTID position the server has (SELECT @@gtid_binlog_pos on it), or a file "
+		                        "position: {\"file\":\"...\",\"pos\":...} (SHOW BINARY LOGS).";
+		if (!conn.IsMariaDB())
+			throw Error(sqlstate::kFeatureNotSupported,
+			            who + "a position given by GTID alone needs a MariaDB source; " + ep_.Where() + " is " +
+			                conn.ServerVersion(),
+			            {}, "Give a file position: {\"file\":\"...\",\"pos\":...} (SHOW BINARY LOGS).");
+		const auto wanted = ParseMariaGtidList(p.gtid).value_or(std::vector<MariaGtid>{});
+		if (wanted.empty())
+			throw Error(sqlstate::kInvalidParameterValue, who + "the offset's \"gtids\" names no GTID", {}, fix);
+		const std::string state = conn.QueryValue("SELECT @@global.gtid_binlog_state").value_or("");
+		const auto have = ParseMariaGtidList(state).value_or(std::vector<MariaGtid>{});
+		std::string oldest;
+		for (const Row &r : conn.Query("SHOW BINARY LOGS"))
+			if (!r.empty() && r[0]) {
+				oldest = *r[0];
+				break;
+			}
+		const auto start = ParseMariaGtidList(
+			oldest.empty() ? std::string()
+			               : conn.QueryValue("SELECT BINLOG_GTID_POS(" + conn.Literal(oldest) + ", 4)").value_or(""));
+		for (const MariaGtid &g : wanted) {
+			/* gtid_binlog_state keeps the last GTID of each (domain, server): the domain's highest seq_no. */
+			uint64_t last = 0;
+			bool domain_known = false, exact = false;
+			for (const MariaGtid &h : have)
+				if (h.domain == g.domain) {
+					domain_known = true;
+					last = std::max(last, h.seq);
+					if (h.server == g.server && h.seq == g.seq)
+						exact = true;
+				}
+			if (!domain_known)
+				throw Error(sqlstate::kInvalidParameterValue,
+				            who + "GTID " + g.ToString() + " is of replication domain " + std::to_string(g.domain) +
+				                ", which the binary logs of " + ep_.Where() + " do not have",
+				            "The server's GTID state: " + (state.empty() ? std::string("empty") : state) + ".", fix);
+			if (g.seq > last || (g.seq == last && !exact))
+				throw Error(sqlstate::kInvalidParameterValue,
+				            who + "GTID " + g.ToString() + " is not in the binary logs of " + ep_.Where(),
+				            "The server's last GTIDs: " + state + ".", fix);
+			if (start)
+				for (const MariaGtid &s : *start)
+					if (s.domain == g.domain && g.seq < s.seq)
+						throw Error(sqlstate::kInvalidParameterValue,
+						            who + "GTID " + g.ToString() + " was purged from the binary logs of " +
+						                ep_.Where(),
+						            "Its oldest binary log " + oldest + " starts after GTID " + s.ToString() + ".",
+						            fix + " Or restart the connector with snapshot mode 'always' to copy the tables "
+						                  "again.");
+		}
+		return ep_.Where() + " has GTID position " + p.gtid + " in its binary logs (state " + state + ")";
 	}
 
 	int Compare(const Position &a, const Position &b) const override

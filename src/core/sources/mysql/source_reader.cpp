@@ -125,7 +125,18 @@ BinlogPosition SourceReader::CurrentPosition(Connection &conn)
 	BinlogPosition p;
 	p.file = *rows[0][0];
 	p.pos = std::stoull(*rows[0][1]);
+	AddServerAndGtids(conn, p);
 	return p;
+}
+
+void SourceReader::AddServerAndGtids(Connection &conn, BinlogPosition &p)
+{
+	if (auto id = conn.QueryValue("SELECT @@server_id"))
+		p.file_server_id = static_cast<uint32_t>(std::stoul(*id));
+	/* MariaDB: the GTID state at the position, so that another server of the topology can resume from it. */
+	if (conn.IsMariaDB() && p.HasFile() && p.gtid.empty())
+		p.gtid = conn.QueryValue("SELECT BINLOG_GTID_POS(" + conn.Literal(p.file) + ", " + std::to_string(p.pos) + ")")
+		             .value_or("");
 }
 
 void SourceReader::Snapshot(bool with_data)
@@ -160,6 +171,7 @@ void SourceReader::Snapshot(bool with_data)
 		pos.server_id = static_cast<uint32_t>(std::stoul(*ids[0][0]));
 		pos.ts_sec = static_cast<uint32_t>(std::stoul(*ids[0][1]));
 	}
+	AddServerAndGtids(snap, pos);
 	if (with_data)
 		SendEstimates(snap);
 	if (with_data)
@@ -269,12 +281,79 @@ void SourceReader::CopyTable(Connection &conn, int index)
 	Flush();
 }
 
+bool SourceReader::NeedsGtidResume(Connection &conn, const BinlogPosition &pos)
+{
+	const std::string who = "connector " + Quoted(config_.endpoint.connector) + ": ";
+	server_id_ = static_cast<uint32_t>(std::stoul(conn.QueryValue("SELECT @@server_id").value_or("0")));
+	std::string why; /* why the file and offset cannot be used; empty = they can */
+	if (!pos.HasFile()) {
+		why = "the position is given by GTID only";
+	} else if (pos.file_server_id != 0 && pos.file_server_id != server_id_) {
+		why = "its binary log file " + pos.file + " is server " + std::to_string(pos.file_server_id) +
+		      "'s, and " + config_.endpoint.Where() + " is server " + std::to_string(server_id_);
+	} else {
+		std::vector<Row> logs;
+		try {
+			logs = conn.Query("SHOW BINARY LOGS");
+		} catch (const Error &) {
+			return false; /* no right to list them: let the server judge the position */
+		}
+		bool found = false;
+		for (const Row &r : logs)
+			if (r.size() >= 2 && r[0] && *r[0] == pos.file) {
+				found = true;
+				if (r[1] && pos.pos > std::strtoull(r[1]->c_str(), nullptr, 10))
+					why = "binary log " + pos.file + " on " + config_.endpoint.Where() + " ends before offset " +
+					      std::to_string(pos.pos);
+			}
+		if (!found)
+			why = "binary log " + pos.file + " is no longer (or not) on " + config_.endpoint.Where();
+	}
+	if (why.empty())
+		return false;
+	const std::string fix =
+		"Set a position this server has with synchdb_set_offset('" + config_.endpoint.connector +
+		"', '{\"file\":\"...\",\"pos\":...}') while the connector is paused or stopped (SHOW BINARY LOGS and "
+		"SHOW BINLOG EVENTS on the server list them), or restart the connector with snapshot mode 'always' to copy "
+		"the tables again.";
+	const std::string label = pos.ToPosition().label;
+	if (!conn.IsMariaDB())
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            who + "cannot resume from " + label + ": " + why,
+		            "Resuming by GTID is supported for MariaDB sources only, not yet for MySQL GTID sets.", fix);
+	if (pos.gtid.empty() || !ParseMariaGtidList(pos.gtid))
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            who + "cannot resume from " + label + ": " + why + ", and the position has no MariaDB GTID",
+		            "A position names a transaction on another server only by its GTID (the offset's \"gtids\").",
+		            fix);
+	if (pos.inside_transaction)
+		throw Error(sqlstate::kObjectNotInPrerequisiteState,
+		            who + "cannot resume from " + label + " by GTID: " + why +
+		                ", and the offset points inside a transaction (its \"row\" or \"event\" is not 0)",
+		            "A GTID names whole transactions only.", fix);
+	out_->Notice("resuming by GTID " + pos.gtid + " on " + config_.endpoint.Where() + " (server " +
+	             std::to_string(server_id_) + "): " + why);
+	return true;
+}
+
 void SourceReader::Stream(BinlogPosition pos)
 {
 	Endpoint ep = config_.endpoint;
 	ep.read_timeout_s = 30; /* heartbeats arrive every second */
 	Connection rc(ep);
 	const std::string who = "connector " + Quoted(ep.connector) + ": ";
+	const bool by_gtid = NeedsGtidResume(rc, pos);
+	if (by_gtid) {
+		/*
+		 * MariaDB's GTID replication: the server finds, in its own binary
+		 * logs, the first transaction after this state in every domain.
+		 * Strict mode: a GTID the server lacks is an error, never a silent
+		 * skip; duplicates are not ignored.
+		 */
+		rc.Query("SET @slave_connect_state = " + rc.Literal(pos.gtid));
+		rc.Query("SET @slave_gtid_strict_mode = 1");
+		rc.Query("SET @slave_gtid_ignore_duplicates = 0");
+	}
 	/* Tell the server we understand its checksums, and the decoder to expect them from the first event on. */
 	const std::string checksum = rc.QueryValue("SELECT @@global.binlog_checksum").value_or("NONE");
 	rc.Query("SET @master_binlog_checksum = @@global.binlog_checksum");
@@ -295,14 +374,21 @@ void SourceReader::Stream(BinlogPosition pos)
 		}
 	} closer{rpl};
 
-	mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, pos.file.c_str(), pos.file.size());
-	mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, static_cast<unsigned long>(pos.pos));
+	/* By GTID the server ignores the file and offset: an empty name and the first event's offset. */
+	const std::string file = by_gtid ? std::string() : pos.file;
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, file.c_str(), file.size());
+	mariadb_rpl_optionsv(rpl, MARIADB_RPL_START, static_cast<unsigned long>(by_gtid ? 4 : pos.pos));
 	mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID, static_cast<uint32_t>(config_.replica_server_id));
 	mariadb_rpl_optionsv(rpl, MARIADB_RPL_FLAGS, static_cast<uint32_t>(0));
 	if (mariadb_rpl_open(rpl) != 0)
 		throw Error(sqlstate::kConnectionFailure,
-		            who + "could not start reading the binary log at " + pos.file + ":" + std::to_string(pos.pos),
+		            who + "could not start reading the binary log at " + pos.ToPosition().label,
 		            std::string("The server said: ") + mysql_error(rc.raw()));
+	/* The new positions name this server's files. */
+	const std::string stored_label = pos.HasFile() ? pos.file + ":" + std::to_string(pos.pos) : std::string();
+	pos.file_server_id = server_id_;
+	if (by_gtid)
+		pos.file.clear(), pos.pos = 4; /* until the server's first (artificial) rotate names its file */
 
 	binlog::Decoder decoder;
 	decoder.SetChecksum(Lower(checksum) == "crc32" ? binlog::ChecksumAlg::kCrc32 : binlog::ChecksumAlg::kOff);
@@ -321,6 +407,18 @@ void SourceReader::Stream(BinlogPosition pos)
 			const BinlogPosition &cur = builder.Position();
 			unsigned int err = mysql_errno(rc.raw());
 			std::string msg = mysql_error(rc.raw());
+			if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG && by_gtid && !cur.HasFile())
+				throw Error(sqlstate::kObjectNotInPrerequisiteState,
+				            stored_label.empty()
+				                ? who + "source server " + ep.Where() + " cannot stream from GTID position " + pos.gtid
+				                : who + "the source can no longer provide the binary log from " + stored_label +
+				                      ", nor stream from its GTID position " + pos.gtid,
+				            "The server said: " + msg,
+				            "The transactions after that GTID were purged from its binary logs, or it never had "
+				            "them. Set a position this server has with synchdb_set_offset('" + ep.connector +
+				                "', '{\"file\":\"...\",\"pos\":...}') or '{\"gtids\":\"...\"}' (while the connector "
+				                "is paused or stopped), or restart the connector with snapshot mode 'always' to copy "
+				                "the tables again.");
 			if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)
 				throw Error(sqlstate::kObjectNotInPrerequisiteState,
 				            who + "the source can no longer provide the binary log from " + cur.file + ":" +

@@ -66,6 +66,14 @@ private:
 	void RunOrThrow();
 	std::shared_ptr<const TableSet> ReadTables(Connection &conn);
 	BinlogPosition CurrentPosition(Connection &conn);
+	/* The connected server's @@server_id, and MariaDB's GTID state at p's file and offset, into p. */
+	void AddServerAndGtids(Connection &conn, BinlogPosition &p);
+	/*
+	 * Whether pos must be resumed by GTID on the connected server (its file
+	 * is not there, or is another server's); throws the error with the fix
+	 * when it must and cannot.  Sets server_id_.
+	 */
+	bool NeedsGtidResume(Connection &conn, const BinlogPosition &pos);
 	void Snapshot(bool with_data);
 	void Stream(BinlogPosition pos);
 	void CopyTable(Connection &conn, int index);
@@ -79,6 +87,7 @@ private:
 	Emitter *out_ = nullptr;
 	std::shared_ptr<const TableSet> tables_;
 	std::atomic<bool> stop_{false};
+	uint32_t server_id_ = 0; /* @@server_id of the server streamed from */
 };
 
 /* Replica server id for a connector: stable, never 0. */
