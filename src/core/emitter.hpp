@@ -54,8 +54,11 @@ public:
 	{
 		Add(msg::Tables{std::move(tables), std::move(history)});
 	}
-	/* Snapshot rows of table, COPY text format, whole rows only. */
-	void CopyRows(int table, std::string text) { Add(msg::CopyData{table, std::move(text)}); }
+	/* Snapshot rows of table, COPY text format (binary: binary COPY rows), whole rows only. */
+	void CopyRows(int table, std::string text, bool binary = false)
+	{
+		Add(msg::CopyData{table, std::move(text), binary});
+	}
 	void CopyEnd(int table, uint64_t rows) { Add(msg::CopyEnd{table, rows}); }
 	void SnapshotDone(Position pos) { Add(msg::SnapshotDone{std::move(pos)}); }
 	/* One row change; before: key or old image (Update/Delete), after: new image (Insert/Update). */
