@@ -1358,7 +1358,7 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 	feed.table = table;
 	CopyFeed *fp = &feed;
 	Oid relid = relids_[table];
-	uint64_t rows = 0;
+	uint64_t rows = 0, binary_rows = 0, text_rows = 0;
 	/* The first message tells the first COPY's format (the worker put the table's first CopyData back). */
 	for (;;) {
 		const Msg *m = source.Next(std::chrono::milliseconds(100));
@@ -1388,17 +1388,25 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 			feed.offset = 0;
 			feed.next = nullptr;
 			feed.switched = false;
-			rows += PgCall([&] {
+			const uint64_t copied = PgCall([&] {
 				List *attnames = NIL;
 				for (size_t i = 0; i < n; i++)
 					attnames = lappend(attnames, makeString(pstrdup(np[i])));
 				return CopyTableC(relid, attnames, fp);
 			});
+			(feed.binary ? binary_rows : text_rows) += copied;
+			rows += copied;
 		}
 	} catch (...) {
 		current_feed = nullptr;
 		throw;
 	}
+	const std::string source_name = EscapeControls((*tables_)[table].SourceName());
+	const char *sn = source_name.c_str();
+	PgCall([&] {
+		ereport(DEBUG1, (errmsg("synchdb: snapshot of table %s: %llu rows in binary COPY format, %llu in text format", sn,
+		                        (unsigned long long) binary_rows, (unsigned long long) text_rows)));
+	});
 	stats_.snapshot_rows += rows;
 	return rows;
 }
