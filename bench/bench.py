@@ -13,6 +13,7 @@ Prints a markdown table of medians over --runs repetitions and writes it to
 """
 import argparse
 import datetime
+import decimal
 import json
 import os
 import re
@@ -1052,7 +1053,7 @@ class Bench:
             src = my.run("SELECT count(*), CAST(COALESCE(SUM(c_int), 0) AS SIGNED), "
                          "CAST(COALESCE(SUM(c_dec), 0) AS DECIMAL(20,2)) FROM wide")[0]
             dst = pg.rows("SELECT count(*), coalesce(sum(c_int), 0), coalesce(sum(c_dec), 0) FROM wcdc.wide")[0]
-            if tuple(str(x) for x in src) != tuple(str(x) for x in dst):
+            if [decimal.Decimal(str(x)) for x in src] != [decimal.Decimal(str(x)) for x in dst]:
                 self.notes.append(f"widecdc {phase}: destination differs from source: {src} vs {dst}")
                 log("  MISMATCH " + self.notes[-1])
         self.rec("mem.widecdc.anon_mb", mem_anon)
