@@ -13,6 +13,7 @@ Prints a markdown table of medians over --runs repetitions and writes it to
 """
 import argparse
 import datetime
+import decimal
 import json
 import os
 import re
@@ -273,6 +274,15 @@ def stop_connector(pg, name):
     wait_stopped(pg, name)
 
 
+def set_binary_copy(on):
+    """synchdb.snapshot_binary_copy for connectors started from now on."""
+    pg = Pg()
+    pg.rows(f"ALTER SYSTEM SET synchdb.snapshot_binary_copy = {'on' if on else 'off'}")
+    pg.rows("SELECT pg_reload_conf()")
+    time.sleep(0.2)
+    pg.close()
+
+
 def check_ok(pg, name):
     s = state(pg, name)
     if s and s["err"] not in ("no error", None, ""):
@@ -284,6 +294,39 @@ def check_ok(pg, name):
 QIDX = "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND tablename = %s"
 
 
+# The wide table: 26 columns of every common type (MariaDB), and its rows from a sequence's `seq`.
+WIDE_DDL = """(
+            id INT NOT NULL PRIMARY KEY,
+            c_tiny TINYINT, c_small SMALLINT, c_medium MEDIUMINT, c_int INT, c_big BIGINT,
+            c_ubig BIGINT UNSIGNED, c_uint INT UNSIGNED, c_dec DECIMAL(12,2), c_float FLOAT, c_double DOUBLE,
+            c_bit BIT(8), c_bool BOOLEAN,
+            c_date DATE, c_datetime DATETIME(6), c_ts TIMESTAMP(6) NULL DEFAULT NULL, c_time TIME, c_year YEAR,
+            c_char CHAR(10), c_varchar VARCHAR(100), c_text TEXT, c_blob BLOB, c_varbin VARBINARY(32),
+            c_enum ENUM('a','b','c'), c_set SET('x','y','z'), c_json JSON) ENGINE=InnoDB"""
+WIDE_SELECT = """seq, seq % 128, CAST(seq % 32768 AS SIGNED) - 16384, seq * 7 % 8388607,
+            seq * 31, seq * 1000003, seq * 99991, seq, (seq % 100000) / 100 + 0.25, seq / 8, seq / 3,
+            seq % 256, seq % 2,
+            '2020-01-01' + INTERVAL (seq % 3000) DAY,
+            '2020-01-01 00:00:00' + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND,
+            FROM_UNIXTIME(1600000000 + seq), SEC_TO_TIME(seq % 86400), 1901 + seq % 255,
+            CONCAT('ch', seq % 1000), IF(seq % 10 = 0, NULL, CONCAT('varchar value ', seq)),
+            REPEAT(MD5(seq), 3), UNHEX(MD5(seq)), UNHEX(SHA1(seq)),
+            ELT(1 + seq % 3, 'a', 'b', 'c'), ELT(1 + seq % 3, 'x', 'y', 'x,z'),
+            JSON_OBJECT('id', seq, 'name', CONCAT('n', seq), 'tags', JSON_ARRAY(1, 2, 3))"""
+# The same values in PostgreSQL from generate_series' g, as text (cast to the destination's types).
+WIDE_PG_TEXT = [
+    "g", "g % 128", "g % 32768 - 16384", "g * 7 % 8388607", "g * 31", "g::bigint * 1000003", "g::bigint * 99991", "g",
+    "round((g % 100000) / 100.0 + 0.25, 2)", "(g / 8.0)::real", "g / 3.0::float8", "(g % 256)::bit(8)", "g % 2",
+    "date '2020-01-01' + g % 3000",
+    "timestamp '2020-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond'",
+    "to_timestamp(1600000000 + g)", "time '00:00' + (g % 86400) * interval '1 second'", "1901 + g % 255",
+    "'ch' || g % 1000", "CASE WHEN g % 10 = 0 THEN NULL ELSE 'varchar value ' || g END",
+    "repeat(md5(g::text), 3)", "decode(md5(g::text), 'hex')", "substring(sha256(g::text::bytea) from 1 for 20)",
+    "(ARRAY['a','b','c'])[1 + g % 3]", "(ARRAY['x','y','x,z'])[1 + g % 3]",
+    "jsonb_build_object('id', g, 'name', 'n' || g, 'tags', jsonb_build_array(1, 2, 3))",
+]
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -293,6 +336,7 @@ class Bench:
         self.wide_n = int((20_000 if q else 200_000) * f)
         self.ins_n = int((100_000 if q else 1_000_000) * f)
         self.upd_n = int((20_000 if q else 200_000) * f)
+        self.widecdc_n = int((20_000 if q else 200_000) * f)   # step widecdc: rows per phase
         self.del_n = int((20_000 if q else 200_000) * f)
         self.batch = 1000
         self.live_s = 20 if q else 60
@@ -353,26 +397,9 @@ class Bench:
         my.run("ANALYZE TABLE sbtest.sbtest1")
         log(f"  sbtest.sbtest1: {self.snap_n} rows in {time.time() - t0:.1f}s")
         t0 = time.time()
-        my.run("""CREATE TABLE widedb.wide (
-            id INT NOT NULL PRIMARY KEY,
-            c_tiny TINYINT, c_small SMALLINT, c_medium MEDIUMINT, c_int INT, c_big BIGINT,
-            c_ubig BIGINT UNSIGNED, c_uint INT UNSIGNED, c_dec DECIMAL(12,2), c_float FLOAT, c_double DOUBLE,
-            c_bit BIT(8), c_bool BOOLEAN,
-            c_date DATE, c_datetime DATETIME(6), c_ts TIMESTAMP(6) NULL DEFAULT NULL, c_time TIME, c_year YEAR,
-            c_char CHAR(10), c_varchar VARCHAR(100), c_text TEXT, c_blob BLOB, c_varbin VARBINARY(32),
-            c_enum ENUM('a','b','c'), c_set SET('x','y','z'), c_json JSON) ENGINE=InnoDB""")
+        my.run(f"CREATE TABLE widedb.wide {WIDE_DDL}")
         my.run("SET time_zone = '+00:00'")
-        my.run(f"""INSERT INTO widedb.wide SELECT seq, seq % 128, CAST(seq % 32768 AS SIGNED) - 16384, seq * 7 % 8388607,
-            seq * 31, seq * 1000003, seq * 99991, seq, (seq % 100000) / 100 + 0.25, seq / 8, seq / 3,
-            seq % 256, seq % 2,
-            '2020-01-01' + INTERVAL (seq % 3000) DAY,
-            '2020-01-01 00:00:00' + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND,
-            FROM_UNIXTIME(1600000000 + seq), SEC_TO_TIME(seq % 86400), 1901 + seq % 255,
-            CONCAT('ch', seq % 1000), IF(seq % 10 = 0, NULL, CONCAT('varchar value ', seq)),
-            REPEAT(MD5(seq), 3), UNHEX(MD5(seq)), UNHEX(SHA1(seq)),
-            ELT(1 + seq % 3, 'a', 'b', 'c'), ELT(1 + seq % 3, 'x', 'y', 'x,z'),
-            JSON_OBJECT('id', seq, 'name', CONCAT('n', seq), 'tags', JSON_ARRAY(1, 2, 3))
-            FROM widedb.seq_1_to_{self.wide_n}""")
+        my.run(f"INSERT INTO widedb.wide SELECT {WIDE_SELECT} FROM widedb.seq_1_to_{self.wide_n}")
         log(f"  widedb.wide: {self.wide_n} rows in {time.time() - t0:.1f}s")
         my.close()
 
@@ -477,7 +504,9 @@ class Bench:
         pg.rows(f"CREATE DATABASE {db}")
         pg.close()
         logf = os.path.join(RUN, f"pgloader_{srcdb}.log")
-        cmd = ["/usr/bin/time", "-v", "pgloader", "--no-ssl-cert-verification", "--root-dir",
+        # SBCL's default heap is exhausted on the 200-table database ("Heap exhausted during garbage
+        # collection"): 4 GB of dynamic space (the machine has 23 GB).
+        cmd = ["/usr/bin/time", "-v", "pgloader", "--dynamic-space-size", "4096", "--no-ssl-cert-verification", "--root-dir",
                os.path.join(RUN, "pgloader"),
                f"mysql://mysqluser:mysqlpwd@127.0.0.1:{MYPORT}/{srcdb}",
                f"postgresql://postgres@127.0.0.1:{PGPORT}/{db}"]
@@ -598,6 +627,10 @@ class Bench:
         log("step 1: snapshot sbtest1")
         t = self.synchdb_snapshot("snap", "sbtest", "sbtest1", n, "mem.snapshot")
         self.rec("snap.synchdb", n / t)
+        set_binary_copy(False)
+        t = self.synchdb_snapshot("snap", "sbtest", "sbtest1", n, None, label="sbtest-text")
+        self.rec("snap.synchdb_text", n / t)
+        set_binary_copy(True)
         pg = Pg()
         pg.rows("DROP TABLE IF EXISTS pipe.sbtest1")
         pg.rows("CREATE TABLE pipe.sbtest1 (id int NOT NULL PRIMARY KEY, k int NOT NULL, c char(120) NOT NULL, "
@@ -620,6 +653,13 @@ class Bench:
         n = self.wide_n
         t = self.synchdb_snapshot("wide", "widedb", "wide", n, None)
         self.rec("wide.synchdb", n / t)
+        # The same with snapshot rows in COPY text format (synchdb.snapshot_binary_copy off), for comparison.
+        set_binary_copy(False)
+        t = self.synchdb_snapshot("wide", "widedb", "wide", n, None, label="widedb-text")
+        self.rec("wide.synchdb_text", n / t)
+        set_binary_copy(True)
+        t = self.synchdb_snapshot("wide", "widedb", "wide", n, None, label="widedb-again")
+        self.rec("wide.synchdb_again", n / t)
         pg = Pg()
         pg.rows("DROP TABLE IF EXISTS pipe.wide")
         pg.rows("CREATE TABLE pipe.wide (LIKE widedb.wide INCLUDING ALL)")
@@ -759,11 +799,12 @@ class Bench:
     # server in one round trip: for the mariadb client a block ended by the
     # delimiter $$ (it sends it as one multi-statement query), for psql
     # statements joined by \; (one simple-query message).
-    def batches(self, stmts, out, style):
+    def batches(self, stmts, out, style, per_txn=None):
+        per_txn = per_txn or self.batch
         if style == "my":
             out.write("DELIMITER $$\n")
-        for b in range(0, len(stmts), self.batch):
-            chunk = ["BEGIN"] + stmts[b:b + self.batch] + ["COMMIT"]
+        for b in range(0, len(stmts), per_txn):
+            chunk = ["BEGIN"] + stmts[b:b + per_txn] + ["COMMIT"]
             if style == "my":
                 out.write(";\n".join(chunk) + "$$\n")
             else:
@@ -790,9 +831,9 @@ class Bench:
     def delete_stmts(self):
         return [f"DELETE FROM sbtest1 WHERE id = {i}" for i in self.del_ids()]
 
-    def apply_source(self, stmts, cmd, style):
-        """Stream the statements, batched, into a client; returns seconds."""
-        gen = lambda out: self.batches(stmts, out, style)  # noqa: E731
+    def apply_source(self, stmts, cmd, style, per_txn=None):
+        """Stream the statements, batched (per_txn statements per transaction), into a client; returns seconds."""
+        gen = lambda out: self.batches(stmts, out, style, per_txn)  # noqa: E731
         t0 = time.time()
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -933,6 +974,127 @@ class Bench:
         if tuple(src) != tuple(dst):
             self.notes.append(f"native cdc: subscriber differs: {src} vs {dst}")
         sub.rows("DROP SUBSCRIPTION s_cdc")
+        sub.close()
+        pub.close()
+
+    # -------------------------------------------------------------- step widecdc: CDC drain of wide rows
+    # The 26 columns of the wide table: per phase one set-based statement per 1000-row transaction (the
+    # stream is one change per row either way): INSERT ... SELECT, UPDATE of four columns by id range,
+    # DELETE by id range; synchdb (binlog, full row images) against native logical replication of a
+    # table with synchdb's column types.
+    def widecdc_phases(self):
+        n, b = self.widecdc_n, self.batch
+        rngs = [(lo, min(lo + b - 1, n)) for lo in range(1, n + 1, b)]
+        my_ins = [f"INSERT INTO wide SELECT {WIDE_SELECT} FROM seq_{lo}_to_{hi}" for lo, hi in rngs]
+        my_upd = [f"UPDATE wide SET c_int = c_int + 1, c_varchar = CONCAT('upd ', id), c_dec = c_dec + 1, "
+                  f"c_datetime = c_datetime + INTERVAL 1 SECOND WHERE id BETWEEN {lo} AND {hi}" for lo, hi in rngs]
+        my_del = [f"DELETE FROM wide WHERE id BETWEEN {lo} AND {hi}" for lo, hi in rngs]
+        pg_ins = lambda types: [  # noqa: E731
+            "INSERT INTO widecdc SELECT " + ", ".join(f"({e})::text::{t}" for e, t in zip(WIDE_PG_TEXT, types)) +
+            f" FROM generate_series({lo}, {hi}) g" for lo, hi in rngs]
+        pg_upd = [f"UPDATE widecdc SET c_int = c_int + 1, c_varchar = 'upd ' || id, c_dec = c_dec + 1, "
+                  f"c_datetime = c_datetime + interval '1 second' WHERE id BETWEEN {lo} AND {hi}" for lo, hi in rngs]
+        pg_del = [f"DELETE FROM widecdc WHERE id BETWEEN {lo} AND {hi}" for lo, hi in rngs]
+        return [
+            ("insert", my_ins, pg_ins, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {n}"),
+            ("update", my_upd, lambda types: pg_upd, f"SELECT count(*) = 1 FROM {{t}} WHERE id = {n} AND c_varchar = 'upd {n}'"),
+            ("delete", my_del, lambda types: pg_del, f"SELECT count(*) = 0 FROM {{t}} WHERE id = {n}"),
+        ]
+
+    def step_widecdc(self):
+        n = self.widecdc_n
+        log(f"step widecdc: CDC drain of {n} wide rows, synchdb")
+        my = My()
+        my.run("DROP DATABASE IF EXISTS wcdc")
+        my.run("CREATE DATABASE wcdc DEFAULT CHARACTER SET utf8mb4")
+        my.close()
+        my = My("wcdc")
+        my.run(f"CREATE TABLE wide {WIDE_DDL}")
+        pg = Pg()
+        name = "wcdc"
+        drop_connector(pg, name)
+        pg.rows("DROP SCHEMA IF EXISTS wcdc CASCADE")
+        add_connector(pg, name, "wcdc")
+        pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+        wait_for(lambda: (state(pg, name) or {}).get("stage") == "change data capture", 300, "wcdc connector in CDC")
+        stop_connector(pg, name)
+        types = [r[0] for r in pg.rows("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                                       "'wcdc.wide'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")]
+        cols = [r[0] for r in pg.rows("SELECT attname FROM pg_attribute WHERE attrelid = 'wcdc.wide'::regclass AND "
+                                      "attnum > 0 AND NOT attisdropped ORDER BY attnum")]
+        mycli = my_cli("wcdc") + ["--init-command=SET time_zone='+00:00'"]
+        mem_anon = 0.0
+        for phase, my_stmts, _, marker in self.widecdc_phases():
+            ts = self.apply_source(my_stmts, mycli, "my", per_txn=1)
+            log(f"  source: {n} wide {phase}s applied in {ts:.1f}s ({n / ts:.0f}/s)")
+            sampler = MemSampler(name)
+            sampler.start()
+            t0 = time.time()
+            pg.one("SELECT synchdb_start_engine_bgw(%s)", (name,))
+            perf = Perf(self.args.perf, pg, name, f"widecdc-{phase}")
+            q = marker.format(t="wcdc.wide")
+
+            def caught_up():
+                s = state(pg, name)
+                if s and s["state"] == "stopped" and s["err"] not in ("no error", None, ""):
+                    raise RuntimeError(f"wcdc connector stopped: {s}")
+                try:
+                    return pg.one(q)
+                except psycopg2.Error:
+                    return False
+            wait_for(caught_up, 3600, f"synchdb drained wide {phase}s")
+            dt = time.time() - t0
+            perf.stop()
+            mem = sampler.finish()
+            log(f"  synchdb drained {n} wide {phase}s in {dt:.2f}s (peak RssAnon {mem['anon_mb']:.1f} MB, "
+                f"worker CPU {mem['worker_cpu']:.2f} cores)")
+            self.rec(f"widecdc.synchdb.{phase}", n / dt)
+            self.rec(f"cpu.widecdc.{phase}", mem["worker_cpu"])
+            mem_anon = max(mem_anon, mem["anon_mb"])
+            stop_connector(pg, name)
+            src = my.run("SELECT count(*), CAST(COALESCE(SUM(c_int), 0) AS SIGNED), "
+                         "CAST(COALESCE(SUM(c_dec), 0) AS DECIMAL(20,2)) FROM wide")[0]
+            dst = pg.rows("SELECT count(*), coalesce(sum(c_int), 0), coalesce(sum(c_dec), 0) FROM wcdc.wide")[0]
+            if [decimal.Decimal(str(x)) for x in src] != [decimal.Decimal(str(x)) for x in dst]:
+                self.notes.append(f"widecdc {phase}: destination differs from source: {src} vs {dst}")
+                log("  MISMATCH " + self.notes[-1])
+        self.rec("mem.widecdc.anon_mb", mem_anon)
+        pg.close()
+        my.close()
+
+        log("step widecdc: native logical replication")
+        ddl = "(" + ", ".join(f'"{c}" {t}' for c, t in zip(cols, types)) + ", PRIMARY KEY (id))"
+        pub = Pg(dbname="lr")
+        sub = Pg(SUBPORT, "lr")
+        sub.rows("DROP SUBSCRIPTION IF EXISTS s_widecdc")
+        for c in (pub, sub):
+            c.rows("DROP TABLE IF EXISTS widecdc")
+            c.rows(f"CREATE TABLE widecdc {ddl}")
+        pub.rows("DROP PUBLICATION IF EXISTS p_widecdc")
+        pub.rows("CREATE PUBLICATION p_widecdc FOR TABLE widecdc")
+        sub.rows(f"CREATE SUBSCRIPTION s_widecdc CONNECTION 'host=127.0.0.1 port={PGPORT} dbname=lr user=postgres' "
+                 "PUBLICATION p_widecdc WITH (copy_data = false)")
+        wait_for(lambda: sub.one("SELECT pid FROM pg_stat_subscription WHERE subname = 's_widecdc'"), 60,
+                 "apply worker")
+        psql = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(PGPORT), "-U", "postgres",
+                "-d", "lr", "-f", "-"]
+        for phase, _, pg_stmts, marker in self.widecdc_phases():
+            sub.rows("ALTER SUBSCRIPTION s_widecdc DISABLE")
+            wait_for(lambda: not sub.one("SELECT pid FROM pg_stat_subscription WHERE subname = 's_widecdc'"), 60,
+                     "apply worker gone")
+            ts = self.apply_source(pg_stmts(types), psql, "pg", per_txn=1)
+            log(f"  publisher: {n} wide {phase}s applied in {ts:.1f}s ({n / ts:.0f}/s)")
+            q = marker.format(t="widecdc")
+            t0 = time.time()
+            sub.rows("ALTER SUBSCRIPTION s_widecdc ENABLE")
+            wait_for(lambda: sub.one(q), 3600, f"native drained wide {phase}s")
+            dt = time.time() - t0
+            self.rec(f"widecdc.native.{phase}", n / dt)
+            a = pub.rows("SELECT count(*), coalesce(sum(c_int), 0) FROM widecdc")[0]
+            b = sub.rows("SELECT count(*), coalesce(sum(c_int), 0) FROM widecdc")[0]
+            if tuple(a) != tuple(b):
+                self.notes.append(f"native widecdc {phase}: subscriber differs: {a} vs {b}")
+        sub.rows("DROP SUBSCRIPTION s_widecdc")
         sub.close()
         pub.close()
 
@@ -1428,6 +1590,14 @@ class Bench:
         row("CDC drain UPDATE by key", "rows/s", "cdc.synchdb.update", "native logical repl.", "cdc.native.update", 1.5)
         row("CDC drain DELETE by key", "rows/s", "cdc.synchdb.delete", "native logical repl.", "cdc.native.delete",
             1.0)
+        row("CDC drain wide INSERT", "rows/s", "widecdc.synchdb.insert", "native logical repl.",
+            "widecdc.native.insert", 1.5)
+        row("CDC drain wide UPDATE by key", "rows/s", "widecdc.synchdb.update", "native logical repl.",
+            "widecdc.native.update", 1.5)
+        row("CDC drain wide DELETE by key", "rows/s", "widecdc.synchdb.delete", "native logical repl.",
+            "widecdc.native.delete")
+        row("snapshot sbtest1, text COPY (binary off)", "rows/s", "snap.synchdb_text", "raw pipe", "snap.pipe")
+        row("snapshot wide, text COPY (binary off)", "rows/s", "wide.synchdb_text", "raw pipe", "wide.pipe")
         row("decode alone", "rows/s", "decode.synchdb", "mariadb-binlog -v", "decode.mariadb_binlog")
         row("PG source: initial copy sbtest1", "rows/s", "pgsrc.snap.synchdb", "native initial sync",
             "pgsrc.snap.native", 1.0)
@@ -1457,7 +1627,7 @@ class Bench:
             lines.append(f"| live lag max | {fmt(self.med('live.max_ms'), 'ms')} ms | | |")
             lines.append(f"| catch-up after the load stopped | {fmt(self.med('live.catchup_s'), 's')} s | | |")
         for k, label in (("mem.snapshot", "snapshot"), ("mem.cdc", "CDC drain"), ("mem.live", "live load"),
-                         ("mem.many", "snapshot of many tables"),
+                         ("mem.many", "snapshot of many tables"), ("mem.widecdc", "wide CDC drains"),
                          ("mem.pgsrc.snap", "PG source initial copy sbtest1"),
                          ("mem.pgsrc.wide", "PG source initial copy wide"),
                          ("mem.pgsrc.cdc", "PG source drains"),
@@ -1545,7 +1715,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--steps", default="snapshot,cdc,many,live,decode,pgsrc,olr")
+    ap.add_argument("--steps", default="snapshot,cdc,widecdc,many,live,decode,pgsrc,olr")
     ap.add_argument("--live-threads", type=int, default=32)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the row counts")
     ap.add_argument("--perf", action="store_true", help="perf record the worker during snapshots and drains")
@@ -1559,15 +1729,15 @@ def main():
     machine = machine_info()
     log(machine)
     failed = []
-    if set(steps) & {"snapshot", "cdc", "live", "decode"}:
+    if set(steps) & {"snapshot", "cdc", "live", "decode", "widecdc"}:
         b.setup()
     if "pgsrc" in steps:
         b.setup_pgsrc()
     if "many" in steps:
-        if not set(steps) & {"snapshot", "cdc", "live", "decode"}:
+        if not set(steps) & {"snapshot", "cdc", "live", "decode", "widecdc"}:
             b.setup_users()
         b.setup_many()
-    if "olr" in steps and not set(steps) & {"snapshot", "cdc", "live", "decode", "many"}:
+    if "olr" in steps and not set(steps) & {"snapshot", "cdc", "live", "decode", "many", "widecdc"}:
         b.setup_users()
     rep_secs = 0.0
     done_runs = 0
@@ -1579,7 +1749,7 @@ def main():
             break
         rep_t0 = time.time()
         log(f"=== run {run + 1} of {args.runs}")
-        for step, fn in (("snapshot", b.step_snapshot), ("cdc", lambda: b.step_cdc(True)),
+        for step, fn in (("snapshot", b.step_snapshot), ("cdc", lambda: b.step_cdc(True)), ("widecdc", b.step_widecdc),
                          ("many", b.step_many), ("live", b.step_live), ("pgsrc", b.step_pgsrc),
                          ("olr", lambda: olr_step.step_olr(b, sys.modules[__name__]))):
             if step not in steps:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # synchdb benchmark suite: one command.
 #
-#   bash bench/run.sh [--quick] [--runs N] [--steps snapshot,cdc,many,live,decode,pgsrc,olr] [--keep]
+#   bash bench/run.sh [--quick] [--runs N] [--steps snapshot,cdc,widecdc,many,live,decode,pgsrc,olr] [--keep]
 #                     [--deadline HH:MM] [--live-threads N] [--perf] [--scale F]
 #
 # Starts private servers under /tmp/synchdb-bench (PostgreSQL 55462 with
@@ -22,7 +22,7 @@ export SYNCHDB_PGSRC_PWD=bench-src-secret   # scram password of its role bench_s
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-quick=0 runs=3 keep=0 steps=snapshot,cdc,many,live,decode,pgsrc,olr extra=()
+quick=0 runs=3 keep=0 steps=snapshot,cdc,widecdc,many,live,decode,pgsrc,olr extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) quick=1; runs=1 ;;

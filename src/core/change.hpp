@@ -156,10 +156,15 @@ struct Tables {
 	std::shared_ptr<const TableSet> tables;
 	std::string history;
 };
-/* Snapshot rows of one table in COPY text format, whole rows only. */
+/*
+ * Snapshot rows of one table in COPY text format, whole rows only; with
+ * binary set, in PostgreSQL's binary COPY format instead (rows only, no
+ * header: core/binarycopy.hpp).
+ */
 struct CopyData {
 	int table = -1;
 	std::string text;
+	bool binary = false;
 };
 /*
  * The source's estimate of each table's rows, by table index (-1: none),

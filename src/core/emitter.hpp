@@ -55,8 +55,11 @@ public:
 	{
 		Add(msg::Tables{std::move(tables), std::move(history)});
 	}
-	/* Snapshot rows of table, COPY text format, whole rows only. */
-	void CopyRows(int table, std::string text) { Add(msg::CopyData{table, std::move(text)}); }
+	/* Snapshot rows of table, COPY text format (binary: binary COPY rows), whole rows only. */
+	void CopyRows(int table, std::string text, bool binary = false)
+	{
+		Add(msg::CopyData{table, std::move(text), binary});
+	}
 	void CopyEnd(int table, uint64_t rows) { Add(msg::CopyEnd{table, rows}); }
 	/* Optional, before the first CopyRows: the source's row estimate per table (-1: none), for progress figures. */
 	void SnapshotEstimate(std::vector<int64_t> rows) { Add(msg::SnapshotEstimate{std::move(rows)}); }

@@ -44,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/binarycopy.hpp"
 #include "core/conninfo.hpp"
 #include "core/mapping.hpp"
 #include "core/pgtypes.hpp"
@@ -98,6 +99,12 @@ struct StartPoint {
 	std::optional<Position> resume;  /* the committed position to stream from */
 	std::string schema_history;      /* stored with resume; "" = read the current definitions */
 	std::shared_ptr<const Mapping> mapping; /* the user's rules now; null for the defaults */
+	/*
+	 * The destination's column types for snapshot rows in binary COPY
+	 * format (core/binarycopy.hpp), published by the main thread once the
+	 * snapshot's tables exist; null: text format only.
+	 */
+	std::shared_ptr<binarycopy::Formats> copy_formats;
 };
 
 class Emitter; /* engine side: turns calls into messages for the main thread (change.hpp) */

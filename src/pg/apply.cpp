@@ -7,6 +7,7 @@
  *   PostgreSQL calls that may ereport(ERROR), hold no C++ objects with
  *   destructors, and are called through PgCall from the C++ methods.
  */
+#include "core/binarycopy.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/copytext.hpp"
@@ -134,6 +135,50 @@ uint8 FastKindOf(Oid type, int32 typmod)
 		return kFastBytea;
 	default:
 		return kFastNone;
+	}
+}
+
+/* How the reader may send a column of this type in binary COPY rows (core/binarycopy.hpp). */
+binarycopy::Kind BinaryKindOf(Oid type)
+{
+	using binarycopy::Kind;
+	switch (type) {
+	case INT2OID: return Kind::Int2;
+	case INT4OID: return Kind::Int4;
+	case INT8OID: return Kind::Int8;
+	case FLOAT4OID: return Kind::Float4;
+	case FLOAT8OID: return Kind::Float8;
+	case BOOLOID: return Kind::Bool;
+	case NUMERICOID: return Kind::Numeric;
+	case DATEOID: return Kind::Date;
+	case TIMEOID: return Kind::Time;
+	case TIMESTAMPOID: return Kind::Timestamp;
+	case TIMESTAMPTZOID: return Kind::Timestamptz;
+	case TEXTOID:
+	case VARCHAROID:
+	case BPCHAROID:
+	case JSONOID: return Kind::Text;
+	case BYTEAOID: return Kind::Bytea;
+	case JSONBOID: return Kind::Jsonb;
+	case BITOID:
+	case VARBITOID: return Kind::Bit;
+	default: return Kind::None;
+	}
+}
+
+/* Per source column of a table, the binary kind of the destination column it fills; empty if any has none. */
+void DestinationKindsC(Oid relid, const char *const *colnames, int ncols, binarycopy::Kind *kinds)
+{
+	for (int i = 0; i < ncols; i++) {
+		AttrNumber att = get_attnum(relid, colnames[i]);
+		kinds[i] = binarycopy::Kind::None;
+		if (att == InvalidAttrNumber)
+			continue; /* COPY names the missing column */
+		Oid type;
+		int32 typmod;
+		Oid coll;
+		get_atttypetypmodcoll(relid, att, &type, &typmod, &coll);
+		kinds[i] = BinaryKindOf(type);
 	}
 }
 
@@ -666,9 +711,13 @@ void BufferInsertC(RelState *rs, const msg::Change *m, const char *where)
 struct CopyFeed {
 	MsgSource *source;
 	int table;
+	bool binary;              /* the format of the COPY running now */
+	bool header_sent;         /* binary: the signature went out */
 	const std::string *chunk; /* current CopyData text */
 	size_t offset;
+	const msg::CopyData *next; /* read, not yet fed: the first chunk of the next COPY (the other format) */
 	bool eof;
+	bool switched; /* this COPY ends at a chunk of the other format (next) */
 	bool failed;
 	bool source_lost;
 	char message[1024];
@@ -701,6 +750,17 @@ int FeedRead(CopyFeed *f, char *out, int maxread) noexcept
 int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 {
 	for (;;) {
+		if (f->binary && !f->header_sent) {
+			/* The signature a binary COPY starts with; the chunks carry rows only. */
+			static std::string header;
+			if (header.empty())
+				binarycopy::AppendHeader(header);
+			if (maxread < static_cast<int>(header.size()))
+				return 0; /* not expected: COPY reads in 64 kB pieces */
+			memcpy(out, header.data(), header.size());
+			f->header_sent = true;
+			return static_cast<int>(header.size());
+		}
 		if (f->chunk && f->offset < f->chunk->size()) {
 			size_t n = std::min<size_t>(maxread, f->chunk->size() - f->offset);
 			memcpy(out, f->chunk->data() + f->offset, n);
@@ -708,10 +768,18 @@ int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 			return static_cast<int>(n);
 		}
 		f->chunk = nullptr;
+		if (f->switched || f->eof)
+			return 0;
 		const Msg *m = f->source->Next(std::chrono::milliseconds(100));
 		if (!m)
 			return 0; /* nothing yet: the caller checks interrupts and calls again */
 		if (const auto *d = std::get_if<msg::CopyData>(m); d && d->table == f->table) {
+			if (d->binary != f->binary) {
+				/* Valid until the next Next(): the next COPY starts with it. */
+				f->next = d;
+				f->switched = true;
+				return 0;
+			}
 			f->chunk = &d->text;
 			f->offset = 0;
 			continue;
@@ -740,7 +808,7 @@ extern "C" int synchdb_copy_read(void *outbuf, int minread, int maxread)
 		if (f->failed)
 			ereport(ERROR, (errcode(f->source_lost ? ERRCODE_CONNECTION_FAILURE : ERRCODE_DATA_EXCEPTION),
 			                errmsg("%s", f->message)));
-		if (f->eof)
+		if (f->eof || f->switched)
 			break;
 		if (n == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -750,12 +818,15 @@ extern "C" int synchdb_copy_read(void *outbuf, int minread, int maxread)
 
 uint64 CopyTableC(Oid relid, List *attnames, CopyFeed *feed)
 {
+	List *options = NIL;
+	if (feed->binary)
+		options = list_make1(makeDefElem(pstrdup("format"), (Node *) makeString(pstrdup("binary")), -1));
 	Relation rel = table_open(relid, RowExclusiveLock);
 	ParseState *pstate = make_parsestate(NULL);
 	(void) addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	current_feed = feed;
-	CopyFromState cstate = BeginCopyFrom(pstate, rel, NULL, NULL, false, synchdb_copy_read, attnames, NIL);
+	CopyFromState cstate = BeginCopyFrom(pstate, rel, NULL, NULL, false, synchdb_copy_read, attnames, options);
 	uint64 n = CopyFrom(cstate);
 	EndCopyFrom(cstate);
 	current_feed = NULL;
@@ -947,6 +1018,30 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 	}
 	PgCall([] { PopActiveSnapshot(); });
 	ResolveTables();
+	PublishCopyFormats();
+}
+
+void Applier::PublishCopyFormats()
+{
+	if (!copy_formats_)
+		return;
+	std::vector<std::vector<binarycopy::Kind>> per_table(tables_->size());
+	for (size_t t = 0; t < tables_->size(); t++) {
+		const TableInfo &ti = (*tables_)[t];
+		if (ti.HasTransforms())
+			continue; /* row by row through FillSlotC: text */
+		std::vector<const char *> names;
+		for (const auto &c : ti.pg_columns)
+			names.push_back(c.c_str());
+		std::vector<binarycopy::Kind> kinds(names.size());
+		const Oid relid = relids_[t];
+		const char *const *np = names.data();
+		const int n = static_cast<int>(names.size());
+		binarycopy::Kind *kp = kinds.data();
+		PgCall([&] { DestinationKindsC(relid, np, n, kp); });
+		per_table[t] = std::move(kinds);
+	}
+	copy_formats_->Publish(tables_.get(), std::move(per_table));
 }
 
 void Applier::ApplySchemaChange(const msg::SchemaChange &m)
@@ -1263,18 +1358,55 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 	feed.table = table;
 	CopyFeed *fp = &feed;
 	Oid relid = relids_[table];
-	uint64_t rows = 0;
+	uint64_t rows = 0, binary_rows = 0, text_rows = 0;
+	/* The first message tells the first COPY's format (the worker put the table's first CopyData back). */
+	for (;;) {
+		const Msg *m = source.Next(std::chrono::milliseconds(100));
+		if (!m) {
+			PgCall([] { CHECK_FOR_INTERRUPTS(); });
+			continue;
+		}
+		if (const auto *d = std::get_if<msg::CopyData>(m); d && d->table == table)
+			feed.next = d;
+		else
+			feed.eof = true;
+		break;
+	}
+	if (feed.eof)
+		throw Error(sqlstate::kInternalError, "synchdb: snapshot rows of table " + (*tables_)[table].SourceName() +
+		                                          " did not start with their data");
+	/*
+	 * One COPY per run of chunks in one format: the reader sends binary
+	 * COPY rows, and rows with values that have no canonical binary form
+	 * in text format (core/binarycopy.hpp).
+	 */
 	try {
-		rows = PgCall([&] {
-			List *attnames = NIL;
-			for (size_t i = 0; i < n; i++)
-				attnames = lappend(attnames, makeString(pstrdup(np[i])));
-			return CopyTableC(relid, attnames, fp);
-		});
+		while (feed.next) {
+			feed.binary = feed.next->binary;
+			feed.header_sent = false;
+			feed.chunk = &feed.next->text;
+			feed.offset = 0;
+			feed.next = nullptr;
+			feed.switched = false;
+			const uint64_t copied = PgCall([&] {
+				List *attnames = NIL;
+				for (size_t i = 0; i < n; i++)
+					attnames = lappend(attnames, makeString(pstrdup(np[i])));
+				return CopyTableC(relid, attnames, fp);
+			});
+			(feed.binary ? binary_rows : text_rows) += copied;
+			rows += copied;
+		}
 	} catch (...) {
 		current_feed = nullptr;
 		throw;
 	}
+	const std::string source_name = EscapeControls((*tables_)[table].SourceName());
+	const char *sn = source_name.c_str();
+	PgCall([&] {
+		ereport(DEBUG1, (errmsg("synchdb: snapshot of table %s: %llu rows in binary COPY format, %llu in text format", sn,
+		                        (unsigned long long) binary_rows, (unsigned long long) text_rows)));
+	});
 	stats_.snapshot_rows += rows;
 	return rows;
 }

@@ -72,7 +72,12 @@ public:
 	bool InTxn() const;
 	/* Create the destination schemas and tables if missing (current transaction). */
 	void DefineTables(std::shared_ptr<const TableSet> tables, std::string history, bool truncate);
-	/* COPY the snapshot rows of one table, pulling CopyData until its CopyEnd. */
+	/*
+	 * Where DefineTables publishes the destination's column types for the
+	 * reader's binary COPY rows (core/binarycopy.hpp); null: text only.
+	 */
+	void SetCopyFormats(std::shared_ptr<binarycopy::Formats> formats) { copy_formats_ = std::move(formats); }
+	/* COPY the snapshot rows of one table, pulling CopyData until its CopyEnd (text and binary runs). */
 	uint64_t CopyTable(int table, MsgSource &source);
 	/* Run a schema change's statements and switch to its tables (current transaction). */
 	void ApplySchemaChange(const msg::SchemaChange &m);
@@ -103,6 +108,8 @@ private:
 	/* Write the INSERTs buffered for table_multi_insert (before anything else touches the tables). */
 	void FlushInserts();
 	void ResolveTables();
+	/* The destination's binary COPY kinds of the tables' columns, for the reader (copy_formats_). */
+	void PublishCopyFormats();
 	/* Snapshot rows of a table with transform expressions: row by row instead of COPY. */
 	uint64_t InsertSnapshotRows(int table, MsgSource &source);
 	/* Bring existing destination tables in line with the rules (renames, retypes), before CREATE IF NOT EXISTS. */
@@ -134,6 +141,7 @@ private:
 	bool snapshot_done_ = false;
 	bool tables_dirty_ = false; /* the table definitions changed since the last commit */
 	std::unique_ptr<Transforms> transforms_;
+	std::shared_ptr<binarycopy::Formats> copy_formats_;
 	std::string attr_table_;    /* where synchdb_attribute rows go in this database */
 	std::string where_;         /* the position of the values being applied, for messages */
 	std::string batch_where_;   /* the source transactions buffered INSERTs may come from, for messages */

@@ -10,6 +10,7 @@ namespace synchdb::pg::guc {
 
 int max_connector_workers = 30;
 bool auto_launcher = true;
+bool snapshot_binary_copy = true;
 int connect_timeout_ms = 10000;
 int wal_retention_warning_mb = 1024;
 int source_heartbeat_s = 10;
@@ -47,6 +48,9 @@ void Define()
 	DefineCustomBoolVariable("synchdb.synchdb_auto_launcher",
 	                         "Start the active connectors of every database when the server starts.", nullptr,
 	                         &auto_launcher, true, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("synchdb.snapshot_binary_copy",
+	                         "Load snapshot rows with binary COPY where every destination column allows it.", nullptr,
+	                         &snapshot_binary_copy, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("synchdb.connect_timeout_ms", "Timeout for connecting to a source database server.",
 	                        nullptr, &connect_timeout_ms, 10000, 1000, 3600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);

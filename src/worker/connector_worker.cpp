@@ -365,6 +365,9 @@ public:
 			}
 			StartPoint rc;
 			rc.mapping = mapping_;
+			if (guc::snapshot_binary_copy)
+				rc.copy_formats = std::make_shared<binarycopy::Formats>();
+			ap.SetCopyFormats(rc.copy_formats);
 			snapshotting_ = false;
 			truncate_ = false;
 			switch (mode_) {

@@ -63,6 +63,7 @@ public:
 		if (const json::Value *p = config_.extra.Find("invalid_value_policy"); p && p->IsString())
 			rc.invalid_values = ParseInvalidValuePolicy(p->AsString()).value_or(InvalidValuePolicy::Error);
 		rc.mapping = start.mapping;
+		rc.copy_formats = start.copy_formats;
 		rc.snapshot_with_data = start.snapshot_with_data;
 		rc.stop_after_snapshot = start.stop_after_snapshot;
 		if (start.resume && start.resume->Valid())

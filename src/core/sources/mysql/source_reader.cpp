@@ -235,31 +235,74 @@ void SourceReader::CopyTable(Connection &conn, int index)
 		conn.Query(sql);
 	const size_t ncols = t.source.columns.size();
 	const auto &conv = Native(t).conversions;
+	/*
+	 * Binary COPY rows when the main thread says every destination column
+	 * has a binary form (binarycopy.hpp); a row with a value that has no
+	 * canonical binary form goes in text format, in a chunk of its own kind.
+	 */
+	std::vector<binarycopy::Kind> kinds;
+	if (config_.copy_formats)
+		kinds = config_.copy_formats->Await(tables_.get(), static_cast<size_t>(index), [this] { return stop_.load(); },
+		                                    std::chrono::seconds(60));
+	if (stop_)
+		throw StopRequested{};
+	bool binary_table = kinds.size() == ncols && ncols > 0;
+	for (binarycopy::Kind k : kinds)
+		if (k == binarycopy::Kind::None)
+			binary_table = false;
 	std::string chunk;
+	bool chunk_binary = binary_table;
 	chunk.reserve(config_.copy_chunk_bytes + 8192);
-	std::string value;
+	std::vector<std::string> values(ncols);
+	std::vector<bool> nulls(ncols);
 	uint64_t rows = 0;
+	auto send = [&](bool next_binary) {
+		if (!chunk.empty()) {
+			out_->CopyRows(index, std::move(chunk), chunk_binary);
+			Flush();
+			chunk = std::string();
+			chunk.reserve(config_.copy_chunk_bytes + 8192);
+		}
+		chunk_binary = next_binary;
+		if (stop_)
+			throw StopRequested{};
+	};
 	try {
 		while (MYSQL_ROW row = mysql_fetch_row(res)) {
 			unsigned long *len = mysql_fetch_lengths(res);
-			for (size_t c = 0; c < ncols; c++) {
-				if (c)
-					chunk += '\t';
-				if (!row[c] || !SnapshotValueToPgText(row[c], len[c], conv[c], value))
-					AppendCopyNull(chunk);
-				else
-					AppendCopyField(chunk, value);
+			for (size_t c = 0; c < ncols; c++)
+				nulls[c] = !row[c] || !SnapshotValueToPgText(row[c], len[c], conv[c], values[c]);
+			bool done = false;
+			if (chunk_binary) {
+				const size_t row_start = chunk.size();
+				binarycopy::AppendRowStart(chunk, static_cast<int>(ncols));
+				done = true;
+				for (size_t c = 0; c < ncols && done; c++) {
+					if (nulls[c])
+						binarycopy::AppendNull(chunk);
+					else
+						done = binarycopy::AppendField(chunk, kinds[c], values[c]);
+				}
+				if (!done) {
+					/* This row in text format: its values go to the input functions. */
+					chunk.resize(row_start);
+					send(false);
+				}
 			}
-			chunk += '\n';
+			if (!done) {
+				for (size_t c = 0; c < ncols; c++) {
+					if (c)
+						chunk += '\t';
+					if (nulls[c])
+						AppendCopyNull(chunk);
+					else
+						AppendCopyField(chunk, values[c]);
+				}
+				chunk += '\n';
+			}
 			rows++;
-			if (chunk.size() >= config_.copy_chunk_bytes) {
-				out_->CopyRows(index, std::move(chunk));
-				Flush();
-				chunk = std::string();
-				chunk.reserve(config_.copy_chunk_bytes + 8192);
-				if (stop_)
-					throw StopRequested{};
-			}
+			if (chunk.size() >= config_.copy_chunk_bytes)
+				send(binary_table);
 		}
 	} catch (...) {
 		mysql_free_result(res);
@@ -273,9 +316,8 @@ void SourceReader::CopyTable(Connection &conn, int index)
 		                                                                  : sqlstate::kDataException,
 		            "connector " + Quoted(config_.endpoint.connector) + ": reading table " + Quoted(t.SourceName()) +
 		                " for the snapshot failed: " + errmsg);
-	if (!chunk.empty()) {
-		out_->CopyRows(index, std::move(chunk));
-	}
+	if (!chunk.empty())
+		out_->CopyRows(index, std::move(chunk), chunk_binary);
 	out_->CopyEnd(index, rows);
 	ReportReplacements(*out_, "in the snapshot"); /* after CopyEnd: nothing but rows may come inside a table's COPY */
 	Flush();

@@ -51,6 +51,8 @@ struct ReaderConfig {
 	size_t copy_chunk_bytes = 64 * 1024;
 	/* Temporal values PostgreSQL cannot hold (pgtext.hpp); set on the reader thread. */
 	InvalidValuePolicy invalid_values = InvalidValuePolicy::Error;
+	/* Snapshot rows in binary COPY format where the destination allows (null: text only). */
+	std::shared_ptr<binarycopy::Formats> copy_formats;
 };
 
 class SourceReader : public Reader {
