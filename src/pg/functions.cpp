@@ -82,6 +82,9 @@ std::string NormalizeSrcobj(const std::string &s)
  */
 void RequireConnector(const std::string &name)
 {
+	if (!LoadConnInfoRow(name))
+		throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
+		            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
 	(void) RequireControl(name);
 }
 
@@ -356,7 +359,7 @@ Datum synchdb_start_engine_bgw(PG_FUNCTION_ARGS)
 		SnapshotMode mode = SnapshotMode::Initial;
 		if (PG_NARGS() > 1)
 			mode = ParseSnapshotMode(TextArg(fcinfo, 1, "snapshot_mode"));
-		RequireConnector(name);
+		(void) RequireControl(name);
 		StartConnector(name, mode);
 		return Int32GetDatum(0);
 	});
@@ -560,6 +563,7 @@ Datum synchdb_add_objmap(PG_FUNCTION_ARGS)
 		              TextArg(fcinfo, 3, "dstobj")};
 		for (auto &ch : row.objtype)
 			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+		RequireConnector(name);
 		const ConnInfoRow ctl = RequireControl(name);
 		/*
 		 * A transform expression is evaluated by the connector's worker as
@@ -838,7 +842,7 @@ Datum synchdb_restart_connector(PG_FUNCTION_ARGS)
 		SnapshotMode mode = SnapshotMode::Initial;
 		if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 			mode = ParseSnapshotMode(TextArg(fcinfo, 1, "snapshot_mode"));
-		RequireConnector(name);
+		(void) RequireControl(name);
 		return Int32GetDatum(RestartConnector(name, mode, kStopTimeoutMs));
 	});
 }
@@ -892,7 +896,7 @@ Datum synchdb_alter_conninfo(PG_FUNCTION_ARGS)
 Datum synchdb_pause_engine(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
-		RequireConnector(NameArg(fcinfo, 0));
+		(void) RequireControl(NameArg(fcinfo, 0));
 		PauseConnector(NameArg(fcinfo, 0), kStopTimeoutMs);
 		return Int32GetDatum(0);
 	});
@@ -902,7 +906,7 @@ Datum synchdb_pause_engine(PG_FUNCTION_ARGS)
 Datum synchdb_resume_engine(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
-		RequireConnector(NameArg(fcinfo, 0));
+		(void) RequireControl(NameArg(fcinfo, 0));
 		ResumeConnector(NameArg(fcinfo, 0), kStopTimeoutMs);
 		return Int32GetDatum(0);
 	});
@@ -914,7 +918,7 @@ Datum synchdb_set_offset(PG_FUNCTION_ARGS)
 	return InvokeCpp([&]() -> Datum {
 		const std::string name = NameArg(fcinfo, 0);
 		const std::string offset = TextArg(fcinfo, 1, "offset");
-		RequireConnector(name);
+		(void) RequireControl(name);
 		const std::string checked = SetConnectorOffset(name, offset);
 		PgCall([&] {
 			ereport(LOG, (errmsg("synchdb connector \"%s\": offset set to %s (%s)", name.c_str(), offset.c_str(),
