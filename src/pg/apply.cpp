@@ -975,10 +975,7 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 		deferred_keys_.clear();
 		for (size_t i = 0; i < tables_->size(); i++) {
 			const TableInfo &t = (*tables_)[i];
-			/* Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even then. */
-			spi.Exec("SELECT pg_catalog.to_regnamespace($1) IS NULL", {QuotePgIdent(t.pg_schema)}, true);
-			if (spi.Value(0, 0).value_or("f") == "t")
-				spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
+			EnsureSchema(spi, QuotePgIdent(t.pg_schema));
 			/*
 			 * A table the snapshot creates gets its primary key after its rows:
 			 * one sorted index build instead of a million index insertions.  It
@@ -1020,7 +1017,12 @@ void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 				if (!LookUpOwnedTable(spi, t.QualifiedPgName()).exists)
 					missing.push_back(t.QualifiedPgName());
 		static const std::string kDrop = "DROP TABLE IF EXISTS ";
+		static const std::string kCreateSchema = "CREATE SCHEMA IF NOT EXISTS ";
 		for (const std::string &sql : m.sql) {
+			if (sql.compare(0, kCreateSchema.size(), kCreateSchema) == 0) {
+				EnsureSchema(spi, sql.substr(kCreateSchema.size()));
+				continue;
+			}
 			if (sql.compare(0, kDrop.size(), kDrop) == 0) {
 				const OwnedTable owned = LookUpOwnedTable(spi, sql.substr(kDrop.size()));
 				if (owned.exists && !owned.synchdbs)
@@ -1060,6 +1062,18 @@ void Applier::RecordCreatedTables(Spi &spi, const std::vector<std::string> &qual
 		spi.Exec("INSERT INTO _synchdb.tables (relid, dbname, connector, how) SELECT pg_catalog.to_regclass($1)::pg_catalog.oid, "
 		         "$2, $3, 'created' WHERE pg_catalog.to_regclass($1) IS NOT NULL ON CONFLICT (relid) DO NOTHING",
 		         {q, defdb_, connector_});
+}
+
+/*
+ * CREATE SCHEMA only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE
+ * on the database even when the schema exists, which a connector's owner
+ * replicating into a schema made for it need not have.
+ */
+void Applier::EnsureSchema(Spi &spi, const std::string &quoted)
+{
+	spi.Exec("SELECT pg_catalog.to_regnamespace($1) IS NULL", {quoted}, true);
+	if (spi.Value(0, 0).value_or("f") == "t")
+		spi.Exec("CREATE SCHEMA IF NOT EXISTS " + quoted);
 }
 
 void Applier::TruncateAsOwner(Spi &spi, const TableInfo &t)
@@ -1137,7 +1151,7 @@ void Applier::ReconcileDestination(Spi &spi)
 				                ", which already exists",
 				            "The rules name a new destination for the table.",
 				            "Drop or rename the existing table " + t.QualifiedPgName() + ", or change the rule.");
-			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
+			EnsureSchema(spi, QuotePgIdent(t.pg_schema));
 			if (e.schema != t.pg_schema)
 				spi.Exec("ALTER TABLE " + QuotePgIdent(e.schema) + "." + QuotePgIdent(e.table) + " SET SCHEMA " +
 				         QuotePgIdent(t.pg_schema));

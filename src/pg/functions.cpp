@@ -400,6 +400,7 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 		};
 		std::vector<Unbound> unbound;
 		{
+			AsSuperuser su; /* names and types only; the view's readers need no grant on synchdb_conninfo */
 			Spi spi;
 			const uint64_t rows = spi.Exec("SELECT name, coalesce(data OPERATOR(pg_catalog.->>) 'connector', '') FROM " +
 			                                   ExtensionSchema() + ".synchdb_conninfo ORDER BY name",
@@ -713,8 +714,7 @@ Datum synchdb_adopt_table(PG_FUNCTION_ARGS)
 		const Oid relid = PG_GETARG_OID(0);
 		if (!PgCall([] { return superuser(); }))
 			throw Error(sqlstate::kInsufficientPrivilege, "only superusers can adopt tables for synchdb",
-			            "An adopted table may be emptied and dropped by a connector's worker, which runs as the "
-			            "bootstrap superuser.",
+			            "An adopted table may be emptied and dropped by the worker of any connector replicating into it.",
 			            "Ask a superuser to run it.");
 		const char relkind = PgCall([&] { return get_rel_relkind(relid); });
 		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)

@@ -68,7 +68,7 @@ def test_non_superuser_owner_replicates_into_its_schema():
     make_role(pg, OWNER)
     pg.rows(f"CREATE SCHEMA inventory AUTHORIZATION {OWNER}")
     o = PgAs(OWNER)
-    add_conninfo(o, "privconn", table="inventory.customers,inventory.orders")
+    add_conninfo(o, "privconn")
     check(pg.one("SELECT data->>'owner_name' FROM synchdb_conninfo WHERE name = 'privconn'") == OWNER,
           "the definition records its owner")
     o.one("SELECT synchdb_start_engine_bgw('privconn')")
@@ -84,6 +84,14 @@ def test_non_superuser_owner_replicates_into_its_schema():
     wait_for(lambda: pg.one("SELECT count(*) FROM inventory.customers WHERE email = 'pv@example.com'") == 1, 60,
              what="streamed row")
     my.run("DELETE FROM inventory.customers WHERE email = 'pv@example.com'")
+    # Source DDL runs as the owner too (it has no CREATE on the database: the schema exists).
+    my.run("CREATE TABLE inventory.priv_new (id int PRIMARY KEY, v varchar(10))")
+    my.run("INSERT INTO inventory.priv_new VALUES (1, 'ddl')")
+    wait_for(lambda: pg.one("SELECT to_regclass('inventory.priv_new') IS NOT NULL") and
+             pg.one("SELECT count(*) FROM inventory.priv_new") == 1, 60, what="table created by source DDL")
+    check(pg.one("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'inventory.priv_new'::regclass") == OWNER,
+          "owned by the connector's owner")
+    my.run("DROP TABLE inventory.priv_new")
     my.close()
     s = wait_state(pg, "privconn", "syncing", 30)
     check(s["err"] == "no error", f"healthy: {s}")
