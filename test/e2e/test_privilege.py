@@ -11,12 +11,20 @@
 
 Needs: PostgreSQL "pg" (synchdb preloaded), MariaDB "mariadb" with the sample inventory database.
 """
+import os
 import sys
+import time
 
 import psycopg2
 
-from harness import (PGPORT, My, Pg, add_conninfo, check, clean_destination, run_tests, wait_for, wait_state,
+from harness import (PGPORT, My, Pg, add_conninfo, check, clean_destination, run_tests, script, wait_for, wait_state,
                      wait_stopped_with_error)
+
+
+def server_log():
+    path = os.path.join(os.environ.get("SYNCHDB_RUN", "/tmp/synchdb-run"), "pg", "server.log")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
 
 OWNER = "priv_owner"
 INTRUDER = "priv_intruder"
@@ -188,6 +196,19 @@ def test_dropped_or_nologin_owner_refused_at_start():
           f"a NOLOGIN owner is refused, naming the fix: {err}")
     s = pg.state("goneconn")
     check(s["state"] == "stopped" and "NOLOGIN" in s["err"], f"the state view says why: {s}")
+    # The auto-launcher refuses it too, says why, and does not retry in a loop.
+    pg.rows("UPDATE synchdb_conninfo SET isactive = true WHERE name = 'goneconn'")
+    pg.close()
+    before = len(server_log())
+    script("pg.sh", "restart")
+    pg = Pg()
+    s = wait_for(lambda: (lambda st: st if st and "NOLOGIN" in st["err"] else None)(pg.state("goneconn")), 30,
+                 what="the launcher's refusal in the state view")
+    check(s["state"] == "stopped", f"not running: {s}")
+    time.sleep(1)
+    logged = server_log()[before:]
+    check(logged.count('could not relaunch connector "goneconn"') == 1 and "NOLOGIN" in logged,
+          "the launcher logs the refusal once")
     pg.rows(f"ALTER ROLE {OWNER} LOGIN")
     pg.rows(f"REVOKE CONNECT ON DATABASE postgres FROM PUBLIC")
     try:
