@@ -188,6 +188,12 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'synchdb_rotate_key'
 LANGUAGE C VOLATILE;
 
+-- The role a connector's worker logs in as, and which may control it (docs/security.md). Superusers only.
+CREATE FUNCTION synchdb_set_owner(name text, role text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'synchdb_set_owner'
+LANGUAGE C VOLATILE;
+
 -- synchdb_guard_selftest, which exercises the error guards, is not created
 -- here: the regression tests create it themselves.
 
@@ -212,6 +218,7 @@ REVOKE ALL ON FUNCTION synchdb_get_state() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_rebind_conninfo(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_adopt_table(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_rotate_key() FROM PUBLIC;
+REVOKE ALL ON FUNCTION synchdb_set_owner(text, text) FROM PUBLIC;
 REVOKE ALL ON synchdb_state_view FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_get_stats() FROM PUBLIC;
 REVOKE ALL ON FUNCTION synchdb_translate_datatype(text, text, bigint, bigint, bigint) FROM PUBLIC;
@@ -233,8 +240,9 @@ CREATE TABLE synchdb_objmap (
 REVOKE ALL ON synchdb_objmap FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('synchdb_objmap', '');
 
--- Transform expressions run in the worker as the bootstrap superuser: only
--- superusers may write them, whatever privileges on the table were granted.
+-- Rows written directly (not through synchdb_add_objmap, which lets a
+-- connector's owner add transforms to its own connector): transform
+-- expressions only from superusers, whatever privileges on the table were granted.
 -- The path is fixed so that no operator or function of the caller's can stand in for ours.
 CREATE FUNCTION synchdb_objmap_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -243,8 +251,8 @@ BEGIN
        AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user) THEN
         RAISE EXCEPTION 'only superusers can add or change transform rules'
             USING ERRCODE = '42501',
-                  DETAIL = 'A transform expression is evaluated by the connector''s worker, which runs as the bootstrap superuser.',
-                  HINT = 'Ask a superuser to add the rule.';
+                  DETAIL = 'A transform expression is evaluated by the connector''s worker.',
+                  HINT = 'Use synchdb_add_objmap() as the connector''s owner, or ask a superuser to add the rule.';
     END IF;
     RETURN NEW;
 END

@@ -19,6 +19,7 @@
 #include "pg/session.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
+#include "pg/usercontext.hpp"
 
 #include <charconv>
 #include <cstring>
@@ -37,6 +38,7 @@ extern "C" {
 #include "utils/date.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/rls.h"
 }
 
 namespace synchdb::pg {
@@ -68,6 +70,8 @@ struct Applier::RelState {
 	TupleTableSlot **batch; /* kBatchRows slots, created as needed */
 	int nbatch;
 	size_t batch_bytes;
+	/* The table's owner when it is not the connector's: its apply runs as that role (usercontext.hpp). */
+	Oid run_as;
 };
 
 constexpr int kBatchRows = 1000;
@@ -301,6 +305,48 @@ MemoryContext ApplyContext()
 	return ctx;
 }
 
+/*
+ * What the role applying into rel (the current user: the connector's owner,
+ * or the table's owner it switched to) must be allowed: INSERT, UPDATE,
+ * DELETE, without row-level security in the way (the executor helpers do
+ * not apply policies, so a table under row-level security for that role is
+ * refused, as PostgreSQL's subscriptions do).  switched: the apply runs as
+ * the table's owner; a deferrable trigger would fire at commit, outside
+ * that role, so it is refused.
+ */
+void CheckApplyTargetC(Relation rel, const char *name, bool switched)
+{
+	const Oid user = GetUserId();
+	const AclMode want = ACL_INSERT | ACL_UPDATE | ACL_DELETE;
+	const AclMode have = pg_class_aclmask(RelationGetRelid(rel), user, want, ACLMASK_ALL);
+	if (have != want)
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("role \"%s\" may not apply changes to table %s: it lacks%s%s%s on it",
+		                       GetUserNameFromId(user, false), name, (have & ACL_INSERT) ? "" : " INSERT",
+		                       (have & ACL_UPDATE) ? "" : " UPDATE", (have & ACL_DELETE) ? "" : " DELETE"),
+		                errdetail("A connector applies as its owner, or as the owner of a table owned by another role."),
+		                errhint("GRANT INSERT, UPDATE, DELETE ON %s TO \"%s\".", name, GetUserNameFromId(user, false))));
+	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("role \"%s\" cannot apply changes to table %s: row-level security is enabled for it",
+		                       GetUserNameFromId(user, false), name),
+		                errhint("Disable row-level security on the table, or let the table's owner (without FORCE ROW "
+		                        "LEVEL SECURITY) or a role with BYPASSRLS own the connector.")));
+	if (switched && rel->trigdesc)
+		for (int i = 0; i < rel->trigdesc->numtriggers; i++) {
+			const Trigger *tg = &rel->trigdesc->triggers[i];
+			if (tg->tgdeferrable && !tg->tgisinternal && tg->tgenabled != TRIGGER_DISABLED &&
+			    tg->tgenabled != TRIGGER_FIRES_ON_ORIGIN)
+				ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				                errmsg("cannot apply changes to table %s: its deferrable trigger \"%s\" would fire at "
+				                       "commit as the connector's owner instead of the table's owner",
+				                       name, tg->tgname),
+				                errhint("Make the trigger NOT DEFERRABLE, or give the table to the connector's owner "
+				                        "(ALTER TABLE %s OWNER TO ...).",
+				                        name)));
+		}
+}
+
 /* Open a relation with an executor state, as the logical replication worker does. */
 void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *name, const PreparedTransform *const *xfs,
               RelState *rs)
@@ -308,6 +354,7 @@ void OpenRelC(Oid relid, const char *const *colnames, int ncols, const char *nam
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	rs->rel = table_open(relid, RowExclusiveLock);
 	rs->name = pstrdup(name);
+	CheckApplyTargetC(rs->rel, rs->name, OidIsValid(rs->run_as));
 	rs->estate = CreateExecutorState();
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
 	rte->rtekind = RTE_RELATION;
@@ -816,12 +863,13 @@ extern "C" int synchdb_copy_read(void *outbuf, int minread, int maxread)
 	return total;
 }
 
-uint64 CopyTableC(Oid relid, List *attnames, CopyFeed *feed)
+uint64 CopyTableC(Oid relid, List *attnames, CopyFeed *feed, const char *name, bool switched)
 {
 	List *options = NIL;
 	if (feed->binary)
 		options = list_make1(makeDefElem(pstrdup("format"), (Node *) makeString(pstrdup("binary")), -1));
 	Relation rel = table_open(relid, RowExclusiveLock);
+	CheckApplyTargetC(rel, name, switched);
 	ParseState *pstate = make_parsestate(NULL);
 	(void) addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -873,6 +921,8 @@ void Applier::Prepare()
 		PushActiveSnapshot(GetTransactionSnapshot());
 	});
 	{
+		/* synchdb's own schema and tables: created and owned by the bootstrap superuser. */
+		AsSuperuser su;
 		Spi spi;
 		spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb metadata'))");
 		CheckPrivateSchema();
@@ -938,6 +988,7 @@ StoredOffset Applier::LoadOffset()
 		PushActiveSnapshot(GetTransactionSnapshot());
 	});
 	{
+		AsSuperuser su;
 		Spi spi;
 		if (spi.Exec("SELECT coalesce(position, ''), coalesce(ts_usec, 0), snapshot_done, coalesce(tables, ''), "
 		             "incarnation OPERATOR(pg_catalog.=) $3 "
@@ -995,7 +1046,7 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 		deferred_keys_.clear();
 		for (size_t i = 0; i < tables_->size(); i++) {
 			const TableInfo &t = (*tables_)[i];
-			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
+			EnsureSchema(spi, QuotePgIdent(t.pg_schema));
 			/*
 			 * A table the snapshot creates gets its primary key after its rows:
 			 * one sorted index build instead of a million index insertions.  It
@@ -1006,13 +1057,15 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 			if (truncate && owned.exists && !owned.synchdbs)
 				throw NotSynchdbsTable(t.QualifiedPgName(), "its initial snapshot would empty it");
 			const bool defer_key = truncate && !t.source.primary_key.empty() && !owned.exists;
-			spi.Exec(CreateTableSql(t, !defer_key));
-			if (!owned.exists)
+			/* Only when missing: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even then. */
+			if (!owned.exists) {
+				spi.Exec(CreateTableSql(t, !defer_key));
 				RecordCreatedTables(spi, {t.QualifiedPgName()});
+			}
 			if (defer_key)
 				deferred_keys_.push_back(static_cast<int>(i));
 			else if (truncate)
-				spi.Exec("TRUNCATE " + t.QualifiedPgName());
+				TruncateAsOwner(spi, t);
 		}
 		WriteAttributes(spi);
 	}
@@ -1059,7 +1112,12 @@ void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 				if (!LookUpOwnedTable(spi, t.QualifiedPgName()).exists)
 					missing.push_back(t.QualifiedPgName());
 		static const std::string kDrop = "DROP TABLE IF EXISTS ";
+		static const std::string kCreateSchema = "CREATE SCHEMA IF NOT EXISTS ";
 		for (const std::string &sql : m.sql) {
+			if (sql.compare(0, kCreateSchema.size(), kCreateSchema) == 0) {
+				EnsureSchema(spi, sql.substr(kCreateSchema.size()));
+				continue;
+			}
 			if (sql.compare(0, kDrop.size(), kDrop) == 0) {
 				const OwnedTable owned = LookUpOwnedTable(spi, sql.substr(kDrop.size()));
 				if (owned.exists && !owned.synchdbs)
@@ -1068,8 +1126,11 @@ void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 			spi.Exec(sql);
 		}
 		RecordCreatedTables(spi, missing);
-		spi.Exec("DELETE FROM _synchdb.tables o WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
-		         "WHERE c.oid OPERATOR(pg_catalog.=) o.relid)");
+		{
+			AsSuperuser su;
+			spi.Exec("DELETE FROM _synchdb.tables o WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+			         "WHERE c.oid OPERATOR(pg_catalog.=) o.relid)");
+		}
 		tables_ = m.tables;
 		history_ = m.history;
 		WriteAttributes(spi);
@@ -1082,6 +1143,7 @@ void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 
 Applier::OwnedTable Applier::LookUpOwnedTable(Spi &spi, const std::string &qualified)
 {
+	AsSuperuser su;
 	spi.Exec("SELECT pg_catalog.to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM _synchdb.tables o "
 	         "WHERE o.relid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)::pg_catalog.oid)",
 	         {qualified}, true);
@@ -1090,10 +1152,35 @@ Applier::OwnedTable Applier::LookUpOwnedTable(Spi &spi, const std::string &quali
 
 void Applier::RecordCreatedTables(Spi &spi, const std::vector<std::string> &qualified)
 {
+	AsSuperuser su;
 	for (const std::string &q : qualified)
 		spi.Exec("INSERT INTO _synchdb.tables (relid, dbname, connector, how) SELECT pg_catalog.to_regclass($1)::pg_catalog.oid, "
 		         "$2, $3, 'created' WHERE pg_catalog.to_regclass($1) IS NOT NULL ON CONFLICT (relid) DO NOTHING",
 		         {q, defdb_, connector_});
+}
+
+/*
+ * CREATE SCHEMA only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE
+ * on the database even when the schema exists, which a connector's owner
+ * replicating into a schema made for it need not have.
+ */
+void Applier::EnsureSchema(Spi &spi, const std::string &quoted)
+{
+	spi.Exec("SELECT pg_catalog.to_regnamespace($1) IS NULL", {quoted}, true);
+	if (spi.Value(0, 0).value_or("f") == "t")
+		spi.Exec("CREATE SCHEMA IF NOT EXISTS " + quoted);
+}
+
+void Applier::TruncateAsOwner(Spi &spi, const TableInfo &t)
+{
+	const std::string qname = t.QualifiedPgName();
+	const char *schema = t.pg_schema.c_str();
+	const char *table = t.pg_table.c_str();
+	const Oid relid =
+		PgCall([&] { return RangeVarGetRelid(makeRangeVar((char *) schema, (char *) table, -1), NoLock, false); });
+	RunAs as(ApplyRoleFor(relid, connector_, qname), true); /* its ON TRUNCATE triggers run as its owner */
+	spi.Exec("TRUNCATE " + qname);
+	as.Done();
 }
 
 Error Applier::NotSynchdbsTable(const std::string &qualified, const std::string &what) const
@@ -1130,6 +1217,7 @@ void Applier::ReconcileDestination(Spi &spi)
 		std::map<std::string, std::pair<std::string, std::string>> columns; /* source column -> (pg name, mapped type) */
 	};
 	std::map<std::string, Existing> existing;
+	std::optional<AsSuperuser> su(std::in_place); /* the column map is synchdb's; the ALTERs below are the owner's */
 	uint64_t n = spi.Exec("SELECT a.ext_tbname, a.ext_attname, n.nspname, c.relname, coalesce(pa.attname::text, ''), "
 	                      "coalesce(a.mapped_typename, '') FROM " + attr_table_ +
 	                          " a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -1142,6 +1230,7 @@ void Applier::ReconcileDestination(Spi &spi)
 		e.table = spi.Value(i, 3).value_or("");
 		e.columns[spi.Value(i, 1).value_or("")] = {spi.Value(i, 4).value_or(""), spi.Value(i, 5).value_or("")};
 	}
+	su.reset();
 	for (const TableInfo &t : *tables_) {
 		auto it = existing.find(t.SourceName());
 		if (it == existing.end())
@@ -1157,7 +1246,7 @@ void Applier::ReconcileDestination(Spi &spi)
 				                ", which already exists",
 				            "The rules name a new destination for the table.",
 				            "Drop or rename the existing table " + t.QualifiedPgName() + ", or change the rule.");
-			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
+			EnsureSchema(spi, QuotePgIdent(t.pg_schema));
 			if (e.schema != t.pg_schema)
 				spi.Exec("ALTER TABLE " + QuotePgIdent(e.schema) + "." + QuotePgIdent(e.table) + " SET SCHEMA " +
 				         QuotePgIdent(t.pg_schema));
@@ -1218,6 +1307,7 @@ void Applier::WriteAttributes(Spi &spi)
 			rows.Push(std::move(r));
 		}
 	}
+	AsSuperuser su;
 	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1 AND dbname = $2", {connector_, defdb_});
 	spi.Exec("INSERT INTO " + attr_table_ +
 	             " (name, dbname, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, "
@@ -1243,7 +1333,10 @@ Applier::RelState *Applier::OpenRel(int table)
 	int n = static_cast<int>(names.size());
 	const char *qn = qname.c_str();
 	const PreparedTransform *const *xfs = transforms_->ForTable(table);
+	rs->run_as = ApplyRoleFor(relid, connector_, qname);
+	RunAs as(rs->run_as, true);
 	PgCall([&] { OpenRelC(relid, np, n, qn, xfs, rs); });
+	as.Done();
 	rels_[table] = rs;
 	return rs;
 }
@@ -1253,8 +1346,11 @@ void Applier::FlushInserts()
 	if (!batching_)
 		return;
 	for (RelState *rs : rels_)
-		if (rs && rs->nbatch > 0)
+		if (rs && rs->nbatch > 0) {
+			RunAs as(rs->run_as, true);
 			PgCall([&] { FlushInsertsC(rs, batch_where_.c_str()); });
+			as.Done();
+		}
 	batching_ = false;
 }
 
@@ -1264,7 +1360,9 @@ void Applier::CloseRels()
 	for (auto &rs : rels_) {
 		if (rs) {
 			RelState *r = rs;
+			RunAs as(r->run_as, true); /* AFTER triggers fire here */
 			PgCall([&] { CloseRelC(r); });
+			as.Done();
 			rs = nullptr;
 		}
 	}
@@ -1304,11 +1402,13 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 				where_.append(num, r.ptr);
 				where_.append(where_suffix);
 				const char *wp = where_.c_str();
+				RunAs as(rs->run_as, true);
 				if (rs->can_batch) {
 					batching_ = true;
 					PgCall([&] { BufferInsertC(rs, mp, wp); });
 				} else
 					PgCall([&] { ApplyChangeC(rs, mp, wp); });
+				as.Done();
 				rows++;
 			}
 			continue;
@@ -1318,7 +1418,9 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 			/* Done with the table: its executor state need not wait for the commit (many tables). */
 			RelState *r = rels_[table];
 			rels_[table] = nullptr;
+			RunAs as(r->run_as, true);
 			PgCall([&] { CloseRelC(r); });
+			as.Done();
 			break;
 		}
 		const auto *lost_msg = std::get_if<msg::SourceLost>(m);
@@ -1358,6 +1460,8 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 	feed.table = table;
 	CopyFeed *fp = &feed;
 	Oid relid = relids_[table];
+	const std::string qname = t.QualifiedPgName();
+	const char *qn = qname.c_str();
 	uint64_t rows = 0, binary_rows = 0, text_rows = 0;
 	/* The first message tells the first COPY's format (the worker put the table's first CopyData back). */
 	for (;;) {
@@ -1381,6 +1485,7 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 	 * in text format (core/binarycopy.hpp).
 	 */
 	try {
+		const Oid run_as = ApplyRoleFor(relid, connector_, qname);
 		while (feed.next) {
 			feed.binary = feed.next->binary;
 			feed.header_sent = false;
@@ -1388,12 +1493,14 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 			feed.offset = 0;
 			feed.next = nullptr;
 			feed.switched = false;
+			RunAs as(run_as, true); /* the table's triggers, constraints and index expressions run as its owner */
 			const uint64_t copied = PgCall([&] {
 				List *attnames = NIL;
 				for (size_t i = 0; i < n; i++)
 					attnames = lappend(attnames, makeString(pstrdup(np[i])));
-				return CopyTableC(relid, attnames, fp);
+				return CopyTableC(relid, attnames, fp, qn, OidIsValid(run_as));
 			});
+			as.Done();
 			(feed.binary ? binary_rows : text_rows) += copied;
 			rows += copied;
 		}
@@ -1424,7 +1531,7 @@ void Applier::Apply(const msg::Change &m)
 			const OwnedTable owned = LookUpOwnedTable(spi, t.QualifiedPgName());
 			if (owned.exists && !owned.synchdbs)
 				throw NotSynchdbsTable(t.QualifiedPgName(), "a TRUNCATE of the source would empty it");
-			spi.Exec("TRUNCATE " + t.QualifiedPgName());
+			TruncateAsOwner(spi, t);
 		}
 		PgCall([] {
 			PopActiveSnapshot();
@@ -1438,11 +1545,15 @@ void Applier::Apply(const msg::Change &m)
 	const char *wp = where_.c_str();
 	if (m.kind == ChangeKind::Insert && rs->can_batch) {
 		batching_ = true;
+		RunAs as(rs->run_as, true);
 		PgCall([&] { BufferInsertC(rs, mp, wp); });
+		as.Done();
 	} else {
 		/* Anything else sees the rows inserted before it. */
 		FlushInserts();
+		RunAs as(rs->run_as, true);
 		PgCall([&] { ApplyChangeC(rs, mp, wp); });
+		as.Done();
 	}
 	switch (m.kind) {
 	case ChangeKind::Insert: stats_.inserts++; break;
@@ -1470,6 +1581,7 @@ void Applier::Commit(const Position &pos, bool snapshot_done)
 		SpiParam tables;
 		if (tables_dirty_ && tables_)
 			tables = history_;
+		AsSuperuser su; /* ends before the commit: deferred triggers do not fire as the superuser */
 		spi.Exec("INSERT INTO _synchdb.offsets AS o (dbname, connector, incarnation, position, ts_usec, snapshot_done, "
 		         "tables) VALUES ($1, $2, $3, $4, $5::pg_catalog.int8, $6::pg_catalog.bool, $7) "
 		         "ON CONFLICT (dbname, connector) DO UPDATE SET incarnation = excluded.incarnation, "
@@ -1554,6 +1666,7 @@ bool Applier::ApplyOrSetAside(const msg::Change &m)
 	                                                                                     : "truncate";
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
 	{
+		AsSuperuser su;
 		Spi spi;
 		spi.Exec("INSERT INTO _synchdb.dead_letters (dbname, connector, position, table_name, operation, row_data, "
 		         "sqlstate, message) VALUES ($1, $2, $3, $4, $5, $6::pg_catalog.jsonb, $7, $8)",

@@ -124,6 +124,10 @@ private:
 	OwnedTable LookUpOwnedTable(class Spi &spi, const std::string &qualified);
 	/* Record the tables (those that exist now) as created by this connector. */
 	void RecordCreatedTables(class Spi &spi, const std::vector<std::string> &qualified);
+	/* CREATE SCHEMA (quoted) unless it exists. */
+	void EnsureSchema(class Spi &spi, const std::string &quoted);
+	/* TRUNCATE a destination table, as its owner when that is not the connector's owner. */
+	void TruncateAsOwner(class Spi &spi, const TableInfo &t);
 	/* The refusal to empty or drop a table that is not synchdb's, naming it and the fix. */
 	Error NotSynchdbsTable(const std::string &qualified, const std::string &what) const;
 

@@ -17,9 +17,12 @@
 #include "pg/shmem.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
+#include "pg/usercontext.hpp"
 
 extern "C" {
 #include "access/xlog.h" /* GetSystemIdentifier */
+#include "catalog/pg_authid.h"
+#include "utils/syscache.h"
 }
 
 namespace synchdb::pg {
@@ -66,6 +69,7 @@ std::string ActiveStamp();
 
 std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name)
 {
+	AsSuperuser su; /* synchdb_conninfo is not readable by the roles that own connectors */
 	Spi spi;
 	spi.Exec("SELECT isactive, data::text FROM " + ExtensionSchema() + ".synchdb_conninfo WHERE name = $1", {name},
 	         true);
@@ -77,6 +81,97 @@ std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name)
 	return row;
 }
 
+ConnectorOwner OwnerOf(const std::string &data)
+{
+	ConnectorOwner o;
+	const json::Value v = json::Parse(data);
+	if (const json::Value *id = v.Find("owner"); id && id->IsNumber())
+		o.oid = static_cast<unsigned int>(id->AsInt().value_or(0));
+	if (const json::Value *n = v.Find("owner_name"); n && n->IsString())
+		o.name = n->AsString();
+	return o;
+}
+
+ConnInfoRow RequireControl(const std::string &name)
+{
+	auto row = LoadConnInfoRow(name);
+	if (!row)
+		throw UnknownConnector(name);
+	if (PgCall([] { return superuser(); }))
+		return *row;
+	const ConnectorOwner owner = OwnerOf(row->data);
+	const Oid me = GetUserId();
+	if (OidIsValid(owner.oid) && PgCall([&] { return has_privs_of_role(me, owner.oid); }))
+		return *row;
+	if (!OidIsValid(owner.oid))
+		throw Error(sqlstate::kInsufficientPrivilege,
+		            "connector " + Quoted(name) + " has no owner, so only superusers may change or control it",
+		            "It was defined before synchdb recorded owners; its worker runs as the bootstrap superuser.",
+		            "Ask a superuser to give it an owner: SELECT synchdb_set_owner('" + name + "', 'role');");
+	throw Error(sqlstate::kInsufficientPrivilege,
+	            "must be the owner of connector " + Quoted(name) + " (role " + Quoted(RoleName(owner.oid)) +
+	                ") or a superuser; role " + Quoted(RoleName(me)) + " is neither",
+	            "A connector is controlled, changed and deleted by its owner and by superusers only.",
+	            "Ask its owner or a superuser to do it.");
+}
+
+void SetConnInfoOwner(const std::string &name, unsigned int role)
+{
+	json::Value v = json::Value::MakeObject();
+	v.Set("owner", json::Value::MakeInt(role));
+	v.Set("owner_name", json::Value::MakeString(RoleName(role)));
+	AsSuperuser su;
+	Spi spi;
+	if (spi.Exec("UPDATE " + ExtensionSchema() +
+	                 ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.||) $2::pg_catalog.jsonb "
+	                 "WHERE name OPERATOR(pg_catalog.=) $1",
+	             {name, json::Write(v)}) == 0)
+		throw UnknownConnector(name);
+}
+
+std::optional<Error> OwnerCannotRun(const std::string &name, const ConnectorOwner &owner, const std::string &dstdb)
+{
+	const Oid role = owner.oid;
+	bool exists = false, can_login = false, is_super = false;
+	PgCall([&] {
+		HeapTuple tp = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
+		if (HeapTupleIsValid(tp)) {
+			Form_pg_authid a = (Form_pg_authid) GETSTRUCT(tp);
+			exists = true;
+			can_login = a->rolcanlogin;
+			is_super = a->rolsuper;
+			ReleaseSysCache(tp);
+		}
+	});
+	const std::string fix_owner = "SELECT synchdb_set_owner('" + name + "', 'role') as a superuser gives it another owner";
+	if (!exists)
+		return Error(sqlstate::kUndefinedObject,
+		             "connector " + Quoted(name) + " cannot start: its owner (role " +
+		                 (owner.name.empty() ? std::string("with OID ") + std::to_string(role) : Quoted(owner.name)) +
+		                 ") no longer exists",
+		             "A connector's worker logs in as the role that owns the connector.", fix_owner + ".");
+	const std::string rname = RoleName(role);
+	if (!can_login)
+		return Error(sqlstate::kInvalidAuthorization,
+		             "connector " + Quoted(name) + " cannot start: its owner, role " + Quoted(rname) +
+		                 ", may not log in (NOLOGIN)",
+		             "A connector's worker logs in as the role that owns the connector.",
+		             "ALTER ROLE " + EscapeControls(QuotePgIdent(rname)) + " LOGIN; or " + fix_owner + ".");
+	const char *db = dstdb.c_str();
+	const bool can_connect = is_super || PgCall([&] {
+		Oid dboid = get_database_oid(db, true);
+		return !OidIsValid(dboid) || pg_database_aclcheck(dboid, role, ACL_CONNECT) == ACLCHECK_OK;
+	});
+	if (!can_connect)
+		return Error(sqlstate::kInsufficientPrivilege,
+		             "connector " + Quoted(name) + " cannot start: its owner, role " + Quoted(rname) +
+		                 ", has no CONNECT privilege on its destination database " + Quoted(dstdb),
+		             "A connector's worker logs in to its destination database as the role that owns the connector.",
+		             "GRANT CONNECT ON DATABASE " + EscapeControls(QuotePgIdent(dstdb)) + " TO " +
+		                 EscapeControls(QuotePgIdent(rname)) + "; or " + fix_owner + ".");
+	return std::nullopt;
+}
+
 void InsertConnInfo(const ConnInfo &ci)
 {
 	if (LoadConnInfoRow(ci.name))
@@ -85,6 +180,11 @@ void InsertConnInfo(const ConnInfo &ci)
 		                "') first.");
 	json::Value data = ConnInfoToJson(ci);
 	data.Set("defined_in", json::Value::MakeString(ActiveStamp()));
+	/* The connector's owner: its worker logs in as this role (docs/security.md). */
+	const Oid owner = GetUserId();
+	data.Set("owner", json::Value::MakeInt(owner));
+	data.Set("owner_name", json::Value::MakeString(RoleName(owner)));
+	AsSuperuser su;
 	Spi spi;
 	spi.Exec("INSERT INTO " + ExtensionSchema() + ".synchdb_conninfo (name, isactive, data) VALUES ($1, false, $2::jsonb)",
 	         {ci.name, json::Write(data)});
@@ -92,6 +192,7 @@ void InsertConnInfo(const ConnInfo &ci)
 
 void DeleteConnInfo(const std::string &name)
 {
+	AsSuperuser su;
 	Spi spi;
 	if (spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_conninfo WHERE name = $1", {name}) == 0)
 		throw UnknownConnector(name);
@@ -111,6 +212,7 @@ std::string ActiveStamp()
 
 void SetConnInfoActive(const std::string &name, bool active)
 {
+	AsSuperuser su;
 	Spi spi;
 	if (active)
 		spi.Exec("UPDATE " + ExtensionSchema() +
@@ -125,6 +227,7 @@ void SetConnInfoActive(const std::string &name, bool active)
 
 void SetConnInfoTls(const std::string &name, const TlsSettings &tls)
 {
+	AsSuperuser su;
 	json::Value keys = json::Value::MakeObject();
 	TlsSettingsToJson(tls, keys);
 	Spi spi;
@@ -141,6 +244,7 @@ static constexpr const char *kStampSql =
 
 ActiveConnectors ActiveConnectorNames()
 {
+	AsSuperuser su;
 	Spi spi;
 	uint64_t n = spi.Exec(std::string("SELECT name, ") + kStampSql + " FROM " + ExtensionSchema() +
 	                          ".synchdb_conninfo WHERE isactive ORDER BY name",
@@ -157,6 +261,7 @@ ActiveConnectors ActiveConnectorNames()
 
 std::string ForeignIdentity(const std::string &name)
 {
+	AsSuperuser su;
 	Spi spi;
 	if (spi.Exec(std::string("SELECT ") + kStampSql + " FROM " + ExtensionSchema() +
 	                 ".synchdb_conninfo WHERE name OPERATOR(pg_catalog.=) $1",
@@ -187,6 +292,7 @@ Error CopiedConnector(const std::string &name, const std::string &stamp)
 
 void RebindConnInfo(const std::string &name)
 {
+	AsSuperuser su;
 	Spi spi;
 	if (spi.Exec("UPDATE " + ExtensionSchema() +
 	                 ".synchdb_conninfo SET data = pg_catalog.jsonb_set(data OPERATOR(pg_catalog.-) 'active_in'::pg_catalog.text, "
@@ -354,6 +460,25 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 
 	const std::string defdb = CurrentDatabaseName();
 
+	/* Who the worker logs in as: the connector's owner (docs/security.md). */
+	const ConnectorOwner owner = OwnerOf(row->data);
+	std::optional<Error> refused;
+	if (owner.oid == 0)
+		PgCall([&] {
+			ereport(WARNING,
+			        (errmsg("connector \"%s\" has no owner; its worker runs as the bootstrap superuser", name.c_str()),
+			         errdetail("It was defined before synchdb recorded the role that defines a connector; the workers "
+			                   "of connectors with an owner run as that role."),
+			         errhint("Give it an owner that may write its destination tables: SELECT synchdb_set_owner('%s', "
+			                 "'role');",
+			                 name.c_str())));
+		});
+	else
+		refused = OwnerCannotRun(name, owner, ci.dstdb);
+	const char *dstdb_c = ci.dstdb.c_str();
+	const Oid dst_oid = PgCall([&] { return get_database_oid(dstdb_c, false); });
+	const Oid run_as = owner.oid; /* InvalidOid: the bootstrap superuser */
+
 	/* Bind a slot. */
 	int idx = -1;
 	uint64 generation = 0;
@@ -420,6 +545,13 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 		LWLockRelease(sh->lock);
 	};
 
+	/* A refused owner shows in the state view (err) and the log, and nothing is started. */
+	if (refused) {
+		const std::string shown = std::string(refused->what()) + "; hint: " + refused->hint();
+		fail_slot(shown.c_str());
+		throw *refused;
+	}
+
 	/* Register the worker. */
 	BackgroundWorker worker;
 	InitSynchdbWorker(&worker, "synchdb_connector_main", "synchdb connector");
@@ -427,6 +559,8 @@ int StartConnector(const std::string &name, SnapshotMode mode)
 	         ci.port, ci.dstdb.c_str());
 	worker.bgw_main_arg = Int32GetDatum(idx);
 	memcpy(worker.bgw_extra, &generation, sizeof(generation));
+	memcpy(worker.bgw_extra + sizeof(generation), &dst_oid, sizeof(Oid));
+	memcpy(worker.bgw_extra + sizeof(generation) + sizeof(Oid), &run_as, sizeof(Oid));
 	worker.bgw_notify_pid = MyProcPid;
 
 	BackgroundWorkerHandle *handle = nullptr;
@@ -522,6 +656,7 @@ namespace {
 
 void SetConnInfoPaused(const std::string &name, bool paused)
 {
+	AsSuperuser su;
 	Spi spi;
 	if (paused)
 		spi.Exec("UPDATE " + ExtensionSchema() +
@@ -672,6 +807,7 @@ void UpdateConnInfoEndpoint(const ConnInfo &ci)
 	v.Set("user", json::Value::MakeString(ci.user));
 	v.Set("pwd", json::Value::MakeString(ci.pwd));
 	v.Set("incarnation", json::Value::MakeString(ci.incarnation));
+	AsSuperuser su;
 	Spi spi;
 	if (spi.Exec("UPDATE " + ExtensionSchema() +
 	                 ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.||) $2::pg_catalog.jsonb "
@@ -723,6 +859,7 @@ std::string SetConnectorOffset(const std::string &name, const std::string &offse
 	std::unique_ptr<Source> source = MakeSource(std::move(sc));
 	const Position pos = source->ParseOffset(offset_json);
 	const std::string checked = source->CheckOffset(pos);
+	AsSuperuser su; /* _synchdb belongs to superusers; the caller is the connector's owner or a superuser */
 	Spi spi;
 	spi.Exec("SELECT pg_catalog.to_regclass('_synchdb.offsets') IS NOT NULL", {}, true);
 	const bool have_table = spi.Value(0, 0).value_or("f") == "t";

@@ -30,6 +30,24 @@ struct ConnInfoRow {
 };
 
 std::optional<ConnInfoRow> LoadConnInfoRow(const std::string &name);
+
+/*
+ * Owners (docs/security.md): synchdb_add_conninfo records the calling role
+ * in data->>'owner' (OID) and data->>'owner_name' (for messages); its worker
+ * logs in as that role.  Older definitions have none (oid 0): they run as
+ * the bootstrap superuser, with a WARNING at each start.
+ */
+struct ConnectorOwner {
+	unsigned int oid = 0;
+	std::string name;
+};
+ConnectorOwner OwnerOf(const std::string &data);
+/* The definition, when the caller may control the connector (a superuser, or its owner); else 42501 / 42704. */
+ConnInfoRow RequireControl(const std::string &name);
+/* synchdb_set_owner: the connector's owner becomes role. */
+void SetConnInfoOwner(const std::string &name, unsigned int role);
+/* Why the owner cannot run the connector (dropped, NOLOGIN, no CONNECT on dstdb); nullopt when it can. */
+std::optional<Error> OwnerCannotRun(const std::string &name, const ConnectorOwner &owner, const std::string &dstdb);
 void InsertConnInfo(const ConnInfo &ci);
 void DeleteConnInfo(const std::string &name);
 void SetConnInfoActive(const std::string &name, bool active);

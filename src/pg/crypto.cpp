@@ -23,6 +23,7 @@
 #include "core/source.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "pg/usercontext.hpp"
 
 extern "C" {
 #include "common/file_perm.h"
@@ -177,6 +178,7 @@ bool KeyWasKept()
 std::vector<std::string> ConnectorsWithSecrets()
 {
 	std::vector<std::string> out;
+	AsSuperuser su; /* also for a connector's owner adding a connector */
 	Spi spi;
 	spi.Exec("SELECT pg_catalog.to_regclass($1) IS NOT NULL", {ExtensionSchema() + ".synchdb_conninfo"}, true);
 	if (spi.Value(0, 0).value_or("f") != "t")

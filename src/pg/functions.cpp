@@ -33,6 +33,7 @@
 #include "pg/shmem.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
+#include "pg/usercontext.hpp"
 
 extern "C" {
 #include "catalog/pg_authid_d.h" /* ROLE_PG_READ_SERVER_FILES */
@@ -77,12 +78,16 @@ std::string NormalizeSrcobj(const std::string &s)
 	return out;
 }
 
-/* An unknown connector name is an error with a hint. */
+/*
+ * The connector exists and the caller may control it: a superuser, or (a
+ * member of) the role that owns it; else 42704 / 42501 naming the fix.
+ */
 void RequireConnector(const std::string &name)
 {
 	if (!LoadConnInfoRow(name))
 		throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
 		            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
+	(void) RequireControl(name);
 }
 
 /* The slots as they are now, copied under the lock (without the conninfo buffers); tuples are built after. */
@@ -210,6 +215,7 @@ PG_FUNCTION_INFO_V1(synchdb_rebind_conninfo);
 PG_FUNCTION_INFO_V1(synchdb_adopt_table);
 PG_FUNCTION_INFO_V1(synchdb_rotate_key);
 PG_FUNCTION_INFO_V1(synchdb_set_connector_option);
+PG_FUNCTION_INFO_V1(synchdb_set_owner);
 
 /*
  * synchdb_add_conninfo(name, hostname, port, user, pwd, srcdb, dstdb, table, connector, rulefile)
@@ -230,6 +236,20 @@ Datum synchdb_add_conninfo(PG_FUNCTION_ARGS)
 		                           TextArg(fcinfo, 6, "destination database"), TextArg(fcinfo, 7, "table", true),
 		                           TextArg(fcinfo, 8, "connector"), TextArg(fcinfo, 9, "rule file", true));
 		CheckConnInfoInPostgres(ci);
+		/* Its worker logs in to the destination as the caller, the connector's owner. */
+		const char *dst = ci.dstdb.c_str();
+		const bool can_connect = PgCall([&] {
+			return superuser() ||
+			       pg_database_aclcheck(get_database_oid(dst, false), GetUserId(), ACL_CONNECT) == ACLCHECK_OK;
+		});
+		if (!can_connect)
+			throw Error(sqlstate::kInsufficientPrivilege,
+			            "role " + Quoted(RoleName(GetUserId())) + " may not connect to destination database " +
+			                Quoted(ci.dstdb),
+			            "The connector's worker logs in to its destination database as the role that defines the "
+			            "connector.",
+			            "Ask the database's owner or a superuser to GRANT CONNECT ON DATABASE " +
+			                EscapeControls(QuotePgIdent(ci.dstdb)) + " to you, or name a database you may use.");
 		ci.pwd = EncryptPassword(password);
 		Scrub(password);
 		InsertConnInfo(ci);
@@ -289,6 +309,7 @@ Datum synchdb_del_conninfo(PG_FUNCTION_ARGS)
 		ReleaseAtSource(name);
 		DeleteConnInfo(name);
 		{
+			AsSuperuser su;
 			Spi spi;
 			spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_objmap WHERE name = $1", {name});
 			spi.Exec("DELETE FROM " + ExtensionSchema() + ".synchdb_attribute WHERE name = $1 AND dbname = "
@@ -372,6 +393,7 @@ Datum synchdb_start_engine_bgw(PG_FUNCTION_ARGS)
 		SnapshotMode mode = SnapshotMode::Initial;
 		if (PG_NARGS() > 1)
 			mode = ParseSnapshotMode(TextArg(fcinfo, 1, "snapshot_mode"));
+		(void) RequireControl(name);
 		StartConnector(name, mode);
 		return Int32GetDatum(0);
 	});
@@ -414,6 +436,7 @@ Datum synchdb_get_state(PG_FUNCTION_ARGS)
 		/* The options of this database's connectors: their own, else the GUC's. */
 		std::map<std::string, std::pair<std::string, std::string>> options;
 		{
+			AsSuperuser su; /* names and types only; the view's readers need no grant on synchdb_conninfo */
 			Spi spi;
 			const uint64_t rows = spi.Exec(
 				"SELECT name, coalesce(data OPERATOR(pg_catalog.->>) 'connector', ''), "
@@ -591,6 +614,8 @@ Datum synchdb_translate_datatype(PG_FUNCTION_ARGS)
 			ct = ParseConnectorType(first);
 		} catch (const Error &) {
 			auto row = LoadConnInfoRow(NormalizeConnectorName(first));
+			if (row)
+				row = RequireControl(NormalizeConnectorName(first)); /* its rules are its owner's */
 			if (!row)
 				throw Error(sqlstate::kUndefinedObject,
 				            Quoted(first) + " is neither a connector type nor a connector of this database", {},
@@ -623,11 +648,20 @@ Datum synchdb_add_objmap(PG_FUNCTION_ARGS)
 		for (auto &ch : row.objtype)
 			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 		RequireConnector(name);
-		if (row.objtype == "transform" && !PgCall([] { return superuser(); }))
-			throw Error(sqlstate::kInsufficientPrivilege, "only superusers can add transform rules",
+		const ConnInfoRow ctl = RequireControl(name);
+		/*
+		 * A transform expression is evaluated by the connector's worker as
+		 * the connector's owner (or as the owner of a table owned by another
+		 * role, which the connector's owner may become): its owner may write
+		 * it.  A connector without owner runs as the bootstrap superuser:
+		 * superusers only.
+		 */
+		if (row.objtype == "transform" && !PgCall([] { return superuser(); }) && OwnerOf(ctl.data).oid == 0)
+			throw Error(sqlstate::kInsufficientPrivilege,
+			            "only superusers can add transform rules to connector " + Quoted(name) + ", which has no owner",
 			            "A transform expression is evaluated by the connector's worker, which runs as the bootstrap "
-			            "superuser.",
-			            "Ask a superuser to add the rule.");
+			            "superuser for a connector without owner.",
+			            "Ask a superuser to add the rule, or to give the connector an owner with synchdb_set_owner().");
 		ValidateObjmapRow(row, name);
 		/* The rule must also work with the others and against the catalogs. */
 		auto conn = LoadConnInfoRow(name);
@@ -635,6 +669,7 @@ Datum synchdb_add_objmap(PG_FUNCTION_ARGS)
 		std::vector<ObjmapRow> rows = ReadObjmap(name);
 		rows.push_back(row);
 		LoadMapping(ci, rows);
+		AsSuperuser su; /* checked above; the table's guard trigger admits superusers only */
 		Spi spi;
 		spi.Exec("INSERT INTO " + ExtensionSchema() +
 		             ".synchdb_objmap (name, objtype, enabled, srcobj, dstobj) VALUES ($1, $2, true, $3, $4) "
@@ -654,6 +689,7 @@ Datum synchdb_del_objmap(PG_FUNCTION_ARGS)
 			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 		std::string srcobj = NormalizeSrcobj(TextArg(fcinfo, 2, "srcobj"));
 		RequireConnector(name);
+		AsSuperuser su;
 		Spi spi;
 		if (spi.Exec("UPDATE " + ExtensionSchema() +
 		                 ".synchdb_objmap SET enabled = false WHERE name = $1 AND objtype = $2 AND srcobj = $3",
@@ -702,6 +738,7 @@ Datum synchdb_add_olr_conninfo(PG_FUNCTION_ARGS)
 		for (const char *k : {"olr_host", "olr_port", "olr_source", "olr_options"})
 			if (const json::Value *x = v.Find(k))
 				keys.Set(k, *x);
+		AsSuperuser su;
 		Spi spi;
 		spi.Exec("UPDATE " + ExtensionSchema() +
 		             ".synchdb_conninfo SET data = (data OPERATOR(pg_catalog.-) 'olr_options'::pg_catalog.text) "
@@ -717,6 +754,7 @@ Datum synchdb_del_olr_conninfo(PG_FUNCTION_ARGS)
 	return InvokeCpp([&]() -> Datum {
 		std::string name = NameArg(fcinfo, 0);
 		RequireConnector(name);
+		AsSuperuser su;
 		Spi spi;
 		spi.Exec("UPDATE " + ExtensionSchema() +
 		             ".synchdb_conninfo SET data = data OPERATOR(pg_catalog.-) "
@@ -759,8 +797,7 @@ Datum synchdb_adopt_table(PG_FUNCTION_ARGS)
 		const Oid relid = PG_GETARG_OID(0);
 		if (!PgCall([] { return superuser(); }))
 			throw Error(sqlstate::kInsufficientPrivilege, "only superusers can adopt tables for synchdb",
-			            "An adopted table may be emptied and dropped by a connector's worker, which runs as the "
-			            "bootstrap superuser.",
+			            "An adopted table may be emptied and dropped by the worker of any connector replicating into it.",
 			            "Ask a superuser to run it.");
 		const char relkind = PgCall([&] { return get_rel_relkind(relid); });
 		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
@@ -779,6 +816,47 @@ Datum synchdb_adopt_table(PG_FUNCTION_ARGS)
 		             {std::to_string(relid)}) == 0)
 			PgCall([&] {
 				ereport(NOTICE, (errmsg("table %s is already synchdb's", EscapeControls(QuotedRelName(relid)).c_str())));
+			});
+		return Int32GetDatum(0);
+	});
+}
+
+/*
+ * synchdb_set_owner(name, role): the role the connector's worker logs in
+ * as, and which may control the connector.  Superusers only.  A running
+ * connector keeps its role until it is started again.
+ */
+Datum synchdb_set_owner(PG_FUNCTION_ARGS)
+{
+	return InvokeCpp([&]() -> Datum {
+		const std::string name = NameArg(fcinfo, 0);
+		const std::string role = TextArg(fcinfo, 1, "role");
+		if (!PgCall([] { return superuser(); }))
+			throw Error(sqlstate::kInsufficientPrivilege, "only superusers can change the owner of a connector",
+			            "The owner's privileges are those the connector's worker applies with.",
+			            "Ask a superuser to run it.");
+		if (!LoadConnInfoRow(name))
+			throw Error(sqlstate::kUndefinedObject, "connector " + Quoted(name) + " does not exist", {},
+			            "SELECT name FROM synchdb_conninfo lists the connectors of this database.");
+		const char *r = role.c_str();
+		const Oid oid = PgCall([&] { return get_role_oid(r, true); });
+		if (!OidIsValid(oid))
+			throw Error(sqlstate::kUndefinedObject, "role " + Quoted(role) + " does not exist", {},
+			            "Create it with CREATE ROLE ... LOGIN, or name an existing role (SELECT rolname FROM pg_roles).");
+		SetConnInfoOwner(name, oid);
+		/* What would keep it from starting, said now. */
+		auto row = LoadConnInfoRow(name);
+		ConnInfo ci = ConnInfoFromJson(name, json::Parse(row->data));
+		if (auto refused = OwnerCannotRun(name, OwnerOf(row->data), ci.dstdb)) {
+			const std::string msg = refused->what();
+			const std::string hint = refused->hint();
+			PgCall([&] { ereport(WARNING, (errmsg("%s", msg.c_str()), errhint("%s", hint.c_str()))); });
+		}
+		if (ConnectorRunning(name))
+			PgCall([&] {
+				ereport(NOTICE, (errmsg("connector \"%s\" is running; it runs as its new owner once it is started again",
+				                        name.c_str()),
+				                 errhint("Restart it with synchdb_restart_connector('%s').", name.c_str())));
 			});
 		return Int32GetDatum(0);
 	});
@@ -847,6 +925,7 @@ Datum synchdb_restart_connector(PG_FUNCTION_ARGS)
 		SnapshotMode mode = SnapshotMode::Initial;
 		if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 			mode = ParseSnapshotMode(TextArg(fcinfo, 1, "snapshot_mode"));
+		(void) RequireControl(name);
 		return Int32GetDatum(RestartConnector(name, mode, kStopTimeoutMs));
 	});
 }
@@ -900,6 +979,7 @@ Datum synchdb_alter_conninfo(PG_FUNCTION_ARGS)
 Datum synchdb_pause_engine(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
+		(void) RequireControl(NameArg(fcinfo, 0));
 		PauseConnector(NameArg(fcinfo, 0), kStopTimeoutMs);
 		return Int32GetDatum(0);
 	});
@@ -909,6 +989,7 @@ Datum synchdb_pause_engine(PG_FUNCTION_ARGS)
 Datum synchdb_resume_engine(PG_FUNCTION_ARGS)
 {
 	return InvokeCpp([&]() -> Datum {
+		(void) RequireControl(NameArg(fcinfo, 0));
 		ResumeConnector(NameArg(fcinfo, 0), kStopTimeoutMs);
 		return Int32GetDatum(0);
 	});
@@ -920,6 +1001,7 @@ Datum synchdb_set_offset(PG_FUNCTION_ARGS)
 	return InvokeCpp([&]() -> Datum {
 		const std::string name = NameArg(fcinfo, 0);
 		const std::string offset = TextArg(fcinfo, 1, "offset");
+		(void) RequireControl(name);
 		const std::string checked = SetConnectorOffset(name, offset);
 		PgCall([&] {
 			ereport(LOG, (errmsg("synchdb connector \"%s\": offset set to %s (%s)", name.c_str(), offset.c_str(),
@@ -942,6 +1024,7 @@ Datum synchdb_set_connector_option(PG_FUNCTION_ARGS)
 		const std::string value =
 			PG_ARGISNULL(2) ? std::string() : NormalizeConnectorOptionValue(option, TextArg(fcinfo, 2, "value"));
 		RequireConnector(name);
+		AsSuperuser su; /* checked above: the caller needs no grant on synchdb_conninfo */
 		Spi spi;
 		if (value.empty())
 			/* The last option gone, the key goes too. */

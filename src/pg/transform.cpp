@@ -11,6 +11,7 @@
 #include "pg/transform.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "pg/usercontext.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -127,6 +128,7 @@ Error RuleError(const std::string &origin, const std::string &what, const std::s
 
 std::vector<ObjmapRow> ReadObjmap(const std::string &connector)
 {
+	AsSuperuser su; /* synchdb_objmap is read through synchdb's functions only */
 	Spi spi;
 	uint64_t n = spi.Exec("SELECT objtype, srcobj, dstobj FROM " + ExtensionSchema() +
 	                          ".synchdb_objmap WHERE name = $1 AND enabled ORDER BY objtype, srcobj",

@@ -7,7 +7,10 @@
  *     1. attach to the shared-memory slot given in bgw_main_arg, checking the
  *        generation in bgw_extra (a stale launch exits quietly); register a
  *        before_shmem_exit callback that marks the slot stopped;
- *     2. connect to the destination database as the bootstrap superuser;
+ *     2. connect to the destination database as the connector's owner
+ *        (the bootstrap superuser for a definition without owner); what
+ *        must stay privileged runs as the bootstrap superuser in a
+ *        security-restricted context (pg/usercontext.hpp);
  *     3. read the definition handed over in the slot, decrypt the password;
  *     4. connect to the source and check its replication prerequisites;
  *        anything missing is written to the slot's err, in words a DBA can
@@ -65,6 +68,7 @@
 #include "pg/session.hpp"
 #include "pg/shmem.hpp"
 #include "pg/transform.hpp"
+#include "pg/usercontext.hpp"
 
 extern "C" {
 PGDLLEXPORT void synchdb_connector_main(Datum arg);
@@ -332,7 +336,10 @@ public:
 		/* Relative file names in a source's settings are read from the data directory, as rule files are. */
 		sc.extra.Set("data_directory", json::Value::MakeString(DataDir));
 		PgCall([] { StartTransactionCommand(); });
-		DecryptSecrets(sc); /* password, TLS key passphrase */
+		{
+			AsSuperuser su; /* a missing key is checked against synchdb_conninfo */
+			DecryptSecrets(sc); /* password, TLS key passphrase */
+		}
 		PgCall([] { CommitTransactionCommand(); });
 		std::unique_ptr<Source> source = MakeSource(std::move(sc));
 		{
@@ -1161,7 +1168,10 @@ void synchdb_connector_main(Datum arg)
 {
 	const int slot = DatumGetInt32(arg);
 	uint64 generation;
+	Oid dst_oid, owner;
 	memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
+	memcpy(&dst_oid, MyBgworkerEntry->bgw_extra + sizeof(generation), sizeof(Oid));
+	memcpy(&owner, MyBgworkerEntry->bgw_extra + sizeof(generation) + sizeof(Oid), sizeof(Oid));
 
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -1180,13 +1190,19 @@ void synchdb_connector_main(Datum arg)
 
 	PG_TRY();
 	{
-		/* A missing database is FATAL, which no handler sees: say so beforehand. */
+		/*
+		 * A missing database, or an owner dropped, made NOLOGIN or denied
+		 * CONNECT since the start was checked, is FATAL, which no handler
+		 * sees: say so beforehand.
+		 */
 		char note[kErrLen];
 		snprintf(note, sizeof(note),
-		         "could not connect to destination database \"%s\"; see the server log (does the database exist?)",
+		         "could not connect to destination database \"%s\" as the connector's owner; see the server log "
+		         "(does the database exist? may the owner log in and connect to it?)",
 		         dstdb);
 		SetSlotError(slot, generation, note);
-		BackgroundWorkerInitializeConnection(dstdb, NULL, 0);
+		/* As the connector's owner; InvalidOid (a definition without owner): the bootstrap superuser. */
+		BackgroundWorkerInitializeConnectionByOid(dst_oid, owner, 0);
 		SetSlotError(slot, generation, "");
 		InvokeCpp([&] {
 			ConnectorWorker worker(slot, generation, conninfo, defdb, ParseSnapshotMode(mode));

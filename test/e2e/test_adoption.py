@@ -212,6 +212,10 @@ def test_lost_key_is_an_error_and_rotation_keeps_connectors_working():
     add_conninfo(pg, "keyconn", table="inventory.orders")
     pg.one("SELECT synchdb_start_engine_bgw('keyconn', 'no_data')")
     wait_state(pg, "keyconn", "syncing", 60)
+    # "syncing" is also shown while the source's schema is still on its way: wait for the first position.
+    wait_for(lambda: pg.one("SELECT to_regclass('_synchdb.offsets') IS NOT NULL") and
+             pg.one("SELECT count(*) FROM _synchdb.offsets WHERE connector = 'keyconn' AND snapshot_done") == 1, 60,
+             what="keyconn's first position")
     pg.one("SELECT synchdb_stop_engine_bgw('keyconn')")
     # A row only the destination holds: a new snapshot would remove it.
     pg.rows("INSERT INTO inventory.orders (order_number, order_date, purchaser, quantity, product_id) "

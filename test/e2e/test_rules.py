@@ -261,7 +261,7 @@ def test_objmap_reload_on_running_connector():
     pg.one("SELECT synchdb_add_objmap('mysqlconn', 'column', 'Inventory.Products.NAME', 'title')")
     check(pg.one("SELECT count(*) FROM synchdb_objmap WHERE objtype = 'column' AND srcobj = 'inventory.products.name' "
                  "AND enabled") == 1, "srcobj stored in lower case, replacing the disabled rule")
-    # Transform rules are for superusers only: the worker runs them as one.
+    # Rules are for the connector's owner and superusers; a direct INSERT of a transform for superusers only.
     pg.rows("DROP ROLE IF EXISTS rules_admin")
     pg.rows("CREATE ROLE rules_admin")
     pg.rows("GRANT EXECUTE ON FUNCTION synchdb_add_objmap(text, text, text, text) TO rules_admin")
@@ -270,16 +270,24 @@ def test_objmap_reload_on_running_connector():
     err = pg.error("SET ROLE rules_admin; SELECT synchdb_add_objmap('mysqlconn', 'transform', "
                    "'inventory.products.name', 'upper(%d)')")
     pg.rows("RESET ROLE")
-    check(err.startswith("42501") and "only superusers can add transform rules" in err, err)
+    check(err.startswith("42501") and 'must be the owner of connector "mysqlconn"' in err, err)
     err = pg.error("SET ROLE rules_admin; INSERT INTO synchdb_objmap (name, objtype, srcobj, dstobj) "
                    "VALUES ('mysqlconn', 'transform', 'inventory.products.name', 'upper(%d)')")
     pg.rows("RESET ROLE")
     check(err.startswith("42501") and "only superusers can add or change transform rules" in err,
           f"writing the table directly is refused too: {err}")
+    # Its owner may add name and transform rules (the worker evaluates them as the owner).
+    pg.one("SELECT synchdb_set_owner('mysqlconn', 'rules_admin')")
     pg.rows("SET ROLE rules_admin; SELECT synchdb_add_objmap('mysqlconn', 'table', 'inventory.orders', 'o2'); RESET ROLE")
     check(pg.one("SELECT dstobj FROM synchdb_objmap WHERE objtype = 'table' AND srcobj = 'inventory.orders'") == "o2",
-          "a granted role may add name rules")
+          "the connector's owner may add name rules")
+    pg.rows("SET ROLE rules_admin; SELECT synchdb_add_objmap('mysqlconn', 'transform', 'inventory.products.name', "
+            "'upper(%d)'); RESET ROLE")
+    check(pg.one("SELECT dstobj FROM synchdb_objmap WHERE objtype = 'transform' AND srcobj = 'inventory.products.name'")
+          == "upper(%d)", "and transform rules")
     pg.rows("RESET ROLE")
+    pg.one("SELECT synchdb_set_owner('mysqlconn', 'postgres')")
+    pg.one("SELECT synchdb_del_objmap('mysqlconn', 'transform', 'inventory.products.name')")
     pg.rows("REVOKE ALL ON synchdb_conninfo, synchdb_objmap FROM rules_admin")
     pg.rows("REVOKE ALL ON FUNCTION synchdb_add_objmap(text, text, text, text) FROM rules_admin")
     pg.rows("DROP ROLE rules_admin")

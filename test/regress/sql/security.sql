@@ -133,6 +133,48 @@ RESET ROLE;
 DROP OWNED BY regress_sec_nobody;
 DROP ROLE regress_sec_nobody;
 
+-- Owners (docs/security.md): a connector is controlled by its owner and by superusers.
+CREATE ROLE regress_sec_owner LOGIN;
+CREATE ROLE regress_sec_other LOGIN;
+GRANT EXECUTE ON FUNCTION synchdb_add_conninfo(text, text, integer, text, text, text, text, text, text, text),
+    synchdb_stop_engine_bgw(text), synchdb_del_conninfo(text), synchdb_add_objmap(text, text, text, text),
+    synchdb_alter_conninfo(text, text, integer, text, text), synchdb_set_owner(text, text)
+    TO regress_sec_owner, regress_sec_other;
+SET ROLE regress_sec_owner;
+SELECT synchdb_add_conninfo('owned', '127.0.0.1', 3306, 'u', 'p', 'inventory', 'postgres', '', 'mysql', '');
+-- Its owner may add transform rules to it (its worker evaluates them as the owner).
+SELECT synchdb_add_objmap('owned', 'transform', 'inventory.orders.quantity', 'abs(%d)');
+SELECT synchdb_alter_conninfo('owned', port => 3307);
+-- But not to a superuser's connector, nor change its owner.
+SELECT synchdb_add_objmap('keep', 'table', 'inventory.orders', 'x.orders');
+SELECT synchdb_set_owner('owned', 'regress_sec_other');
+SET ROLE regress_sec_other;
+SELECT synchdb_stop_engine_bgw('owned');
+SELECT synchdb_del_conninfo('owned');
+SELECT synchdb_alter_conninfo('owned', 'elsewhere.example.com');
+SELECT * FROM synchdb_conninfo;
+RESET ROLE;
+SELECT data->>'owner_name' AS owner, data->>'port' AS port FROM synchdb_conninfo WHERE name = 'owned';
+SELECT synchdb_set_owner('owned', 'regress_sec_other');
+SELECT synchdb_set_owner('owned', 'no_such_role');
+SELECT synchdb_set_owner('nosuch', 'regress_sec_other');
+SET ROLE regress_sec_owner;
+SELECT synchdb_del_conninfo('owned');
+SET ROLE regress_sec_other;
+SELECT synchdb_del_conninfo('owned');
+-- A connector into a database its owner may not connect to is refused.
+RESET ROLE;
+CREATE DATABASE regress_sec_closed;
+REVOKE CONNECT ON DATABASE regress_sec_closed FROM PUBLIC;
+SET ROLE regress_sec_other;
+SELECT synchdb_add_conninfo('closed', '127.0.0.1', 3306, 'u', 'p', 'inventory', 'regress_sec_closed', '', 'mysql', '');
+RESET ROLE;
+DROP DATABASE regress_sec_closed;
+DROP OWNED BY regress_sec_owner;
+DROP OWNED BY regress_sec_other;
+DROP ROLE regress_sec_owner;
+DROP ROLE regress_sec_other;
+
 -- Nothing lost: the connectors are as they were.
 SELECT name, data->>'hostname' AS hostname, data->>'srcdb' AS srcdb FROM synchdb_conninfo ORDER BY name;
 
