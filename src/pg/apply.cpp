@@ -15,6 +15,7 @@
 #include "core/pgvalue.hpp"
 #include "pg/apply.hpp"
 #include "pg/guard.hpp"
+#include "pg/guc.hpp"
 #include "pg/session.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
@@ -22,6 +23,7 @@
 #include <charconv>
 #include <cstring>
 #include <map>
+#include <set>
 
 extern "C" {
 #include "access/genam.h"
@@ -912,41 +914,143 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 	tables_ = std::move(tables);
 	history_ = std::move(history);
 	tables_dirty_ = true;
+	deferred_keys_.clear();
+	copied_.assign(tables_->size(), false);
+	group_max_tables_ = static_cast<size_t>(std::max(1, guc::snapshot_tables_per_txn));
+	group_tables_ = 0;
+	group_bytes_ = 0;
 	BeginTxn();
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+	/* The schemas of the tables, each once, in a fixed order. */
+	std::vector<std::string> schemas;
+	{
+		std::set<std::string> seen;
+		for (const TableInfo &t : *tables_)
+			if (seen.insert(t.pg_schema).second)
+				schemas.push_back(t.pg_schema);
+	}
+	/* Connectors replicating into the same schema must not race on CREATE ... IF NOT EXISTS. */
+	auto lock_schemas = [&](Spi &spi) {
+		for (const std::string &s : schemas)
+			spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb schema ' OPERATOR(pg_catalog.||) $1))",
+			         {s});
+	};
+	std::vector<OwnedTable> owned(tables_->size());
 	{
 		Spi spi;
-		/* Connectors replicating into the same schema must not race on CREATE ... IF NOT EXISTS. */
-		for (const TableInfo &t : *tables_)
-			spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb schema ' OPERATOR(pg_catalog.||) $1))",
-			         {t.pg_schema});
+		lock_schemas(spi);
 		ReconcileDestination(spi);
-		deferred_keys_.clear();
+		/*
+		 * Every refusal before anything is created: the tables are created
+		 * in groups, each committed (below), and a table synchdb may not
+		 * empty must stop the snapshot before its first group.
+		 */
 		for (size_t i = 0; i < tables_->size(); i++) {
 			const TableInfo &t = (*tables_)[i];
-			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(t.pg_schema));
-			/*
-			 * A table the snapshot creates gets its primary key after its rows:
-			 * one sorted index build instead of a million index insertions.  It
-			 * is created, loaded and keyed in the snapshot's one transaction.
-			 */
-			const OwnedTable owned = LookUpOwnedTable(spi, t.QualifiedPgName());
+			owned[i] = LookUpOwnedTable(spi, t.QualifiedPgName());
 			/* A table synchdb did not make (nor was told to adopt) is never emptied by a snapshot. */
-			if (truncate && owned.exists && !owned.synchdbs)
+			if (truncate && owned[i].exists && !owned[i].synchdbs)
 				throw NotSynchdbsTable(t.QualifiedPgName(), "its initial snapshot would empty it");
-			const bool defer_key = truncate && !t.source.primary_key.empty() && !owned.exists;
-			spi.Exec(CreateTableSql(t, !defer_key));
-			if (!owned.exists)
+		}
+		for (const std::string &s : schemas)
+			spi.Exec("CREATE SCHEMA IF NOT EXISTS " + QuotePgIdent(s));
+	}
+	for (size_t i = 0; i < tables_->size(); i++) {
+		const TableInfo &t = (*tables_)[i];
+		/*
+		 * A table the snapshot creates gets its primary key after its rows:
+		 * one sorted index build instead of a million index insertions.  So
+		 * does a table of synchdb's left without its key by a snapshot that
+		 * stopped between its creation and the end of its copy.
+		 */
+		const bool defer_key = truncate && !t.source.primary_key.empty() &&
+		                       (!owned[i].exists || (owned[i].synchdbs && !owned[i].has_key));
+		const std::string create = CreateTableSql(t, !defer_key);
+		{
+			Spi spi;
+			spi.Exec(create);
+			if (!owned[i].exists)
 				RecordCreatedTables(spi, {t.QualifiedPgName()});
-			if (defer_key)
-				deferred_keys_.push_back(static_cast<int>(i));
-			else if (truncate)
+			if (truncate && owned[i].exists)
 				spi.Exec("TRUNCATE " + t.QualifiedPgName());
 		}
+		if (defer_key)
+			deferred_keys_.push_back(static_cast<int>(i));
+		/* Locks and catalog changes stay bounded: a group of tables per transaction (docs/design.md). */
+		if (AddToSnapshotGroup(create.size()) && i + 1 < tables_->size()) {
+			CommitSnapshotGroup(truncate);
+			BeginTxn();
+			PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+			Spi spi;
+			lock_schemas(spi);
+		}
+	}
+	group_tables_ = 0;
+	group_bytes_ = 0;
+	{
+		Spi spi;
 		WriteAttributes(spi);
 	}
 	PgCall([] { PopActiveSnapshot(); });
 	ResolveTables();
+}
+
+bool Applier::AddToSnapshotGroup(size_t definition_bytes)
+{
+	group_tables_++;
+	group_bytes_ += definition_bytes;
+	return group_tables_ >= group_max_tables_ || group_bytes_ >= kSnapshotGroupBytes;
+}
+
+void Applier::CommitSnapshotGroup(bool snapshot_started)
+{
+	CloseRels();
+	PgCall([] {
+		if (!ActiveSnapshotSet())
+			PushActiveSnapshot(GetTransactionSnapshot());
+	});
+	{
+		Spi spi;
+		/* The tables whose rows are all in get their primary keys now; the others wait for their copy. */
+		std::vector<int> waiting;
+		for (int t : deferred_keys_) {
+			if (static_cast<size_t>(t) < copied_.size() && copied_[t])
+				spi.Exec(AddPrimaryKeySql((*tables_)[t]));
+			else
+				waiting.push_back(t);
+		}
+		deferred_keys_ = std::move(waiting);
+		/*
+		 * From this commit on the destination holds part of a snapshot: a
+		 * stored position of an earlier snapshot (mode always) must no longer
+		 * be streamed from.  The next start takes the snapshot again.
+		 */
+		if (snapshot_started)
+			spi.Exec("UPDATE _synchdb.offsets SET snapshot_done = false, updated_at = pg_catalog.now() "
+			         "WHERE dbname OPERATOR(pg_catalog.=) $1 AND connector OPERATOR(pg_catalog.=) $2 AND snapshot_done",
+			         {defdb_, connector_});
+	}
+	PgCall([] {
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	});
+	if (snapshot_started)
+		snapshot_done_ = false;
+	changes_in_txn_ = 0;
+	group_tables_ = 0;
+	group_bytes_ = 0;
+	stats_.snapshot_groups++;
+}
+
+void Applier::SnapshotTableCopied(int table)
+{
+	if (static_cast<size_t>(table) >= copied_.size())
+		return;
+	copied_[table] = true;
+	if (AddToSnapshotGroup(CreateTableSql((*tables_)[table]).size())) {
+		BeginTxn();
+		CommitSnapshotGroup(true);
+	}
 }
 
 void Applier::ApplySchemaChange(const msg::SchemaChange &m)
@@ -988,9 +1092,12 @@ void Applier::ApplySchemaChange(const msg::SchemaChange &m)
 Applier::OwnedTable Applier::LookUpOwnedTable(Spi &spi, const std::string &qualified)
 {
 	spi.Exec("SELECT pg_catalog.to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM _synchdb.tables o "
-	         "WHERE o.relid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)::pg_catalog.oid)",
+	         "WHERE o.relid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)::pg_catalog.oid), "
+	         "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) "
+	         "pg_catalog.to_regclass($1)::pg_catalog.oid AND i.indisprimary)",
 	         {qualified}, true);
-	return {spi.Value(0, 0).value_or("f") == "t", spi.Value(0, 1).value_or("f") == "t"};
+	return {spi.Value(0, 0).value_or("f") == "t", spi.Value(0, 1).value_or("f") == "t",
+	        spi.Value(0, 2).value_or("f") == "t"};
 }
 
 void Applier::RecordCreatedTables(Spi &spi, const std::vector<std::string> &qualified)
@@ -1107,7 +1214,23 @@ void Applier::ReconcileDestination(Spi &spi)
 
 void Applier::WriteAttributes(Spi &spi)
 {
+	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1 AND dbname = $2", {connector_, defdb_});
+	/* In parts of a few thousand columns: the JSON of ten thousand tables is never held whole. */
 	json::Value rows = json::Value::MakeArray();
+	size_t n = 0;
+	auto flush = [&] {
+		if (n == 0)
+			return;
+		spi.Exec("INSERT INTO " + attr_table_ +
+		             " (name, dbname, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, "
+		             "transform) SELECT $1, $3, $4, c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
+		             "FROM json_to_recordset($2::json) AS r(t text, s text, r text, c text, p text, y text, m text, x text) "
+		             "JOIN pg_namespace n ON n.nspname = r.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.r "
+		             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = r.p AND NOT a.attisdropped",
+		         {connector_, json::Write(rows), defdb_, connector_type_});
+		rows = json::Value::MakeArray();
+		n = 0;
+	};
 	for (const TableInfo &t : *tables_) {
 		for (size_t i = 0; i < t.source.columns.size(); i++) {
 			const auto &c = t.source.columns[i];
@@ -1121,16 +1244,12 @@ void Applier::WriteAttributes(Spi &spi)
 			r.Set("m", json::Value::MakeString(t.pg_types[i].sql));
 			r.Set("x", json::Value::MakeString(t.transforms[i].written));
 			rows.Push(std::move(r));
+			n++;
 		}
+		if (n >= 4096)
+			flush();
 	}
-	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1 AND dbname = $2", {connector_, defdb_});
-	spi.Exec("INSERT INTO " + attr_table_ +
-	             " (name, dbname, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, "
-	             "transform) SELECT $1, $3, $4, c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
-	             "FROM json_to_recordset($2::json) AS r(t text, s text, r text, c text, p text, y text, m text, x text) "
-	             "JOIN pg_namespace n ON n.nspname = r.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.r "
-	             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = r.p AND NOT a.attisdropped",
-	         {connector_, json::Write(rows), defdb_, connector_type_});
+	flush();
 }
 
 Applier::RelState *Applier::OpenRel(int table)

@@ -16,6 +16,7 @@ extern int invalid_value_policy;     /* synchdb.invalid_value_policy (enum), sig
 const char *InvalidValuePolicyName();
 extern int wal_retention_warning_mb; /* synchdb.wal_retention_warning_mb, sighup (PostgreSQL sources) */
 extern int source_heartbeat_s;      /* synchdb.source_heartbeat_interval, sighup (PostgreSQL sources) */
+extern int snapshot_tables_per_txn; /* synchdb.snapshot_tables_per_transaction, sighup, read at snapshot start */
 
 void Define();
 

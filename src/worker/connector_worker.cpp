@@ -733,12 +733,15 @@ private:
 			lost = e.what();
 			return false;
 		}
+		ap.SnapshotTableCopied(table); /* may commit the snapshot's current group of tables */
 		SetSnapshotProgress(slot_, generation_, table + 1, static_cast<int>(ap.Tables()->size()),
 		                    ap.Stats().snapshot_rows);
 		return true;
 	}
 	void OnCopyEnd(Applier &ap, const msg::CopyEnd &m)
 	{
+		/* A table without rows (one with rows ends inside CopyTable). */
+		ap.SnapshotTableCopied(m.table);
 		SetSnapshotProgress(slot_, generation_, m.table + 1, static_cast<int>(ap.Tables()->size()),
 		                    ap.Stats().snapshot_rows);
 	}
