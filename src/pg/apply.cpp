@@ -702,6 +702,8 @@ int FeedRead(CopyFeed *f, char *out, int maxread) noexcept
 
 int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 {
+	if (f->eof)
+		return 0;
 	for (;;) {
 		if (f->chunk && f->offset < f->chunk->size()) {
 			size_t n = std::min<size_t>(maxread, f->chunk->size() - f->offset);
@@ -718,7 +720,11 @@ int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 			f->offset = 0;
 			continue;
 		}
-		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == f->table) {
+		/* The table's end, or a big row sent alone (an insert): this COPY ends, CopyTable reads it again. */
+		const auto *e = std::get_if<msg::CopyEnd>(m);
+		const auto *c = std::get_if<msg::Change>(m);
+		if ((e && e->table == f->table) || (c && c->table == f->table && c->kind == ChangeKind::Insert)) {
+			f->source->PutBack();
 			f->eof = true;
 			return 0;
 		}
@@ -1337,6 +1343,10 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 			}
 			continue;
 		}
+		if (const auto *c = std::get_if<msg::Change>(m); c && c->table == table && c->kind == ChangeKind::Insert) {
+			ApplySnapshotRow(table, *c, ++rows);
+			continue;
+		}
 		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == table) {
 			FlushInserts();
 			/* Done with the table: its executor state need not wait for the commit (many tables). */
@@ -1360,6 +1370,21 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 	return rows;
 }
 
+void Applier::ApplySnapshotRow(int table, const msg::Change &row, uint64_t n)
+{
+	RelState *rs = OpenRel(table);
+	FlushInserts();
+	char num[24];
+	auto r = std::to_chars(num, num + sizeof num, n);
+	where_.assign("in snapshot row ");
+	where_.append(num, r.ptr);
+	where_.append(" of table " + (*tables_)[table].SourceName());
+	const msg::Change *mp = &row;
+	const char *wp = where_.c_str();
+	/* At once, not buffered: the row's memory goes with its message. */
+	PgCall([&] { ApplyChangeC(rs, mp, wp); });
+}
+
 uint64_t Applier::CopyTable(int table, MsgSource &source)
 {
 	BeginTxn();
@@ -1377,22 +1402,54 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 		names.push_back(c.c_str());
 	const char *const *np = names.data();
 	const size_t n = names.size();
-	CopyFeed feed{};
-	feed.source = &source;
-	feed.table = table;
-	CopyFeed *fp = &feed;
 	Oid relid = relids_[table];
 	uint64_t rows = 0;
-	try {
-		rows = PgCall([&] {
-			List *attnames = NIL;
-			for (size_t i = 0; i < n; i++)
-				attnames = lappend(attnames, makeString(pstrdup(np[i])));
-			return CopyTableC(relid, attnames, fp);
+	/* Runs of COPY text, each ended by the table's end or by a big row sent alone (applied as an insert). */
+	for (;;) {
+		const Msg *m = source.Next(std::chrono::milliseconds(100));
+		if (!m) {
+			PgCall([] { CHECK_FOR_INTERRUPTS(); });
+			continue;
+		}
+		if (const auto *d = std::get_if<msg::CopyData>(m); d && d->table == table) {
+			source.PutBack();
+			CopyFeed feed{};
+			feed.source = &source;
+			feed.table = table;
+			CopyFeed *fp = &feed;
+			try {
+				rows += PgCall([&] {
+					List *attnames = NIL;
+					for (size_t i = 0; i < n; i++)
+						attnames = lappend(attnames, makeString(pstrdup(np[i])));
+					return CopyTableC(relid, attnames, fp);
+				});
+			} catch (...) {
+				current_feed = nullptr;
+				throw;
+			}
+			continue;
+		}
+		if (const auto *c = std::get_if<msg::Change>(m); c && c->table == table && c->kind == ChangeKind::Insert) {
+			ApplySnapshotRow(table, *c, ++rows);
+			continue;
+		}
+		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == table)
+			break;
+		const auto *lost_msg = std::get_if<msg::SourceLost>(m);
+		const auto *failure = std::get_if<msg::Failure>(m);
+		const bool lost = lost_msg != nullptr;
+		const std::string text = lost      ? lost_msg->text
+		                         : failure ? failure->text
+		                                   : std::string("unexpected message in the snapshot stream");
+		const char *tp = text.c_str();
+		PgCall([&] {
+			ereport(ERROR, (errcode(lost ? ERRCODE_CONNECTION_FAILURE : ERRCODE_DATA_EXCEPTION), errmsg("%s", tp)));
 		});
-	} catch (...) {
-		current_feed = nullptr;
-		throw;
+	}
+	if (RelState *r = rels_[table]) {
+		rels_[table] = nullptr;
+		PgCall([&] { CloseRelC(r); });
 	}
 	stats_.snapshot_rows += rows;
 	return rows;
@@ -1423,7 +1480,8 @@ void Applier::Apply(const msg::Change &m)
 	RelState *rs = OpenRel(m.table);
 	const msg::Change *mp = &m;
 	const char *wp = where_.c_str();
-	if (m.kind == ChangeKind::Insert && rs->can_batch) {
+	/* A big row is written at once: buffered, its tuple would stay until the batch is written. */
+	if (m.kind == ChangeKind::Insert && rs->can_batch && m.after.buf.size() < kBigRowBytes) {
 		batching_ = true;
 		PgCall([&] { BufferInsertC(rs, mp, wp); });
 	} else {

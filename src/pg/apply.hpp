@@ -40,6 +40,8 @@ class Transforms;
  * transaction holds stay bounded whatever the number of tables.
  */
 constexpr size_t kSnapshotGroupBytes = 1 << 20;
+/* A change at least this big (values' text) is inserted at once instead of buffered for a multi-insert. */
+constexpr size_t kBigRowBytes = 1 << 20;
 
 /* Where the COPY callback pulls snapshot data from (the worker's message cursor). */
 class MsgSource {
@@ -47,6 +49,8 @@ public:
 	virtual ~MsgSource() = default;
 	/* Next message, waiting up to wait; nullptr if none arrived in time. Valid until the next call. */
 	virtual const Msg *Next(std::chrono::milliseconds wait) = 0;
+	/* Un-read the message Next() returned last (the next call returns it again). */
+	virtual void PutBack() = 0;
 };
 
 struct StoredOffset {
@@ -120,6 +124,8 @@ private:
 	/* Write the INSERTs buffered for table_multi_insert (before anything else touches the tables). */
 	void FlushInserts();
 	void ResolveTables();
+	/* A big snapshot row the source sent alone, as an insert: applied at once through the row path. */
+	void ApplySnapshotRow(int table, const msg::Change &row, uint64_t n);
 	/* Snapshot rows of a table with transform expressions: row by row instead of COPY. */
 	uint64_t InsertSnapshotRows(int table, MsgSource &source);
 	/* Bring existing destination tables in line with the rules (renames, retypes), before CREATE IF NOT EXISTS. */

@@ -37,6 +37,7 @@
  *       snapshot starts over), without leaving the worker; never a reason
  *       to stop the connector or to set a change aside.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -188,6 +189,11 @@ public:
 	{
 		if (idx_ < batch_.size())
 			return &batch_[idx_++];
+		/* Done with the batch: its memory goes now, not when the next batch comes (it may hold a huge row). */
+		if (!batch_.empty()) {
+			Batch().swap(batch_);
+			idx_ = 0;
+		}
 		auto b = q_.TryPop();
 		if (!b) {
 			if (q_.Closed())
@@ -204,7 +210,7 @@ public:
 		return idx_ < batch_.size() ? &batch_[idx_++] : nullptr;
 	}
 	/* Un-read the message Next() returned last. */
-	void PutBack()
+	void PutBack() override
 	{
 		if (idx_ > 0)
 			idx_--;
@@ -718,11 +724,10 @@ private:
 			SetSnapshotProgress(slot_, generation_, 0, static_cast<int>(m.tables->size()), 0);
 	}
 	/* The first CopyData of a table: the whole table through COPY (CopyTable reads up to its CopyEnd). */
-	bool OnCopyData(Applier &ap, Cursor &cursor, const msg::CopyData &m, std::string &lost)
+	bool OnCopyData(Applier &ap, Cursor &cursor, int table, std::string &lost)
 	{
 		Stage(ConnectorStage::InitialSnapshot);
 		Show(ConnectorState::Executing);
-		const int table = m.table;
 		cursor.PutBack();
 		try {
 			ap.CopyTable(table, cursor);
@@ -748,6 +753,7 @@ private:
 	void OnSnapshotDone(Applier &ap, const msg::SnapshotDone &m)
 	{
 		CommitAt(ap, m.pos, true);
+		trim_pending_ = true; /* the snapshot's buffers (big rows, COPY) go back to the system once idle */
 		always_done_ = true;
 		snapshotting_ = false;
 		schema_pending_ = false; /* schemasync: the pause it asked for is taken now */
@@ -759,6 +765,8 @@ private:
 		Show(ConnectorState::Executing);
 		Stage(ConnectorStage::ChangeDataCapture);
 		ap.Apply(m);
+		if (m.after.buf.size() + m.before.buf.size() >= kBigRowBytes)
+			trim_pending_ = true;
 	}
 	/* error_handling_strategy skip, replaying the transactions around a refused change: one at a time. */
 	void OnChangeCareful(Applier &ap, const msg::Change &m)
@@ -855,6 +863,15 @@ private:
 				}
 				ConfirmFlushed();
 				Show(ConnectorState::Syncing);
+				if (trim_pending_) {
+					/*
+					 * Idle after a big row or a snapshot: glibc keeps freed
+					 * memory for reuse; give it back (every arena, the reader
+					 * thread's too), so the worker returns to its idle size.
+					 */
+					malloc_trim(0);
+					trim_pending_ = false;
+				}
 				continue;
 			}
 			if (!cleared_error) {
@@ -931,7 +948,7 @@ private:
 						return {};
 					},
 					[&](const msg::CopyData &d) -> Next {
-						return OnCopyData(ap, cursor, d, lost) ? Next{} : PumpResult::SourceLost;
+						return OnCopyData(ap, cursor, d.table, lost) ? Next{} : PumpResult::SourceLost;
 					},
 					[&](const msg::CopyEnd &e) -> Next {
 						OnCopyEnd(ap, e);
@@ -942,6 +959,9 @@ private:
 						return {};
 					},
 					[&](const msg::Change &c) -> Next {
+						/* Before SnapshotDone a change is a big snapshot row sent alone: part of its table's copy. */
+						if (snapshotting_)
+							return OnCopyData(ap, cursor, c.table, lost) ? Next{} : PumpResult::SourceLost;
 						if (careful_commits_left_ > 0) {
 							OnChangeCareful(ap, c);
 							return {};
@@ -988,6 +1008,7 @@ private:
 	bool always_done_ = false;
 	bool progressed_ = false;
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
+	bool trim_pending_ = false; /* a big row or a snapshot was applied: return freed memory once idle */
 	std::string name_;
 	ReaderThread *reader_ = nullptr; /* the running reader, to confirm committed positions to */
 	struct Unconfirmed {
