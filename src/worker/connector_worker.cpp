@@ -189,19 +189,25 @@ public:
 	{
 		if (idx_ < batch_.size())
 			return &batch_[idx_++];
-		/* Done with the batch: its memory goes now, not when the next batch comes (it may hold a huge row). */
-		if (!batch_.empty()) {
+		/*
+		 * Done with the batch: its memory goes now, not when the next batch
+		 * comes (it may hold a huge row), and only then do its bytes stop
+		 * counting against the queue's bound.
+		 */
+		if (!batch_.empty() || held_ > 0) {
 			Batch().swap(batch_);
 			idx_ = 0;
+			q_.Release(held_);
+			held_ = 0;
 		}
-		auto b = q_.TryPop();
+		auto b = q_.TryPopHeld(held_);
 		if (!b) {
 			if (q_.Closed())
 				return nullptr;
 			const int fd = q_.WakeFd();
 			/* Without an eventfd (not expected) short waits stand in for the wake-up. */
 			WaitOnLatch(fd, fd >= 0 ? wait.count() : std::min<long>(wait.count(), 5));
-			b = q_.TryPop();
+			b = q_.TryPopHeld(held_);
 			if (!b)
 				return nullptr;
 		}
@@ -222,6 +228,7 @@ private:
 	BoundedQueue<Batch> &q_;
 	Batch batch_;
 	size_t idx_ = 0;
+	size_t held_ = 0; /* the batch's bytes, counted by the queue until released */
 };
 
 class ReaderThread;
