@@ -42,7 +42,10 @@ rm -rf "$SYNCHDB_RUN"
 mkdir -p "$SYNCHDB_RUN"
 trap stop_servers EXIT
 bash scripts/pg.sh start pg >/dev/null || { echo "memory: could not start PostgreSQL"; exit 1; }
-SYNCHDB_MY_EXTRA_OPTS="--max-allowed-packet=1073741824 --innodb-log-file-size=1G" \
+# A private tmpdir: information_schema over 10,000 tables makes temporary tables, and files
+# in a shared /tmp may be removed by others.
+mkdir -p "$SYNCHDB_RUN/mariadb-tmp" && chmod 1777 "$SYNCHDB_RUN/mariadb-tmp"
+SYNCHDB_MY_EXTRA_OPTS="--max-allowed-packet=1073741824 --innodb-log-file-size=1G --tmpdir=$SYNCHDB_RUN/mariadb-tmp" \
     bash scripts/mariadb.sh start mariadb >/dev/null || { echo "memory: could not start MariaDB"; exit 1; }
 my_client mariadb -e "CREATE USER IF NOT EXISTS 'mysqluser'@'%' IDENTIFIED BY 'mysqlpwd';
     GRANT ALL ON *.* TO 'mysqluser'@'%';" || exit 1
