@@ -36,7 +36,6 @@ extern "C" {
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "utils/date.h"
-#include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 }
@@ -1039,15 +1038,6 @@ void Applier::CommitSnapshotGroup(bool snapshot_started)
 	}
 	PgCall([] {
 		PopActiveSnapshot();
-		CommitTransactionCommand();
-		/*
-		 * The relation and catalog cache entries of the group's tables stay
-		 * after their commit (PostgreSQL never evicts them); dropping what is
-		 * not in use keeps the worker's memory that of one group, not of
-		 * every table of the snapshot.
-		 */
-		StartTransactionCommand();
-		InvalidateSystemCaches();
 		CommitTransactionCommand();
 	});
 	if (snapshot_started)
