@@ -42,7 +42,10 @@ rm -rf "$SYNCHDB_RUN"
 mkdir -p "$SYNCHDB_RUN"
 trap stop_servers EXIT
 bash scripts/pg.sh start pg >/dev/null || { echo "memory: could not start PostgreSQL"; exit 1; }
-SYNCHDB_MY_EXTRA_OPTS="--max-allowed-packet=1073741824 --innodb-log-file-size=1G" \
+# A private tmpdir: information_schema over 10,000 tables makes temporary tables, and files
+# in a shared /tmp may be removed by others.
+mkdir -p "$SYNCHDB_RUN/mariadb-tmp" && chmod 1777 "$SYNCHDB_RUN/mariadb-tmp"
+SYNCHDB_MY_EXTRA_OPTS="--max-allowed-packet=1073741824 --innodb-log-file-size=1G --tmpdir=$SYNCHDB_RUN/mariadb-tmp" \
     bash scripts/mariadb.sh start mariadb >/dev/null || { echo "memory: could not start MariaDB"; exit 1; }
 my_client mariadb -e "CREATE USER IF NOT EXISTS 'mysqluser'@'%' IDENTIFIED BY 'mysqlpwd';
     GRANT ALL ON *.* TO 'mysqluser'@'%';" || exit 1
@@ -116,6 +119,11 @@ class Sampler:
             time.sleep(0.05)
         c.close()
 
+    def take(self):
+        """The peaks so far; the next ones start from zero."""
+        p, self.peak = self.peak, {"RssAnon": 0, "VmRSS": 0}
+        return p
+
     def finish(self):
         self.stop.set()
         self.t.join()
@@ -180,16 +188,24 @@ def case_blob(c, m):
     s = Sampler(c, "memblob")
     try:
         wait(c, "memblob", cdc(c, "memblob"), 600, "the snapshot")
+        snap = s.take()
         q(m, f"INSERT INTO memblob.b VALUES (3, REPEAT('c', {n}), NULL)")
         q(m, f"INSERT INTO memblob.b VALUES (4, NULL, REPEAT('u', {n}))")
         want = [(1, n, None), (2, None, n), (3, n, None), (4, None, n)]
         wait(c, "memblob", lambda: q(c, "SELECT id, length(bl), length(tx) FROM memblob.b ORDER BY id") == want,
              600, "the big rows replicated")
+        stream = s.take()
+        time.sleep(3)  # what the worker keeps once the big rows are in
+        after = dict(s.peak)
     finally:
         peak = s.finish()
+    for k in peak:
+        peak[k] = max(peak[k], snap[k], stream[k])
     q(c, "SELECT synchdb_del_conninfo('memblob')")
     q(c, "DROP SCHEMA memblob CASCADE")
-    return peak, f"rows of {BLOB_MB} MB: 2 in the snapshot, 2 streamed (LONGBLOB, LONGTEXT)"
+    return peak, (f"rows of {BLOB_MB} MB: 2 in the snapshot, 2 streamed (LONGBLOB, LONGTEXT); RssAnon peak "
+                  f"{snap['RssAnon']} MB in the snapshot, {stream['RssAnon']} MB streaming, {after['RssAnon']} MB "
+                  f"3 s later")
 
 
 def case_tables(c, m):

@@ -309,4 +309,34 @@ std::vector<Kind> Formats::Await(const void *tables, size_t table, const std::fu
 	return table < per_table_.size() ? per_table_[table] : std::vector<Kind>{};
 }
 
+uint64_t CountRows(std::string_view chunk)
+{
+	auto be = [&](size_t at, size_t n) {
+		uint32_t v = 0;
+		for (size_t k = 0; k < n; k++)
+			v = (v << 8) | static_cast<unsigned char>(chunk[at + k]);
+		return v;
+	};
+	uint64_t rows = 0;
+	size_t at = 0;
+	while (at + 2 <= chunk.size()) {
+		const int16_t fields = static_cast<int16_t>(be(at, 2));
+		at += 2;
+		if (fields < 0)
+			break; /* the trailer */
+		for (int f = 0; f < fields; f++) {
+			if (at + 4 > chunk.size())
+				return rows;
+			const int32_t len = static_cast<int32_t>(be(at, 4));
+			at += 4;
+			if (len > 0)
+				at += static_cast<size_t>(len);
+		}
+		if (at > chunk.size())
+			break;
+		rows++;
+	}
+	return rows;
+}
+
 }  // namespace synchdb::binarycopy

@@ -69,6 +69,13 @@ void AppendNull(std::string &out);
  */
 bool AppendField(std::string &out, Kind k, std::string_view s);
 
+/*
+ * The rows of a chunk of binary COPY rows (as AppendRowStart/AppendField
+ * build them, without the header): each row's field count, then per field
+ * a length word and its bytes (-1: NULL).  Stops at a truncated row.
+ */
+uint64_t CountRows(std::string_view chunk);
+
 /* Decimal text "-123.45" as the numeric binary form (without the length word); false if not plain decimal. */
 bool AppendNumeric(std::string &out, std::string_view s);
 

@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -54,7 +55,8 @@ public:
 	{
 		std::unique_lock lock(mu_);
 		not_full_.wait(lock, [&] {
-			const bool fits = items_.empty() || (bytes_ <= max_bytes_ && bytes <= max_bytes_ - bytes_);
+			const size_t used = bytes_ + held_;
+			const bool fits = (items_.empty() && held_ == 0) || (used <= max_bytes_ && bytes <= max_bytes_ - used);
 			return closed_ || (items_.size() < capacity_ && fits);
 		});
 		if (closed_)
@@ -80,6 +82,33 @@ public:
 			return std::nullopt;
 		}
 		return TakeFront();
+	}
+
+	/*
+	 * TryPop for a consumer that keeps the item's memory after taking it: its
+	 * bytes (in bytes) stay counted against max_bytes until Release(bytes),
+	 * so the producer cannot build another big item while the consumer still
+	 * holds one (one huge row at a time, not two).
+	 */
+	std::optional<T> TryPopHeld(size_t &bytes)
+	{
+		std::lock_guard lock(mu_);
+		if (items_.empty()) {
+			Drain();
+			if (closed_)
+				Wake();
+			return std::nullopt;
+		}
+		bytes = sizes_.front();
+		held_ += bytes;
+		return TakeFront();
+	}
+	/* The consumer is done with items taken by TryPopHeld holding bytes. */
+	void Release(size_t bytes)
+	{
+		std::lock_guard lock(mu_);
+		held_ -= std::min(bytes, held_);
+		not_full_.notify_all();
 	}
 
 	/* Waits up to timeout; nullopt on timeout or when closed and drained. */
@@ -152,6 +181,7 @@ private:
 	size_t capacity_;
 	size_t max_bytes_;
 	size_t bytes_ = 0; /* sum of sizes_; bytes_ <= max_bytes_ unless one item alone exceeds it */
+	size_t held_ = 0; /* bytes of items the consumer took with TryPopHeld and has not released */
 	bool closed_ = false;
 	int wake_fd_;
 };

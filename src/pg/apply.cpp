@@ -16,6 +16,7 @@
 #include "core/pgvalue.hpp"
 #include "pg/apply.hpp"
 #include "pg/guard.hpp"
+#include "pg/guc.hpp"
 #include "pg/session.hpp"
 #include "pg/spi.hpp"
 #include "pg/transform.hpp"
@@ -24,6 +25,7 @@
 #include <charconv>
 #include <cstring>
 #include <map>
+#include <set>
 
 extern "C" {
 #include "access/genam.h"
@@ -796,6 +798,8 @@ int FeedRead(CopyFeed *f, char *out, int maxread) noexcept
 
 int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 {
+	if (f->eof)
+		return 0;
 	for (;;) {
 		if (f->binary && !f->header_sent) {
 			/* The signature a binary COPY starts with; the chunks carry rows only. */
@@ -831,7 +835,11 @@ int FeedReadOrThrow(CopyFeed *f, char *out, int maxread)
 			f->offset = 0;
 			continue;
 		}
-		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == f->table) {
+		/* The table's end, or a big row sent alone (an insert): this COPY ends, CopyTable reads it again. */
+		const auto *e = std::get_if<msg::CopyEnd>(m);
+		const auto *c = std::get_if<msg::Change>(m);
+		if ((e && e->table == f->table) || (c && c->table == f->table && c->kind == ChangeKind::Insert)) {
+			f->source->PutBack();
 			f->eof = true;
 			return 0;
 		}
@@ -1034,39 +1042,83 @@ void Applier::DefineTables(std::shared_ptr<const TableSet> tables, std::string h
 	tables_ = std::move(tables);
 	history_ = std::move(history);
 	tables_dirty_ = true;
+	deferred_keys_.clear();
+	copied_.assign(tables_->size(), false);
+	group_max_tables_ = static_cast<size_t>(std::max(1, guc::snapshot_tables_per_txn));
+	group_tables_ = 0;
+	group_bytes_ = 0;
 	BeginTxn();
 	PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+	/* The schemas of the tables, each once, in a fixed order. */
+	std::vector<std::string> schemas;
+	{
+		std::set<std::string> seen;
+		for (const TableInfo &t : *tables_)
+			if (seen.insert(t.pg_schema).second)
+				schemas.push_back(t.pg_schema);
+	}
+	/* Connectors replicating into the same schema must not race on CREATE ... IF NOT EXISTS. */
+	auto lock_schemas = [&](Spi &spi) {
+		for (const std::string &s : schemas)
+			spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb schema ' OPERATOR(pg_catalog.||) $1))",
+			         {s});
+	};
+	std::vector<OwnedTable> owned(tables_->size());
 	{
 		Spi spi;
-		/* Connectors replicating into the same schema must not race on CREATE ... IF NOT EXISTS. */
-		for (const TableInfo &t : *tables_)
-			spi.Exec("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('synchdb schema ' OPERATOR(pg_catalog.||) $1))",
-			         {t.pg_schema});
+		lock_schemas(spi);
 		ReconcileDestination(spi);
-		deferred_keys_.clear();
+		/*
+		 * Every refusal before anything is created: the tables are created
+		 * in groups, each committed (below), and a table synchdb may not
+		 * empty must stop the snapshot before its first group.
+		 */
 		for (size_t i = 0; i < tables_->size(); i++) {
 			const TableInfo &t = (*tables_)[i];
-			EnsureSchema(spi, QuotePgIdent(t.pg_schema));
-			/*
-			 * A table the snapshot creates gets its primary key after its rows:
-			 * one sorted index build instead of a million index insertions.  It
-			 * is created, loaded and keyed in the snapshot's one transaction.
-			 */
-			const OwnedTable owned = LookUpOwnedTable(spi, t.QualifiedPgName());
+			owned[i] = LookUpOwnedTable(spi, t.QualifiedPgName());
 			/* A table synchdb did not make (nor was told to adopt) is never emptied by a snapshot. */
-			if (truncate && owned.exists && !owned.synchdbs)
+			if (truncate && owned[i].exists && !owned[i].synchdbs)
 				throw NotSynchdbsTable(t.QualifiedPgName(), "its initial snapshot would empty it");
-			const bool defer_key = truncate && !t.source.primary_key.empty() && !owned.exists;
+		}
+		for (const std::string &s : schemas)
+			EnsureSchema(spi, QuotePgIdent(s));
+	}
+	for (size_t i = 0; i < tables_->size(); i++) {
+		const TableInfo &t = (*tables_)[i];
+		/*
+		 * A table the snapshot creates gets its primary key after its rows:
+		 * one sorted index build instead of a million index insertions.  So
+		 * does a table of synchdb's left without its key by a snapshot that
+		 * stopped between its creation and the end of its copy.
+		 */
+		const bool defer_key = truncate && !t.source.primary_key.empty() &&
+		                       (!owned[i].exists || (owned[i].synchdbs && !owned[i].has_key));
+		const std::string create = CreateTableSql(t, !defer_key);
+		{
+			Spi spi;
 			/* Only when missing: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even then. */
-			if (!owned.exists) {
-				spi.Exec(CreateTableSql(t, !defer_key));
+			if (!owned[i].exists) {
+				spi.Exec(create);
 				RecordCreatedTables(spi, {t.QualifiedPgName()});
 			}
-			if (defer_key)
-				deferred_keys_.push_back(static_cast<int>(i));
-			else if (truncate)
+			if (truncate && owned[i].exists)
 				TruncateAsOwner(spi, t);
 		}
+		if (defer_key)
+			deferred_keys_.push_back(static_cast<int>(i));
+		/* Locks and catalog changes stay bounded: a group of tables per transaction (docs/design.md). */
+		if (AddToSnapshotGroup(create.size()) && i + 1 < tables_->size()) {
+			CommitSnapshotGroup(truncate);
+			BeginTxn();
+			PgCall([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+			Spi spi;
+			lock_schemas(spi);
+		}
+	}
+	group_tables_ = 0;
+	group_bytes_ = 0;
+	{
+		Spi spi;
 		WriteAttributes(spi);
 	}
 	PgCall([] { PopActiveSnapshot(); });
@@ -1095,6 +1147,66 @@ void Applier::PublishCopyFormats()
 		per_table[t] = std::move(kinds);
 	}
 	copy_formats_->Publish(tables_.get(), std::move(per_table));
+}
+
+bool Applier::AddToSnapshotGroup(size_t definition_bytes)
+{
+	group_tables_++;
+	group_bytes_ += definition_bytes;
+	return group_tables_ >= group_max_tables_ || group_bytes_ >= kSnapshotGroupBytes;
+}
+
+void Applier::CommitSnapshotGroup(bool snapshot_started)
+{
+	CloseRels();
+	PgCall([] {
+		if (!ActiveSnapshotSet())
+			PushActiveSnapshot(GetTransactionSnapshot());
+	});
+	{
+		Spi spi;
+		/* The tables whose rows are all in get their primary keys now; the others wait for their copy. */
+		std::vector<int> waiting;
+		for (int t : deferred_keys_) {
+			if (static_cast<size_t>(t) < copied_.size() && copied_[t])
+				spi.Exec(AddPrimaryKeySql((*tables_)[t]));
+			else
+				waiting.push_back(t);
+		}
+		deferred_keys_ = std::move(waiting);
+		/*
+		 * From this commit on the destination holds part of a snapshot: a
+		 * stored position of an earlier snapshot (mode always) must no longer
+		 * be streamed from.  The next start takes the snapshot again.
+		 */
+		if (snapshot_started) {
+			AsSuperuser su; /* synchdb's table; ends before the commit */
+			spi.Exec("UPDATE _synchdb.offsets SET snapshot_done = false, updated_at = pg_catalog.now() "
+			         "WHERE dbname OPERATOR(pg_catalog.=) $1 AND connector OPERATOR(pg_catalog.=) $2 AND snapshot_done",
+			         {defdb_, connector_});
+		}
+	}
+	PgCall([] {
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	});
+	if (snapshot_started)
+		snapshot_done_ = false;
+	changes_in_txn_ = 0;
+	group_tables_ = 0;
+	group_bytes_ = 0;
+	stats_.snapshot_groups++;
+}
+
+void Applier::SnapshotTableCopied(int table)
+{
+	if (static_cast<size_t>(table) >= copied_.size())
+		return;
+	copied_[table] = true;
+	if (AddToSnapshotGroup(CreateTableSql((*tables_)[table]).size())) {
+		BeginTxn();
+		CommitSnapshotGroup(true);
+	}
 }
 
 void Applier::ApplySchemaChange(const msg::SchemaChange &m)
@@ -1145,9 +1257,12 @@ Applier::OwnedTable Applier::LookUpOwnedTable(Spi &spi, const std::string &quali
 {
 	AsSuperuser su;
 	spi.Exec("SELECT pg_catalog.to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM _synchdb.tables o "
-	         "WHERE o.relid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)::pg_catalog.oid)",
+	         "WHERE o.relid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)::pg_catalog.oid), "
+	         "EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) "
+	         "pg_catalog.to_regclass($1)::pg_catalog.oid AND i.indisprimary)",
 	         {qualified}, true);
-	return {spi.Value(0, 0).value_or("f") == "t", spi.Value(0, 1).value_or("f") == "t"};
+	return {spi.Value(0, 0).value_or("f") == "t", spi.Value(0, 1).value_or("f") == "t",
+	        spi.Value(0, 2).value_or("f") == "t"};
 }
 
 void Applier::RecordCreatedTables(Spi &spi, const std::vector<std::string> &qualified)
@@ -1291,7 +1406,24 @@ void Applier::ReconcileDestination(Spi &spi)
 
 void Applier::WriteAttributes(Spi &spi)
 {
+	AsSuperuser su; /* synchdb's column map: written as the bootstrap superuser (usercontext.hpp) */
+	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1 AND dbname = $2", {connector_, defdb_});
+	/* In parts of a few thousand columns: the JSON of ten thousand tables is never held whole. */
 	json::Value rows = json::Value::MakeArray();
+	size_t n = 0;
+	auto flush = [&] {
+		if (n == 0)
+			return;
+		spi.Exec("INSERT INTO " + attr_table_ +
+		             " (name, dbname, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, "
+		             "transform) SELECT $1, $3, $4, c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
+		             "FROM json_to_recordset($2::json) AS r(t text, s text, r text, c text, p text, y text, m text, x text) "
+		             "JOIN pg_namespace n ON n.nspname = r.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.r "
+		             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = r.p AND NOT a.attisdropped",
+		         {connector_, json::Write(rows), defdb_, connector_type_});
+		rows = json::Value::MakeArray();
+		n = 0;
+	};
 	for (const TableInfo &t : *tables_) {
 		for (size_t i = 0; i < t.source.columns.size(); i++) {
 			const auto &c = t.source.columns[i];
@@ -1305,17 +1437,12 @@ void Applier::WriteAttributes(Spi &spi)
 			r.Set("m", json::Value::MakeString(t.pg_types[i].sql));
 			r.Set("x", json::Value::MakeString(t.transforms[i].written));
 			rows.Push(std::move(r));
+			n++;
 		}
+		if (n >= 4096)
+			flush();
 	}
-	AsSuperuser su;
-	spi.Exec("DELETE FROM " + attr_table_ + " WHERE name = $1 AND dbname = $2", {connector_, defdb_});
-	spi.Exec("INSERT INTO " + attr_table_ +
-	             " (name, dbname, type, attrelid, attnum, ext_tbname, ext_attname, ext_atttypename, mapped_typename, "
-	             "transform) SELECT $1, $3, $4, c.oid, a.attnum, r.t, r.c, r.y, r.m, nullif(r.x, '') "
-	             "FROM json_to_recordset($2::json) AS r(t text, s text, r text, c text, p text, y text, m text, x text) "
-	             "JOIN pg_namespace n ON n.nspname = r.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.r "
-	             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = r.p AND NOT a.attisdropped",
-	         {connector_, json::Write(rows), defdb_, connector_type_});
+	flush();
 }
 
 Applier::RelState *Applier::OpenRel(int table)
@@ -1413,6 +1540,10 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 			}
 			continue;
 		}
+		if (const auto *c = std::get_if<msg::Change>(m); c && c->table == table && c->kind == ChangeKind::Insert) {
+			ApplySnapshotRow(table, *c, ++rows);
+			continue;
+		}
 		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == table) {
 			FlushInserts();
 			/* Done with the table: its executor state need not wait for the commit (many tables). */
@@ -1438,6 +1569,23 @@ uint64_t Applier::InsertSnapshotRows(int table, MsgSource &source)
 	return rows;
 }
 
+void Applier::ApplySnapshotRow(int table, const msg::Change &row, uint64_t n)
+{
+	RelState *rs = OpenRel(table);
+	FlushInserts();
+	char num[24];
+	auto r = std::to_chars(num, num + sizeof num, n);
+	where_.assign("in snapshot row ");
+	where_.append(num, r.ptr);
+	where_.append(" of table " + (*tables_)[table].SourceName());
+	const msg::Change *mp = &row;
+	const char *wp = where_.c_str();
+	/* At once, not buffered: the row's memory goes with its message. */
+	RunAs as(rs->run_as, true);
+	PgCall([&] { ApplyChangeC(rs, mp, wp); });
+	as.Done();
+}
+
 uint64_t Applier::CopyTable(int table, MsgSource &source)
 {
 	BeginTxn();
@@ -1455,64 +1603,86 @@ uint64_t Applier::CopyTable(int table, MsgSource &source)
 		names.push_back(c.c_str());
 	const char *const *np = names.data();
 	const size_t n = names.size();
-	CopyFeed feed{};
-	feed.source = &source;
-	feed.table = table;
-	CopyFeed *fp = &feed;
 	Oid relid = relids_[table];
 	const std::string qname = t.QualifiedPgName();
 	const char *qn = qname.c_str();
 	uint64_t rows = 0, binary_rows = 0, text_rows = 0;
-	/* The first message tells the first COPY's format (the worker put the table's first CopyData back). */
+	/* The table's triggers, constraints and index expressions run as its owner. */
+	const Oid run_as = ApplyRoleFor(relid, connector_, qname);
+	/*
+	 * Runs of COPY, each ended by the table's end or by a big row sent alone
+	 * (applied as an insert).  Within a run, one COPY per stretch of chunks in
+	 * one format: the reader sends binary COPY rows, and rows with values that
+	 * have no canonical binary form in text format (core/binarycopy.hpp).
+	 */
 	for (;;) {
 		const Msg *m = source.Next(std::chrono::milliseconds(100));
 		if (!m) {
 			PgCall([] { CHECK_FOR_INTERRUPTS(); });
 			continue;
 		}
-		if (const auto *d = std::get_if<msg::CopyData>(m); d && d->table == table)
-			feed.next = d;
-		else
-			feed.eof = true;
-		break;
-	}
-	if (feed.eof)
-		throw Error(sqlstate::kInternalError, "synchdb: snapshot rows of table " + (*tables_)[table].SourceName() +
-		                                          " did not start with their data");
-	/*
-	 * One COPY per run of chunks in one format: the reader sends binary
-	 * COPY rows, and rows with values that have no canonical binary form
-	 * in text format (core/binarycopy.hpp).
-	 */
-	try {
-		const Oid run_as = ApplyRoleFor(relid, connector_, qname);
-		while (feed.next) {
-			feed.binary = feed.next->binary;
-			feed.header_sent = false;
-			feed.chunk = &feed.next->text;
-			feed.offset = 0;
-			feed.next = nullptr;
-			feed.switched = false;
-			RunAs as(run_as, true); /* the table's triggers, constraints and index expressions run as its owner */
-			const uint64_t copied = PgCall([&] {
-				List *attnames = NIL;
-				for (size_t i = 0; i < n; i++)
-					attnames = lappend(attnames, makeString(pstrdup(np[i])));
-				return CopyTableC(relid, attnames, fp, qn, OidIsValid(run_as));
-			});
-			as.Done();
-			(feed.binary ? binary_rows : text_rows) += copied;
-			rows += copied;
+		if (const auto *d = std::get_if<msg::CopyData>(m); d && d->table == table) {
+			CopyFeed feed{};
+			feed.source = &source;
+			feed.table = table;
+			feed.next = d; /* valid until the next Next(): the feed reads it first */
+			CopyFeed *fp = &feed;
+			try {
+				while (feed.next) {
+					feed.binary = feed.next->binary;
+					feed.header_sent = false;
+					feed.chunk = &feed.next->text;
+					feed.offset = 0;
+					feed.next = nullptr;
+					feed.switched = false;
+					RunAs as(run_as, true);
+					const uint64_t copied = PgCall([&] {
+						List *attnames = NIL;
+						for (size_t i = 0; i < n; i++)
+							attnames = lappend(attnames, makeString(pstrdup(np[i])));
+						return CopyTableC(relid, attnames, fp, qn, OidIsValid(run_as));
+					});
+					as.Done();
+					(feed.binary ? binary_rows : text_rows) += copied;
+					rows += copied;
+				}
+			} catch (...) {
+				current_feed = nullptr;
+				throw;
+			}
+			continue;
 		}
-	} catch (...) {
-		current_feed = nullptr;
-		throw;
+		if (const auto *c = std::get_if<msg::Change>(m); c && c->table == table && c->kind == ChangeKind::Insert) {
+			ApplySnapshotRow(table, *c, ++rows);
+			text_rows++;
+			continue;
+		}
+		if (const auto *e = std::get_if<msg::CopyEnd>(m); e && e->table == table)
+			break;
+		const auto *lost_msg = std::get_if<msg::SourceLost>(m);
+		const auto *failure = std::get_if<msg::Failure>(m);
+		const bool lost = lost_msg != nullptr;
+		const std::string text = lost      ? lost_msg->text
+		                         : failure ? failure->text
+		                                   : std::string("unexpected message in the snapshot stream");
+		const char *tp = text.c_str();
+		PgCall([&] {
+			ereport(ERROR, (errcode(lost ? ERRCODE_CONNECTION_FAILURE : ERRCODE_DATA_EXCEPTION), errmsg("%s", tp)));
+		});
+	}
+	if (RelState *r = rels_[table]) {
+		/* Big rows went through the row path: its executor state ends here (AFTER triggers fire). */
+		rels_[table] = nullptr;
+		RunAs as(r->run_as, true);
+		PgCall([&] { CloseRelC(r); });
+		as.Done();
 	}
 	const std::string source_name = EscapeControls((*tables_)[table].SourceName());
 	const char *sn = source_name.c_str();
 	PgCall([&] {
-		ereport(DEBUG1, (errmsg("synchdb: snapshot of table %s: %llu rows in binary COPY format, %llu in text format", sn,
-		                        (unsigned long long) binary_rows, (unsigned long long) text_rows)));
+		ereport(DEBUG1, (errmsg("synchdb: snapshot of table %s: %llu rows in binary COPY format, %llu in text format "
+		                        "(big rows as inserts included)",
+		                        sn, (unsigned long long) binary_rows, (unsigned long long) text_rows)));
 	});
 	stats_.snapshot_rows += rows;
 	return rows;
@@ -1543,7 +1713,8 @@ void Applier::Apply(const msg::Change &m)
 	RelState *rs = OpenRel(m.table);
 	const msg::Change *mp = &m;
 	const char *wp = where_.c_str();
-	if (m.kind == ChangeKind::Insert && rs->can_batch) {
+	/* A big row is written at once: buffered, its tuple would stay until the batch is written. */
+	if (m.kind == ChangeKind::Insert && rs->can_batch && m.after.buf.size() < kBigRowBytes) {
 		batching_ = true;
 		RunAs as(rs->run_as, true);
 		PgCall([&] { BufferInsertC(rs, mp, wp); });

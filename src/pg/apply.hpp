@@ -32,12 +32,25 @@ namespace synchdb::pg {
 
 class Transforms;
 
+/*
+ * A snapshot commits in groups of tables (docs/design.md, "A snapshot in
+ * groups of tables"): at most synchdb.snapshot_tables_per_transaction
+ * tables, or table definitions of this many bytes, are created or copied
+ * per destination transaction, so the locks and catalog changes a
+ * transaction holds stay bounded whatever the number of tables.
+ */
+constexpr size_t kSnapshotGroupBytes = 1 << 20;
+/* A change at least this big (values' text) is inserted at once instead of buffered for a multi-insert. */
+constexpr size_t kBigRowBytes = 1 << 20;
+
 /* Where the COPY callback pulls snapshot data from (the worker's message cursor). */
 class MsgSource {
 public:
 	virtual ~MsgSource() = default;
 	/* Next message, waiting up to wait; nullptr if none arrived in time. Valid until the next call. */
 	virtual const Msg *Next(std::chrono::milliseconds wait) = 0;
+	/* Un-read the message Next() returned last (the next call returns it again). */
+	virtual void PutBack() = 0;
 };
 
 struct StoredOffset {
@@ -50,6 +63,7 @@ struct StoredOffset {
 struct ApplyStats {
 	uint64_t inserts = 0, updates = 0, deletes = 0, truncates = 0, txns = 0, snapshot_rows = 0, ddls = 0;
 	uint64_t skipped = 0; /* changes written to _synchdb.dead_letters */
+	uint64_t snapshot_groups = 0; /* transactions a snapshot committed before its end */
 };
 
 class Applier {
@@ -79,6 +93,13 @@ public:
 	void SetCopyFormats(std::shared_ptr<binarycopy::Formats> formats) { copy_formats_ = std::move(formats); }
 	/* COPY the snapshot rows of one table, pulling CopyData until its CopyEnd (text and binary runs). */
 	uint64_t CopyTable(int table, MsgSource &source);
+	/*
+	 * The snapshot rows of a table are all in (after CopyTable, or its
+	 * CopyEnd for an empty table).  Commits the snapshot's current group when
+	 * it is full (synchdb.snapshot_tables_per_transaction tables or kSnapshotGroupBytes of
+	 * table definitions), with the primary keys of the tables copied so far.
+	 */
+	void SnapshotTableCopied(int table);
 	/* Run a schema change's statements and switch to its tables (current transaction). */
 	void ApplySchemaChange(const msg::SchemaChange &m);
 	/* Apply one Change message (current transaction). */
@@ -110,6 +131,8 @@ private:
 	void ResolveTables();
 	/* The destination's binary COPY kinds of the tables' columns, for the reader (copy_formats_). */
 	void PublishCopyFormats();
+	/* A big snapshot row the source sent alone, as an insert: applied at once through the row path. */
+	void ApplySnapshotRow(int table, const msg::Change &row, uint64_t n);
 	/* Snapshot rows of a table with transform expressions: row by row instead of COPY. */
 	uint64_t InsertSnapshotRows(int table, MsgSource &source);
 	/* Bring existing destination tables in line with the rules (renames, retypes), before CREATE IF NOT EXISTS. */
@@ -120,7 +143,16 @@ private:
 	struct OwnedTable {
 		bool exists = false;
 		bool synchdbs = false;
+		bool has_key = false; /* it has a primary key */
 	};
+	/* Count a table into the snapshot's current group; whether the group is full. */
+	bool AddToSnapshotGroup(size_t definition_bytes);
+	/*
+	 * Commit the snapshot's current group (adding the keys of the tables
+	 * copied so far); snapshot_started: rows of a new snapshot may be in, so
+	 * a stored snapshot_done is cleared in the same commit.
+	 */
+	void CommitSnapshotGroup(bool snapshot_started);
 	OwnedTable LookUpOwnedTable(class Spi &spi, const std::string &qualified);
 	/* Record the tables (those that exist now) as created by this connector. */
 	void RecordCreatedTables(class Spi &spi, const std::vector<std::string> &qualified);
@@ -151,8 +183,12 @@ private:
 	std::string batch_where_;   /* the source transactions buffered INSERTs may come from, for messages */
 	msg::Change scratch_;       /* a snapshot row applied through the row path */
 	std::string copy_scratch_;
-	std::vector<int> deferred_keys_;
-	bool batching_ = false; /* some relation has buffered INSERTs */ /* tables created by this snapshot without their primary key yet */
+	std::vector<int> deferred_keys_; /* tables created by this snapshot without their primary key yet */
+	std::vector<bool> copied_;       /* per table: its snapshot rows are all in */
+	size_t group_tables_ = 0;        /* tables in the snapshot's current group */
+	size_t group_bytes_ = 0;         /* their definitions' size (CREATE TABLE text) */
+	size_t group_max_tables_ = 256;  /* synchdb.snapshot_tables_per_transaction when the tables were defined */
+	bool batching_ = false; /* some relation has buffered INSERTs */
 };
 
 }  // namespace synchdb::pg

@@ -14,6 +14,7 @@ bool snapshot_binary_copy = true;
 int connect_timeout_ms = 10000;
 int wal_retention_warning_mb = 1024;
 int source_heartbeat_s = 10;
+int snapshot_tables_per_txn = 256;
 int invalid_value_policy = 1; /* null */
 int error_handling_strategy = 0; /* exit */
 
@@ -62,6 +63,11 @@ void Define()
 	                        "How often an idle PostgreSQL source's position is stored and confirmed, so its slot "
 	                        "releases WAL that only other tables wrote (0: never).",
 	                        nullptr, &source_heartbeat_s, 10, 0, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomIntVariable("synchdb.snapshot_tables_per_transaction",
+	                        "How many tables a snapshot creates or copies per destination transaction (each group "
+	                        "also ends after 1 MB of table definitions).",
+	                        nullptr, &snapshot_tables_per_txn, 256, 1, INT_MAX, PGC_SIGHUP, 0, nullptr, nullptr,
 	                        nullptr);
 	DefineCustomEnumVariable("synchdb.invalid_value_policy",
 	                         "What a connector does with a source date, time or timestamp PostgreSQL cannot hold "

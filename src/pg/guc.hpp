@@ -17,6 +17,7 @@ const char *InvalidValuePolicyName();
 extern int wal_retention_warning_mb; /* synchdb.wal_retention_warning_mb, sighup (PostgreSQL sources) */
 extern int source_heartbeat_s;      /* synchdb.source_heartbeat_interval, sighup (PostgreSQL sources) */
 extern bool snapshot_binary_copy;   /* synchdb.snapshot_binary_copy, sighup, read at connector start */
+extern int snapshot_tables_per_txn; /* synchdb.snapshot_tables_per_transaction, sighup, read at snapshot start */
 
 void Define();
 

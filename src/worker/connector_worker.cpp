@@ -40,6 +40,7 @@
  *       snapshot starts over), without leaving the worker; never a reason
  *       to stop the connector or to set a change aside.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -194,14 +195,25 @@ public:
 	{
 		if (idx_ < batch_.size())
 			return Seen(&batch_[idx_++]);
-		auto b = q_.TryPop();
+		/*
+		 * Done with the batch: its memory goes now, not when the next batch
+		 * comes (it may hold a huge row), and only then do its bytes stop
+		 * counting against the queue's bound.
+		 */
+		if (!batch_.empty() || held_ > 0) {
+			Batch().swap(batch_);
+			idx_ = 0;
+			q_.Release(held_);
+			held_ = 0;
+		}
+		auto b = q_.TryPopHeld(held_);
 		if (!b) {
 			if (q_.Closed())
 				return nullptr;
 			const int fd = q_.WakeFd();
 			/* Without an eventfd (not expected) short waits stand in for the wake-up. */
 			WaitOnLatch(fd, fd >= 0 ? wait.count() : std::min<long>(wait.count(), 5));
-			b = q_.TryPop();
+			b = q_.TryPopHeld(held_);
 			if (!b)
 				return nullptr;
 		}
@@ -212,7 +224,7 @@ public:
 	/* Called with each snapshot chunk read (also inside COPY): must not throw. */
 	std::function<void(const msg::CopyData &)> on_copy;
 	/* Un-read the message Next() returned last. */
-	void PutBack()
+	void PutBack() override
 	{
 		if (idx_ > 0)
 			idx_--;
@@ -231,6 +243,7 @@ private:
 	BoundedQueue<Batch> &q_;
 	Batch batch_;
 	size_t idx_ = 0;
+	size_t held_ = 0; /* the batch's bytes, counted by the queue until released */
 };
 
 class ReaderThread;
@@ -592,12 +605,17 @@ private:
 		SetSnapshotProgress(slot_, generation_, snap_);
 		last_publish_ = std::chrono::steady_clock::now();
 	}
-	/* Rows of the table being copied, from its chunks (COPY text: one newline per row); at most 4 publishes a second. */
+	/*
+	 * Rows of the table being copied, from its chunks (COPY text: one newline
+	 * per row; binary COPY rows: walked by their length words); at most 4
+	 * publishes a second.
+	 */
 	void CountCopyRows(const msg::CopyData &d) noexcept
 	{
 		if (d.table != copy_table_)
 			return; /* the first chunk, read before its table's COPY begins (read again inside) */
-		copy_rows_ += static_cast<uint64_t>(std::count(d.text.begin(), d.text.end(), '\n'));
+		copy_rows_ += d.binary ? binarycopy::CountRows(d.text)
+		                       : static_cast<uint64_t>(std::count(d.text.begin(), d.text.end(), '\n'));
 		progress_.Rows(copy_table_, copy_rows_);
 		if (std::chrono::steady_clock::now() - last_publish_ >= std::chrono::milliseconds(250))
 			PublishSnapshot();
@@ -802,11 +820,10 @@ private:
 		}
 	}
 	/* The first CopyData of a table: the whole table through COPY (CopyTable reads up to its CopyEnd). */
-	bool OnCopyData(Applier &ap, Cursor &cursor, const msg::CopyData &m, std::string &lost)
+	bool OnCopyData(Applier &ap, Cursor &cursor, int table, std::string &lost)
 	{
 		Stage(ConnectorStage::InitialSnapshot);
 		Show(ConnectorState::Executing);
-		const int table = m.table;
 		copy_table_ = table;
 		copy_rows_ = 0;
 		cursor.PutBack();
@@ -821,6 +838,7 @@ private:
 			return false;
 		}
 		copy_table_ = -1;
+		ap.SnapshotTableCopied(table); /* may commit the snapshot's current group of tables */
 		progress_.Done(table, rows);
 		PublishSnapshot();
 		return true;
@@ -828,6 +846,8 @@ private:
 	/* A table without rows (the others' CopyEnd is read by their COPY). */
 	void OnCopyEnd(Applier &ap, const msg::CopyEnd &m)
 	{
+		/* A table without rows (one with rows ends inside CopyTable). */
+		ap.SnapshotTableCopied(m.table);
 		progress_.Done(m.table, m.rows);
 		PublishSnapshot();
 	}
@@ -846,6 +866,7 @@ private:
 			snap_.end_ms = NowUnixMs();
 			PublishSnapshot();
 		}
+		trim_pending_ = true; /* the snapshot's buffers (big rows, COPY) go back to the system once idle */
 		always_done_ = true;
 		snapshotting_ = false;
 		schema_pending_ = false; /* schemasync: the pause it asked for is taken now */
@@ -857,6 +878,8 @@ private:
 		Show(ConnectorState::Executing);
 		Stage(ConnectorStage::ChangeDataCapture);
 		ap.Apply(m);
+		if (m.after.buf.size() + m.before.buf.size() >= kBigRowBytes)
+			trim_pending_ = true;
 	}
 	/* error_handling_strategy skip, replaying the transactions around a refused change: one at a time. */
 	void OnChangeCareful(Applier &ap, const msg::Change &m)
@@ -955,6 +978,15 @@ private:
 				}
 				ConfirmFlushed();
 				Show(ConnectorState::Syncing);
+				if (trim_pending_) {
+					/*
+					 * Idle after a big row or a snapshot: glibc keeps freed
+					 * memory for reuse; give it back (every arena, the reader
+					 * thread's too), so the worker returns to its idle size.
+					 */
+					malloc_trim(0);
+					trim_pending_ = false;
+				}
 				continue;
 			}
 			if (!cleared_error) {
@@ -1033,7 +1065,7 @@ private:
 						return {};
 					},
 					[&](const msg::CopyData &d) -> Next {
-						return OnCopyData(ap, cursor, d, lost) ? Next{} : PumpResult::SourceLost;
+						return OnCopyData(ap, cursor, d.table, lost) ? Next{} : PumpResult::SourceLost;
 					},
 					[&](const msg::CopyEnd &e) -> Next {
 						OnCopyEnd(ap, e);
@@ -1048,6 +1080,9 @@ private:
 						return {};
 					},
 					[&](const msg::Change &c) -> Next {
+						/* Before SnapshotDone a change is a big snapshot row sent alone: part of its table's copy. */
+						if (snapshotting_)
+							return OnCopyData(ap, cursor, c.table, lost) ? Next{} : PumpResult::SourceLost;
 						if (careful_commits_left_ > 0) {
 							OnChangeCareful(ap, c);
 							return {};
@@ -1094,6 +1129,7 @@ private:
 	bool always_done_ = false;
 	bool progressed_ = false;
 	bool resuming_ = false; /* streaming from a stored position, no snapshot this time */
+	bool trim_pending_ = false; /* a big row or a snapshot was applied: return freed memory once idle */
 	std::string name_;
 	ReaderThread *reader_ = nullptr; /* the running reader, to confirm committed positions to */
 	struct Unconfirmed {

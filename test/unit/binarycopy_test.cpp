@@ -150,3 +150,18 @@ TEST(BinaryCopy, FormatsHandOver)
 	EXPECT_TRUE(f.Await(&other, 0, [] { return false; }, std::chrono::milliseconds(60)).empty());
 	EXPECT_TRUE(f.Await(&set, 5, [] { return false; }, std::chrono::seconds(1)).empty());
 }
+
+TEST(BinaryCopy, CountRowsOfAChunk)
+{
+	/* Rows of 2 fields: an int4 and a NULL, then an int4 and a text holding newlines and a byte 0x0a. */
+	std::string chunk;
+	AppendRowStart(chunk, 2);
+	ASSERT_TRUE(AppendField(chunk, Kind::Int4, "10"));
+	AppendNull(chunk);
+	AppendRowStart(chunk, 2);
+	ASSERT_TRUE(AppendField(chunk, Kind::Int4, "10"));
+	ASSERT_TRUE(AppendField(chunk, Kind::Text, "a\nb\n\n"));
+	EXPECT_EQ(CountRows(chunk), 2u);
+	EXPECT_EQ(CountRows(std::string_view(chunk).substr(0, chunk.size() - 1)), 1u) << "a truncated row is not counted";
+	EXPECT_EQ(CountRows(""), 0u);
+}

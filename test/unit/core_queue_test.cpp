@@ -67,6 +67,29 @@ TEST(BoundedQueue, PushFromAnotherThreadWakesTheWaiter)
 	producer.join();
 }
 
+TEST(BoundedQueue, HeldBytesCountUntilReleased)
+{
+	BoundedQueue<int> q(64, 100);
+	ASSERT_TRUE(q.Push(1, 1000));
+	size_t held = 0;
+	EXPECT_EQ(q.TryPopHeld(held), 1);
+	EXPECT_EQ(held, 1000u);
+	std::atomic<bool> pushed{false};
+	std::thread producer([&] {
+		q.Push(2, 10); /* waits: the consumer still holds 1000 bytes */
+		pushed = true;
+	});
+	std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	EXPECT_FALSE(pushed) << "an empty queue whose consumer holds a big item takes nothing more";
+	q.Release(held);
+	producer.join();
+	EXPECT_TRUE(pushed);
+	EXPECT_EQ(q.TryPopHeld(held), 2);
+	EXPECT_EQ(held, 10u);
+	q.Release(held);
+	ASSERT_TRUE(q.Push(3, 100)) << "everything released: the whole bound is free";
+}
+
 }  // namespace
 
 namespace {

@@ -110,6 +110,18 @@ void ConvertImage(const binlog::RowImage &img, const TableInfo &t, binlog::Value
 			continue;
 		}
 		img.Get(i, scratch);
+		if ((scratch.kind == binlog::ValueKind::kString || scratch.kind == binlog::ValueKind::kBinary) &&
+		    scratch.Bytes().size() >= (1u << 20)) {
+			/* A big value: written once, into the row, not through the scratch string. */
+			const size_t start = out.buf.size();
+			if (BinlogValueAppendPgText(scratch, conv[i], out.buf))
+				out.fields.push_back({static_cast<uint32_t>(start), static_cast<int32_t>(out.buf.size() - start)});
+			else {
+				out.buf.resize(start);
+				out.AddNull();
+			}
+			continue;
+		}
 		if (BinlogValueToPgText(scratch, conv[i], text))
 			out.AddValue(text);
 		else

@@ -792,6 +792,50 @@ bool SnapshotValueToPgText(const char *data, size_t len, const ColumnConversion 
 	return true;
 }
 
+bool BinlogValueAppendPgText(const binlog::Value &v, const ColumnConversion &c, std::string &out)
+{
+	using binlog::ValueKind;
+	if (v.kind == ValueKind::kString || v.kind == ValueKind::kBinary) {
+		const std::string_view bytes = v.Bytes();
+		if (c.fixed_bytes <= 0 || bytes.size() >= static_cast<size_t>(c.fixed_bytes)) {
+			const TextEncoding enc =
+				v.kind == ValueKind::kBinary ? TextEncoding::kBinary : EncodingOfCollation(v.charset, c.encoding);
+			AppendStringValue(c, bytes, enc, out); /* as BinlogValueToPgText */
+			return true;
+		}
+	}
+	std::string t;
+	if (!BinlogValueToPgText(v, c, t))
+		return false;
+	out.append(t);
+	return true;
+}
+
+bool SnapshotValueAppendPgText(const char *data, size_t len, const ColumnConversion &c, std::string &out)
+{
+	if (data != nullptr && !c.spatial) {
+		const std::string_view s(data, len);
+		switch (c.kind) {
+		case PgKind::Bytea:
+			AppendByteaHex(out, s);
+			return true;
+		case PgKind::Text:
+		case PgKind::Varchar:
+		case PgKind::Char:
+		case PgKind::Jsonb:
+			AppendText(c, s, TextEncoding::kUtf8, out); /* as SnapshotValueToPgText */
+			return true;
+		default:
+			break;
+		}
+	}
+	std::string v;
+	if (!SnapshotValueToPgText(data, len, c, v))
+		return false;
+	out.append(v);
+	return true;
+}
+
 bool IsSpatialType(std::string_view t)
 {
 	return t == "geometry" || t == "point" || t == "linestring" || t == "polygon" || t == "multipoint" ||

@@ -109,6 +109,11 @@ ColumnConversion MakeConversion(const mysql::SourceTable &t, size_t column_index
  * updates, unknown character sets).
  */
 bool BinlogValueToPgText(const binlog::Value &v, const ColumnConversion &c, std::string &out);
+/*
+ * The same, appended to out: a big string or binary value is written once,
+ * straight into the row's buffer, instead of into a scratch string first.
+ */
+bool BinlogValueAppendPgText(const binlog::Value &v, const ColumnConversion &c, std::string &out);
 
 /*
  * Snapshot: the SELECT expression for column c of its table, a plain
@@ -128,6 +133,8 @@ std::string SnapshotSelectExpr(const mysql::SourceColumn &c);
  * time_zone '+00:00'.
  */
 bool SnapshotValueToPgText(const char *data, size_t len, const ColumnConversion &c, std::string &out);
+/* The same, appended to out (big values are written in place: no second copy of a huge text). */
+bool SnapshotValueAppendPgText(const char *data, size_t len, const ColumnConversion &c, std::string &out);
 
 /*
  * Whether MySQL text for a temporal value ("2024-01-02", "2024-01-02

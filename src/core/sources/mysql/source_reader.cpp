@@ -29,6 +29,11 @@ namespace synchdb::mysql {
 
 namespace {
 
+/* A snapshot row at least this big (raw bytes) is sent as an insert of its own instead of COPY text. */
+constexpr size_t kBigSnapshotRow = 1 << 20;
+/* A binary log event at least this big is freed as soon as it is decoded. */
+constexpr size_t kBigEvent = 1 << 20;
+
 }  // namespace
 
 uint32_t ReplicaServerId(const std::string &connector, const std::string &dstdb)
@@ -270,6 +275,33 @@ void SourceReader::CopyTable(Connection &conn, int index)
 	try {
 		while (MYSQL_ROW row = mysql_fetch_row(res)) {
 			unsigned long *len = mysql_fetch_lengths(res);
+			size_t raw = 0;
+			for (size_t c = 0; c < ncols; c++)
+				raw += len[c];
+			if (raw >= kBigSnapshotRow) {
+				/*
+				 * A big row travels alone as an insert: its values are written
+				 * once, into the message, and the worker applies it without
+				 * COPY's line and attribute buffers (docs/reliability.md).
+				 */
+				send(binary_table);
+				RowData after;
+				for (size_t c = 0; c < ncols; c++) {
+					const size_t start = after.buf.size();
+					if (row[c] && SnapshotValueAppendPgText(row[c], len[c], conv[c], after.buf))
+						after.fields.push_back({static_cast<uint32_t>(start), static_cast<int32_t>(after.buf.size() - start)});
+					else {
+						after.buf.resize(start);
+						after.AddNull();
+					}
+				}
+				out_->Change(index, ChangeKind::Insert, RowData{}, std::move(after));
+				Flush();
+				rows++;
+				if (stop_)
+					throw StopRequested{};
+				continue;
+			}
 			for (size_t c = 0; c < ncols; c++)
 				nulls[c] = !row[c] || !SnapshotValueToPgText(row[c], len[c], conv[c], values[c]);
 			bool done = false;
@@ -476,6 +508,11 @@ void SourceReader::Stream(BinlogPosition pos)
 			continue;
 		builder.OnRawEvent(decoder,
 		                   binlog::Bytes(ev->raw_data + ev->raw_data_ofs, ev->raw_data_size - ev->raw_data_ofs));
+		if (ev->raw_data_size >= kBigEvent) {
+			/* Its copy of a big event goes now, not at the next fetch. */
+			mariadb_free_rpl_event(ev);
+			closer.ev = nullptr;
+		}
 	}
 }
 
